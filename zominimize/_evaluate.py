@@ -1,0 +1,194 @@
+"""Evaluate a batch of points: plain loop, one vectorized call, joblib or a map.
+
+The evaluator knows nothing about methods: it receives an ``(m, n)`` array and
+returns ``m`` float64 values (non-finite values pass through; the driver and the
+methods decide what they mean). It counts every point it evaluates.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Objective", "Evaluator", "to_scalar"]
+
+_SCALAR_MSG = "The user-provided objective function must return a scalar value."
+
+
+def to_scalar(value: Any) -> float:
+    """Convert what the objective returned to a Python float.
+
+    Accepts Python and NumPy scalars, size-1 arrays and 0-d or size-1 torch
+    tensors (also ones that require grad); anything else is a ``ValueError``.
+    """
+    if isinstance(value, float):
+        return value
+    if hasattr(value, "detach") and hasattr(value, "numel"):  # a torch tensor
+        if value.numel() != 1:
+            raise ValueError(_SCALAR_MSG)
+        return float(value.detach().reshape(()).item())
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{_SCALAR_MSG} Got an object of type {type(value).__name__}."
+        ) from None
+    if arr.size != 1:
+        raise ValueError(f"{_SCALAR_MSG} Got an array of shape {arr.shape}.")
+    return float(arr.reshape(()).item())
+
+
+class Objective:
+    """``fun`` and ``args`` as one picklable callable (module-level class, no closure),
+    so joblib, ``multiprocessing.Pool.map`` and dask can ship it to workers."""
+
+    def __init__(self, fun: Callable, args: tuple = ()):
+        self.fun = fun
+        self.args = tuple(args)
+
+    def __call__(self, x: np.ndarray) -> float:
+        # A copy is sent to the user function (as SciPy does, gh13740).
+        return to_scalar(self.fun(np.array(x, dtype=np.float64), *self.args))
+
+    def rows(self, X: np.ndarray) -> list[float]:
+        return [self(x) for x in X]
+
+
+def _check_workers(workers: Any) -> int | Callable:
+    if isinstance(workers, numbers.Integral) and not isinstance(workers, bool):
+        if workers == -1 or workers >= 1:
+            return int(workers)
+    elif callable(workers):
+        return workers
+    elif hasattr(workers, "map") and callable(workers.map):
+        return workers.map
+    raise ValueError(
+        "`workers` must be -1, an int >= 1, or a map-like callable such as "
+        f"multiprocessing.Pool.map (got {workers!r})"
+    )
+
+
+class Evaluator:
+    """Evaluate batches of points with one of four strategies.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, *args) -> float``; with ``vectorized=True``,
+        ``fun(X, *args)`` with ``X`` of shape ``(n, S)`` returns shape ``(S,)``.
+    args : tuple
+        Extra arguments of ``fun``.
+    workers : int or map-like callable, default 1
+        ``1``: a plain loop in this process. ``int > 1`` or ``-1``: joblib's
+        :class:`~joblib.Parallel` with that many jobs, opened once per run with
+        no backend named, so ``joblib.parallel_config(backend=...)`` (loky,
+        threading, dask, ray) decides where the work runs. A map-like callable
+        (``Pool.map``, ``Executor.map``) is called as ``workers(func, rows)``.
+    vectorized : bool, default False
+        One call per batch. Ignored (with a warning, as SciPy does) when
+        ``workers != 1``.
+    timeout : float, optional
+        Per-batch time limit in seconds for ``workers=int`` (joblib's
+        ``timeout``); exceeding it raises :class:`TimeoutError`.
+
+    Attributes
+    ----------
+    nfev : int
+        Points evaluated so far (every point, also in vectorized mode).
+    partial : list of float
+        Values of the current batch obtained so far (loop mode), so that the
+        driver can keep them if ``fun`` raises mid-batch.
+    """
+
+    def __init__(
+        self,
+        fun: Callable,
+        args: tuple = (),
+        *,
+        workers: int | Callable = 1,
+        vectorized: bool = False,
+        timeout: float | None = None,
+    ):
+        if not callable(fun):
+            raise TypeError(f"`fun` must be callable, got {type(fun).__name__}")
+        self.objective = Objective(fun, args)
+        self.workers = _check_workers(workers)
+        self.vectorized = bool(vectorized)
+        if self.vectorized and self.workers != 1:
+            import warnings
+
+            warnings.warn(
+                "The 'workers' option has overridden the 'vectorized' option.",
+                UserWarning,
+                stacklevel=3,
+            )
+            self.vectorized = False
+        if timeout is not None:
+            timeout = float(timeout)
+            if not timeout > 0:
+                raise ValueError(f"`timeout` must be a positive number of seconds, got {timeout}")
+        self.timeout = timeout
+        self.nfev = 0
+        self.partial: list[float] = []
+        self._parallel = None
+
+    # joblib's Parallel is opened once per run and its workers are reused.
+    def __enter__(self) -> Evaluator:
+        if isinstance(self.workers, int) and self.workers != 1:
+            from joblib import Parallel
+
+            self._parallel = Parallel(n_jobs=self.workers, timeout=self.timeout)
+            self._parallel.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._parallel is not None:
+            par, self._parallel = self._parallel, None
+            par.__exit__(*exc)
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        """Return the values at the rows of ``X`` (shape ``(m, n)``) as float64."""
+        X = np.asarray(X, dtype=np.float64)
+        m = X.shape[0]
+        self.partial = []
+        if m == 0:
+            return np.empty(0)
+        if self.vectorized:
+            F = self._vectorized(X)
+        elif self.workers == 1:
+            for x in X:
+                self.partial.append(self.objective(x))
+                self.nfev += 1
+            return np.array(self.partial, dtype=np.float64)
+        elif callable(self.workers):
+            F = np.array(list(self.workers(self.objective, list(X))), dtype=np.float64)
+        else:
+            F = self._joblib(X)
+        if F.shape != (m,):
+            raise ValueError(f"{_SCALAR_MSG} Expected {m} values from the workers, got {F.shape}.")
+        self.nfev += m
+        return F
+
+    def _vectorized(self, X: np.ndarray) -> np.ndarray:
+        out = self.objective.fun(X.T.copy(), *self.objective.args)
+        if hasattr(out, "detach"):
+            out = out.detach().cpu().numpy()
+        F = np.asarray(out, dtype=np.float64)
+        if F.size != X.shape[0]:
+            raise ValueError(
+                "With `vectorized=True` the objective must return an array of shape (S,) "
+                f"for an input of shape (n, S); got {F.shape} for input {X.T.shape}."
+            )
+        return F.reshape(-1)
+
+    def _joblib(self, X: np.ndarray) -> np.ndarray:
+        from joblib import Parallel, delayed
+
+        par = self._parallel
+        if par is None:  # called outside a `with` block: open a one-off pool
+            par = Parallel(n_jobs=self.workers, timeout=self.timeout)
+        out = par(delayed(self.objective)(x) for x in X)
+        return np.asarray(out, dtype=np.float64)

@@ -1,0 +1,241 @@
+"""The front door: ``minimize`` and one SciPy custom-method callable per method."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import scipy.optimize
+from scipy.optimize import OptimizeResult, OptimizeWarning
+
+from . import _registry
+from ._driver import load_checkpoint, run
+from ._evaluate import Evaluator
+from ._optimizer import Optimizer
+from ._validation import check_budget, check_nonneg_float, check_x0
+
+__all__ = ["minimize", "scipy_method"]
+
+_DRIVER_DEFAULTS = dict(
+    maxiter=None,
+    maxfev=None,
+    tol=None,
+    ftol=None,
+    patience=50,
+    f_target=None,
+    disp=False,
+    return_all=False,
+    rng=None,
+    workers=1,
+    vectorized=False,
+    timeout=None,
+    checkpoint=None,
+    checkpoint_every=10,
+    resume=False,
+)
+
+
+def minimize(
+    fun: Callable,
+    x0,
+    args: tuple = (),
+    method: str | Callable = "l2l-zo",
+    jac=None,
+    hess=None,
+    hessp=None,
+    bounds=None,
+    constraints=(),
+    tol: float | None = None,
+    callback: Callable | None = None,
+    options: dict | None = None,
+    *,
+    rng=None,
+) -> OptimizeResult:
+    """Minimize a black-box scalar function with a zeroth-order method.
+
+    A drop-in for :func:`scipy.optimize.minimize`: same arguments, same
+    :class:`~scipy.optimize.OptimizeResult`. Names of SciPy's own methods
+    (``"nelder-mead"``, ``"powell"``, ``"cobyla"``, ``"cobyqa"``, ...) and
+    callables are passed straight to SciPy.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, *args) -> float``. Only values are used. ``NaN``/``inf`` values
+        are tolerated and never reported as the optimum.
+    x0 : array_like of shape (n,)
+        Starting point (finite).
+    args : tuple, optional
+        Extra arguments of ``fun``.
+    method : str or callable, default ``"l2l-zo"``
+        A zominimize method (see :func:`show_options`), a SciPy method name, or
+        a custom-method callable.
+    jac, hess, hessp : optional
+        Ignored by the zeroth-order methods (with a ``RuntimeWarning``).
+    bounds : scipy.optimize.Bounds or sequence of (min, max), optional
+        Box constraints; every query and iterate stays inside.
+    constraints : optional
+        Not supported by the zeroth-order methods (ignored with a warning, as
+        SciPy does for methods without constraints).
+    tol : float, optional
+        Sets the ``ftol`` option.
+    callback : callable, optional
+        ``callback(intermediate_result)`` with an ``OptimizeResult`` holding the
+        best point so far (``x``, ``fun``, ``nit``, ``nfev``), or old-style
+        ``callback(xk)``. Raising ``StopIteration`` ends the run (status 99).
+    options : dict, optional
+        Method options and the common options listed by :func:`show_options`.
+    rng : {None, int, numpy.random.Generator, numpy.random.SeedSequence}, optional
+        Seed or generator of every random direction (SPEC 7). Also accepted as
+        ``options["rng"]``.
+
+    Returns
+    -------
+    res : scipy.optimize.OptimizeResult
+        ``x`` and ``fun`` are the best point evaluated; ``nit``, ``nfev``,
+        ``success``, ``status`` (0 success, 1 ``maxfev``, 2 ``maxiter``, 3 no
+        finite value, 99 stopped by the callback), ``message``,
+        ``nfev_nonfinite``, ``x_iterate`` (the last iterate), ``allvecs`` with
+        ``return_all``, and method extras.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For malformed input, naming the argument.
+    Exception
+        Whatever ``fun`` raises (``KeyboardInterrupt`` too) propagates, with the
+        best result so far attached as ``exc.best_result``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zominimize import minimize
+    >>> res = minimize(lambda x: np.sum((x - 1.0) ** 2), np.zeros(5), method="zo-adam",
+    ...                options={"maxfev": 2100, "lr": 0.5, "scale_lr_by_dim": False}, rng=0)
+    >>> bool(res.fun < 1e-2), res.nfev
+    (True, 2100)
+    """
+    options = dict(options or {})
+    if callable(method) or (isinstance(method, str) and method.lower() not in
+                            _registry.list_methods()):
+        if isinstance(method, str) and not _is_scipy_method(method):
+            _registry.get_method_class(method)  # raises the informative ValueError
+        if rng is not None:
+            options.setdefault("rng", rng) if callable(method) else warnings.warn(
+                f"`rng` is ignored by SciPy's method {method!r}.", RuntimeWarning, stacklevel=2
+            )
+        return scipy.optimize.minimize(
+            fun, x0, args=args, method=method, jac=jac, hess=hess, hessp=hessp, bounds=bounds,
+            constraints=constraints, tol=tol, callback=callback, options=options,
+        )
+    if not isinstance(method, str):
+        raise TypeError(f"`method` must be a string or a callable, got {type(method).__name__}")
+    if tol is not None:
+        options.setdefault("tol", tol)
+    if rng is not None:
+        if "rng" in options and options["rng"] is not rng:
+            raise TypeError("`rng` was given both as an argument and in `options`.")
+        options["rng"] = rng
+    if not isinstance(args, tuple):
+        args = (args,)
+    return _minimize_zo(method.lower(), fun, x0, args=args, jac=jac, hess=hess, hessp=hessp,
+                        bounds=bounds, constraints=constraints, callback=callback, **options)
+
+
+def _is_scipy_method(name: str) -> bool:
+    return name.lower() in {
+        "nelder-mead", "powell", "cg", "bfgs", "newton-cg", "l-bfgs-b", "tnc", "cobyla",
+        "cobyqa", "slsqp", "trust-constr", "dogleg", "trust-ncg", "trust-exact", "trust-krylov",
+    }
+
+
+def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None, bounds=None,
+                 constraints=(), callback=None, **options) -> OptimizeResult:
+    if not callable(fun):
+        raise TypeError(f"`fun` must be callable, got {type(fun).__name__}")
+    for what, val in (("jac", jac), ("hess", hess), ("hessp", hessp)):
+        if val is not None and val is not False:
+            warnings.warn(f"Method {method_name} does not use gradient information ({what}).",
+                          RuntimeWarning, stacklevel=3)
+    if constraints is not None and len(np.atleast_1d(constraints) if not isinstance(
+            constraints, dict) else [constraints]):
+        warnings.warn(f"Method {method_name} cannot handle constraints.", RuntimeWarning,
+                      stacklevel=3)
+    drv = {k: options.pop(k, v) for k, v in _DRIVER_DEFAULTS.items()}
+    method, unknown = _registry.build_method(method_name, options)
+    if unknown:
+        warnings.warn(f"Unknown solver options: {', '.join(sorted(unknown))}", OptimizeWarning,
+                      stacklevel=3)
+    x0 = check_x0(x0)
+    maxiter = check_budget("maxiter", drv["maxiter"])
+    maxfev = check_budget("maxfev", drv["maxfev"], minimum=1)
+    ftol = drv["ftol"] if drv["ftol"] is not None else drv["tol"]
+    ftol = 0.0 if ftol is None else check_nonneg_float("ftol", ftol)
+    patience = check_budget("patience", drv["patience"], minimum=1)
+    checkpoint_every = check_budget("checkpoint_every", drv["checkpoint_every"], minimum=1)
+    f_target = drv["f_target"]
+    if f_target is not None:
+        f_target = float(f_target)
+    evaluator = Evaluator(fun, args, workers=drv["workers"], vectorized=drv["vectorized"],
+                          timeout=drv["timeout"])
+    opt = None
+    if drv["resume"]:
+        if drv["checkpoint"] is None:
+            raise ValueError("`resume=True` needs the `checkpoint` option (a file path).")
+        import os
+
+        if os.path.exists(drv["checkpoint"]):
+            opt = load_checkpoint(drv["checkpoint"])
+            if opt.x0.shape != x0.shape:
+                raise ValueError("The checkpoint was written for an `x0` of another dimension.")
+    if opt is None:
+        opt = Optimizer(method, x0, bounds=bounds, rng=drv["rng"], return_all=drv["return_all"])
+    with _torch_threads_for(drv["workers"]):
+        return run(opt, evaluator, maxiter=maxiter, maxfev=maxfev, ftol=ftol, patience=patience,
+                   f_target=f_target, callback=callback, disp=bool(drv["disp"]),
+                   checkpoint=drv["checkpoint"], checkpoint_every=checkpoint_every)
+
+
+class _torch_threads_for:
+    """With parallel workers, cap torch's intra-op threads in this process to one,
+    so network inference does not fight the workers for cores; restore afterwards."""
+
+    def __init__(self, workers: Any):
+        self.active = workers != 1
+        self.saved = None
+
+    def __enter__(self):
+        import sys
+
+        if self.active and "torch" in sys.modules:
+            torch = sys.modules["torch"]
+            self.saved = torch.get_num_threads()
+            torch.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        if self.saved is not None:
+            import sys
+
+            sys.modules["torch"].set_num_threads(self.saved)
+
+
+def scipy_method(name: str) -> Callable:
+    """Return ``name`` as a SciPy custom-method callable,
+    for ``scipy.optimize.minimize(fun, x0, method=...)``."""
+    _registry.get_method_class(name)
+
+    def method(fun, x0, args=(), jac=None, hess=None, hessp=None, bounds=None, constraints=(),
+               callback=None, **options):
+        return _minimize_zo(name, fun, x0, args=args, jac=jac, hess=hess, hessp=hessp,
+                            bounds=bounds, constraints=constraints, callback=callback, **options)
+
+    method.__name__ = method.__qualname__ = name.replace("-", "_")
+    method.__module__ = "zominimize"
+    method.__doc__ = (
+        f"SciPy custom method {name!r}: ``scipy.optimize.minimize(fun, x0, "
+        f"method=zominimize.{method.__name__}, options={{...}})``.\n\n"
+        + _registry.method_doc(name)
+    )
+    return method

@@ -1,0 +1,168 @@
+"""One registry: method name -> class, its options and its documentation.
+
+Built-in methods are imported lazily (``l2l-zo`` pulls in torch), so importing
+:mod:`zominimize` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+import textwrap
+from dataclasses import dataclass
+
+__all__ = ["register", "get_method_class", "list_methods", "build_method", "show_options",
+           "DRIVER_OPTIONS_DOC"]
+
+_BUILTIN = {
+    "l2l-zo": "zominimize.methods.l2l_zo:L2LZO",
+    "zo-sgd": "zominimize.methods.zo_sgd:ZOSGD",
+    "zo-signsgd": "zominimize.methods.zo_signsgd:ZOSignSGD",
+    "zo-adam": "zominimize.methods.zo_adam:ZOAdam",
+}
+_USER: dict[str, type] = {}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    cls: type
+
+
+def register(cls: type, name: str | None = None) -> type:
+    """Register a :class:`~zominimize.methods.ZOMethod` subclass under ``name``
+    (default ``cls.name``); names are unique. Usable as a class decorator."""
+    name = (name or getattr(cls, "name", "")).lower()
+    if not name:
+        raise ValueError("a registered method needs a name")
+    if name in _BUILTIN or name in _USER:
+        raise ValueError(f"a method named {name!r} is already registered")
+    _USER[name] = cls
+    return cls
+
+
+def list_methods() -> list[str]:
+    """Names of the registered zeroth-order methods."""
+    return sorted(set(_BUILTIN) | set(_USER))
+
+
+def get_method_class(name: str) -> type:
+    key = name.lower()
+    if key in _USER:
+        return _USER[key]
+    if key not in _BUILTIN:
+        raise ValueError(
+            f"Unknown method {name!r}. zominimize methods: {', '.join(list_methods())}; "
+            "SciPy's methods (e.g. 'nelder-mead', 'powell', 'cobyla', 'cobyqa') are passed "
+            "through to scipy.optimize.minimize."
+        )
+    module, attr = _BUILTIN[key].split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def option_names(cls: type) -> list[str]:
+    params = inspect.signature(cls.__init__).parameters
+    var_kw = inspect.Parameter.VAR_KEYWORD
+    return [p for p in params if p != "self" and params[p].kind is not var_kw]
+
+
+def build_method(name_or_cls, options: dict, *, strict: bool = False):
+    """Instantiate a method from ``options``; return ``(method, unknown_options)``.
+
+    With ``strict=True`` unknown options raise ``TypeError``.
+    """
+    cls = get_method_class(name_or_cls) if isinstance(name_or_cls, str) else name_or_cls
+    names = option_names(cls)
+    kwargs = {k: v for k, v in options.items() if k in names}
+    unknown = {k: v for k, v in options.items() if k not in names}
+    if strict and unknown:
+        raise TypeError(
+            f"Unknown options for method {getattr(cls, 'name', cls.__name__)!r}: "
+            f"{', '.join(sorted(unknown))}. Valid: {', '.join(names)}"
+        )
+    return cls(**kwargs), unknown
+
+
+DRIVER_OPTIONS_DOC = """\
+maxiter : int, optional
+    Maximum number of iterations. Default 1000 when neither ``maxiter`` nor
+    ``maxfev`` is given.
+maxfev : int, optional
+    Maximum number of function evaluations, a hard cap (every point counts).
+    The last batch is cut short if needed; its values still count for the result.
+ftol : float, default 0
+    Stop with success when the best value improved by less than
+    ``ftol * max(1, |fun|)`` over the last ``patience`` iterations. ``0`` disables
+    it. SciPy's generic ``tol`` sets ``ftol``.
+patience : int, default 50
+    Window (iterations) of the ``ftol`` rule.
+f_target : float, optional
+    Stop with success once a value ``<= f_target`` is found.
+disp : bool, default False
+    Show progress (a tqdm bar when tqdm is installed, plain lines otherwise)
+    and a final summary.
+return_all : bool, default False
+    Return every iterate in ``allvecs``.
+rng : {None, int, numpy.random.Generator, numpy.random.SeedSequence}, optional
+    Source of every random direction (SPEC 7). Results are identical for every
+    ``workers``/``vectorized`` setting and joblib backend.
+workers : int or map-like callable, default 1
+    ``1`` evaluates in a loop; an ``int > 1`` (``-1``: all cores) uses joblib with
+    no backend named, so ``joblib.parallel_config(backend=...)`` applies (dask,
+    ray, threading); a map-like callable (``Pool.map``) is called as
+    ``workers(func, points)``. ``fun`` must be picklable for processes.
+vectorized : bool, default False
+    ``fun`` takes ``x`` of shape ``(n, S)`` and returns shape ``(S,)``: one call
+    per iteration. Ignored (with a warning) when ``workers != 1``.
+timeout : float, optional
+    With ``workers`` an int, the time limit in seconds for one batch of
+    evaluations; exceeding it raises ``TimeoutError`` carrying the best point.
+checkpoint : str or path, optional
+    Pickle the optimizer state to this file every ``checkpoint_every``
+    iterations (written atomically), and at the end of the run.
+checkpoint_every : int, default 10
+    Iterations between checkpoints.
+resume : bool, default False
+    Continue from the ``checkpoint`` file if it exists (the trajectory is the
+    one the interrupted run would have followed). The file is a pickle: load
+    only files you wrote.
+"""
+
+
+def _options_section(cls: type) -> str:
+    doc = inspect.getdoc(cls) or ""
+    m = re.search(r"^Options\n-+\n(.*?)(?=^\S[^\n]*\n-+\n|\Z)", doc, flags=re.M | re.S)
+    return textwrap.dedent(m.group(1)).strip() + "\n" if m else ""
+
+
+def method_doc(name: str) -> str:
+    """The full documentation of a method: its description and every option."""
+    cls = get_method_class(name)
+    doc = inspect.getdoc(cls) or ""
+    head = re.split(r"^Options\n-+\n", doc, flags=re.M)[0].rstrip()
+    return (
+        f"{head}\n\nOptions\n-------\n{_options_section(cls)}"
+        f"\nCommon options (every zeroth-order method)\n"
+        f"------------------------------------------\n{DRIVER_OPTIONS_DOC}"
+    )
+
+
+def show_options(method: str | None = None, disp: bool = True) -> str | None:
+    """Show the options of a method, like :func:`scipy.optimize.show_options`.
+
+    Parameters
+    ----------
+    method : str, optional
+        A registered method name; ``None`` shows all of them.
+    disp : bool, default True
+        Print the text; with ``False`` return it instead.
+    """
+    names = [method] if method is not None else list_methods()
+    text = "\n\n".join(
+        (f"{n}\n{'=' * len(n)}\n\n" if method is None else "") + method_doc(n) for n in names
+    )
+    if disp:
+        print(text)
+        return None
+    return text

@@ -1,0 +1,228 @@
+"""The ask/tell contract every method implements, and the shared machinery of
+Gaussian-query methods.
+
+A method is a small object holding its hyper-parameters; everything that changes
+during a run lives in a :class:`State`, so a run can be pickled mid-flight and
+resumed to the identical trajectory. No method ever calls the objective: it
+*asks* for points and is *told* their values.
+"""
+
+from __future__ import annotations
+
+import abc
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..estimators import antithetic_difference, forward_difference, gaussian_directions
+
+__all__ = ["State", "ZOMethod", "GaussianQueryMethod"]
+
+
+@dataclass
+class State:
+    """Everything a method needs between two iterations.
+
+    Attributes
+    ----------
+    x : ndarray
+        The current iterate.
+    fx : float or None
+        ``f(x)`` when known; ``None`` means the next :meth:`ZOMethod.ask`
+        includes ``x`` itself.
+    rng : numpy.random.Generator
+        The run's only source of randomness.
+    lb, ub : ndarray
+        Bounds (``-inf``/``inf`` when absent).
+    nit : int
+        Completed iterations (``tell`` calls).
+    x_prev, f_prev : ndarray or None, float or None
+        The last iterate with a finite value, used to undo a step that lands on
+        a non-finite value.
+    backtrack : float
+        Factor applied to all steps; halved each time a step is undone.
+    pending : dict or None
+        What the last ``ask`` asked for, until it is told.
+    memory : dict
+        Method-specific arrays (Adam moments, RNN hidden states, ...).
+    """
+
+    x: np.ndarray
+    fx: float | None
+    rng: np.random.Generator
+    lb: np.ndarray
+    ub: np.ndarray
+    nit: int = 0
+    x_prev: np.ndarray | None = None
+    f_prev: float | None = None
+    backtrack: float = 1.0
+    pending: dict | None = None
+    memory: dict = field(default_factory=dict)
+
+
+class ZOMethod(abc.ABC):
+    """The ask/tell contract.
+
+    ``init`` builds a :class:`State`, ``ask`` returns the ``(m, n)`` points to
+    evaluate next, ``tell`` receives their values and advances the state. The
+    driver (:func:`zominimize.minimize`) and the public
+    :class:`zominimize.Optimizer` are the only callers.
+    """
+
+    #: Registry name, e.g. ``"zo-adam"``.
+    name: str = ""
+
+    @abc.abstractmethod
+    def init(
+        self,
+        x0: np.ndarray,
+        rng: np.random.Generator,
+        bounds: tuple[np.ndarray, np.ndarray] | None = None,
+        f0: float | None = None,
+    ) -> State:
+        """Return the state at the start of a run from ``x0``."""
+
+    @abc.abstractmethod
+    def ask(self, state: State) -> np.ndarray:
+        """Return the points, shape ``(m, n)``, whose values the method needs next."""
+
+    @abc.abstractmethod
+    def tell(self, state: State, X: np.ndarray, F: np.ndarray) -> State:
+        """Advance ``state`` with the values ``F`` (shape ``(m,)``) at the asked ``X``."""
+
+    def extras(self, state: State) -> dict[str, Any]:
+        """Method-specific fields added to the :class:`~scipy.optimize.OptimizeResult`."""
+        return {}
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({opts})"
+
+
+def _check_q(q: Any) -> int:
+    if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q < 1:
+        raise ValueError(f"`q` must be a positive integer (number of query directions), got {q!r}")
+    return int(q)
+
+
+def _check_positive(name: str, v: Any) -> float:
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{name}` must be a positive number, got {v!r}") from None
+    if not (np.isfinite(v) and v > 0):
+        raise ValueError(f"`{name}` must be a positive finite number, got {v!r}")
+    return v
+
+
+class GaussianQueryMethod(ZOMethod):
+    """Shared machinery: Gaussian queries, one estimator, a pluggable update.
+
+    Each iteration asks for ``x`` (when ``f(x)`` is unknown) and ``q`` points
+    ``x + mu * u_i`` (or ``2q`` points ``x ± mu * u_i`` with the antithetic
+    estimator), projected onto the bounds; the estimator uses the directions
+    actually taken after projection. A step that lands on a non-finite value is
+    undone and later steps are halved.
+
+    Subclasses implement :meth:`_step` (``ĝ`` to ``Δx``) and may override
+    :meth:`_query_std` (the sampling rule), :meth:`_mu` and :meth:`_setup`.
+    """
+
+    def __init__(self, q: int = 20, mu: float = 1e-6, estimator: str = "forward"):
+        self.q = _check_q(q)
+        self.mu = _check_positive("mu", mu)
+        if estimator not in ("forward", "antithetic"):
+            raise ValueError(
+                f"`estimator` must be 'forward' or 'antithetic', got {estimator!r}"
+            )
+        self.estimator = estimator
+
+    # -- hooks -----------------------------------------------------------------
+    def _setup(self, state: State) -> None:
+        """Initialise ``state.memory``."""
+
+    def _query_std(self, state: State) -> np.ndarray | None:
+        """Per-coordinate standard deviations of the query directions (``None``: identity)."""
+        return None
+
+    def _mu(self, state: State) -> float:
+        return self.mu
+
+    @abc.abstractmethod
+    def _step(self, state: State, ghat: np.ndarray) -> np.ndarray:
+        """Return the update ``Δx`` from the estimate ``ghat``; may update ``state.memory``."""
+
+    def _on_undo(self, state: State) -> None:
+        """Called when a step is undone because it landed on a non-finite value."""
+
+    # -- contract --------------------------------------------------------------
+    def init(self, x0, rng, bounds=None, f0=None):
+        x0 = np.array(x0, dtype=np.float64)
+        n = x0.size
+        if bounds is None:
+            lb, ub = np.full(n, -np.inf), np.full(n, np.inf)
+        else:
+            lb, ub = (np.broadcast_to(np.asarray(b, dtype=np.float64), (n,)).copy() for b in bounds)
+        state = State(x=x0, fx=None if f0 is None else float(f0), rng=rng, lb=lb, ub=ub)
+        self._setup(state)
+        return state
+
+    def ask(self, state):
+        if state.pending is not None:  # asked again before tell: same points
+            return state.pending["X"].copy()
+        x = state.x
+        mu = self._mu(state)
+        U = gaussian_directions(state.rng, self.q, x.size, self._query_std(state))
+        P = np.clip(x + mu * U, state.lb, state.ub)
+        if self.estimator == "forward":
+            parts = [P]
+            U_eff = (P - x) / mu
+        else:
+            M = np.clip(x - mu * U, state.lb, state.ub)
+            parts = [P, M]
+            U_eff = (P - M) / (2.0 * mu)
+        center = self.estimator == "forward" and (state.fx is None or not np.isfinite(state.fx))
+        if center:
+            parts.insert(0, x[None, :])
+        X = np.concatenate(parts, axis=0)
+        state.pending = {"X": X, "U": U_eff, "U_raw": U, "mu": mu, "center": center}
+        return X.copy()
+
+    def tell(self, state, X, F):
+        p = state.pending
+        if p is None:
+            raise RuntimeError("tell() called without a pending ask()")
+        F = np.asarray(F, dtype=np.float64).reshape(-1)
+        if F.shape[0] != p["X"].shape[0]:
+            raise ValueError(
+                f"tell() expected {p['X'].shape[0]} values for the asked points, got {F.shape[0]}"
+            )
+        state.pending = None
+        state.nit += 1
+        i = 0
+        if p["center"]:
+            state.fx = float(F[0])
+            i = 1
+        if not np.isfinite(state.fx):
+            if state.x_prev is not None:  # undo the step that led here
+                state.x, state.fx = state.x_prev.copy(), state.f_prev
+                state.backtrack *= 0.5
+                self._on_undo(state)
+            return state
+        if self.estimator == "forward":
+            ghat = forward_difference(p["U"], F[i:], state.fx, p["mu"])
+        else:
+            q = self.q
+            ghat = antithetic_difference(p["U"], F[i : i + q], F[i + q : i + 2 * q], p["mu"])
+        dx = self._step(state, ghat) * state.backtrack
+        x_new = np.clip(state.x + dx, state.lb, state.ub)
+        state.x_prev, state.f_prev = state.x, state.fx
+        if not np.array_equal(x_new, state.x):
+            state.x, state.fx = x_new, None
+        return state
+
+    def copy_state(self, state: State) -> State:
+        """A deep copy of ``state`` (for checkpoints taken while a run goes on)."""
+        return copy.deepcopy(state)
