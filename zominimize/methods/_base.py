@@ -147,6 +147,10 @@ class GaussianQueryMethod(ZOMethod):
         """Per-coordinate standard deviations of the query directions (``None``: identity)."""
         return None
 
+    def _directions(self, state: State) -> np.ndarray:
+        """The ``(q, n)`` raw query directions (default: Gaussian with :meth:`_query_std`)."""
+        return gaussian_directions(state.rng, self.q, state.x.size, self._query_std(state))
+
     def _mu(self, state: State) -> float:
         return self.mu
 
@@ -174,7 +178,7 @@ class GaussianQueryMethod(ZOMethod):
             return state.pending["X"].copy()
         x = state.x
         mu = self._mu(state)
-        U = gaussian_directions(state.rng, self.q, x.size, self._query_std(state))
+        U = self._directions(state)
         P = np.clip(x + mu * U, state.lb, state.ub)
         if self.estimator == "forward":
             parts = [P]

@@ -1,0 +1,18 @@
+"""The learned zeroth-order optimizer: networks, their step rule and bundled weights."""
+
+from .nets import ARCH_VARIANTS, L2LNet
+from .weights import (
+    WeightsError,
+    bundled_weights,
+    load_weights,
+    save_weights,
+)
+
+__all__ = [
+    "ARCH_VARIANTS",
+    "L2LNet",
+    "WeightsError",
+    "bundled_weights",
+    "load_weights",
+    "save_weights",
+]

@@ -1,0 +1,75 @@
+"""UpdateRNN and QueryRNN: coordinate-wise LSTMs (Ruan et al., ICLR 2020).
+
+Both networks are applied to every coordinate independently, with the ``d``
+coordinates as the batch, so one set of weights serves any dimension and the
+cost is one batched LSTM step over ``d`` rows per iteration.
+
+Two architecture variants share the code:
+
+``"paper"``
+    As the official code: the UpdateRNN reads the raw estimate ``ĝ`` and
+    emits ``Δx``; the QueryRNN reads the raw ``(ĝ_{t-1}, Δx_{t-1})``; no biases.
+``"scaled"``
+    The package default, invariant to the scale of ``f`` and of ``x``: the
+    UpdateRNN reads normalised features (see :mod:`zominimize.learned.core`)
+    and emits a step in units of a step size ``σ`` and a vote on ``log σ``
+    (pooled over coordinates); the QueryRNN reads normalised ``ĝ_{t-1}`` and
+    ``Δx_{t-1}/σ``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["L2LNet", "ARCH_VARIANTS", "N_UPDATE_FEATURES"]
+
+ARCH_VARIANTS = ("scaled", "paper")
+#: Inputs per coordinate of the UpdateRNN in the "scaled" variant.
+N_UPDATE_FEATURES = 5
+
+
+class CoordLSTM(nn.Module):
+    """A one-layer LSTM cell plus a linear head, applied row-wise to ``(d, k)`` inputs."""
+
+    def __init__(self, n_in: int, hidden: int, n_out: int, bias: bool, head_scale: float = 0.1):
+        super().__init__()
+        self.cell = nn.LSTMCell(n_in, hidden, bias=bias)
+        self.head = nn.Linear(hidden, n_out, bias=bias)
+        with torch.no_grad():  # small first outputs, as the official code (×0.1)
+            self.head.weight.mul_(head_scale)
+            if bias:
+                self.head.bias.zero_()
+
+    def forward(self, inputs, hc):
+        h, c = self.cell(inputs, hc)
+        return self.head(h), (h, c)
+
+
+class L2LNet(nn.Module):
+    """The two networks of the learned optimizer.
+
+    Parameters
+    ----------
+    variant : {"scaled", "paper"}
+        Input/output convention (module docstring).
+    hidden : int, default 10
+        LSTM hidden size (the paper's value).
+    """
+
+    def __init__(self, variant: str = "scaled", hidden: int = 10):
+        super().__init__()
+        if variant not in ARCH_VARIANTS:
+            raise ValueError(f"`variant` must be one of {ARCH_VARIANTS}, got {variant!r}")
+        self.variant = variant
+        self.hidden = int(hidden)
+        bias = variant != "paper"
+        n_in = 1 if variant == "paper" else N_UPDATE_FEATURES
+        n_out = 1 if variant == "paper" else 2
+        self.update_rnn = CoordLSTM(n_in, self.hidden, n_out, bias)
+        self.query_rnn = CoordLSTM(2, self.hidden, 1, bias)
+
+    @property
+    def arch(self) -> dict:
+        """What is needed to rebuild the module (stored in the weights manifest)."""
+        return {"variant": self.variant, "hidden": self.hidden}

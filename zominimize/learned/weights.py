@@ -1,0 +1,155 @@
+"""Weights as data: safetensors files with a manifest, checked on every load.
+
+A weights file holds the state dict of an :class:`~zominimize.learned.L2LNet`
+and, in the safetensors metadata under ``"zominimize"``, a JSON manifest:
+format version, architecture, the options the optimizer was trained with, the
+training family and seeds, the command that reproduces the file, wall time,
+library versions and the SHA-256 of the tensors. Nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .._safetensors import SafetensorsError, load_file, read_metadata, save_file
+
+__all__ = [
+    "WeightsError",
+    "bundled_weights",
+    "load_weights",
+    "save_weights",
+    "tensor_sha256",
+    "resolve_weights",
+]
+
+FORMAT_VERSION = "1"
+_META_KEY = "zominimize"
+
+
+class WeightsError(ValueError):
+    """A weights file is missing, malformed, or fails its checksum."""
+
+
+def tensor_sha256(tensors: dict[str, np.ndarray]) -> str:
+    """SHA-256 over the tensors' names, dtypes, shapes and bytes, in name order."""
+    h = hashlib.sha256()
+    for name in sorted(tensors):
+        arr = np.ascontiguousarray(tensors[name])
+        h.update(f"{name}|{arr.dtype.str}|{arr.shape}|".encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def _bundled_dir():
+    return resources.files("zominimize.learned") / "weights"
+
+
+def bundled_weights() -> dict[str, dict]:
+    """Names of the bundled weight sets and their manifests."""
+    out = {}
+    for entry in sorted(_bundled_dir().iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".safetensors"):
+            with resources.as_file(entry) as path:
+                out[entry.name[: -len(".safetensors")]] = _manifest(read_metadata(path), path)
+    return out
+
+
+def resolve_weights(weights: str | os.PathLike) -> Path:
+    """Map a bundled name or a path to a file path; unknown names are a ``ValueError``."""
+    if isinstance(weights, str) and os.sep not in weights and not weights.endswith(
+        ".safetensors"
+    ):
+        entry = _bundled_dir() / f"{weights}.safetensors"
+        if entry.is_file():
+            return Path(str(entry))
+        names = ", ".join(repr(n) for n in bundled_weights()) or "none"
+        raise ValueError(
+            f"Unknown weights {weights!r}. Bundled weights: {names}; or pass the path of a "
+            ".safetensors file written by zominimize.learned.save_weights."
+        )
+    path = Path(weights)
+    if not path.is_file():
+        raise WeightsError(f"weights file {str(path)!r} does not exist")
+    return path
+
+
+def _manifest(meta: dict[str, str], path) -> dict:
+    if _META_KEY not in meta:
+        raise WeightsError(f"{path}: no zominimize manifest in the file's metadata")
+    try:
+        manifest = json.loads(meta[_META_KEY])
+    except json.JSONDecodeError as exc:
+        raise WeightsError(f"{path}: the manifest is not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict) or "arch" not in manifest or "sha256" not in manifest:
+        raise WeightsError(f"{path}: the manifest lacks 'arch' or 'sha256'")
+    if str(manifest.get("format_version")) != FORMAT_VERSION:
+        raise WeightsError(
+            f"{path}: weights format {manifest.get('format_version')!r} is not supported "
+            f"(this version reads {FORMAT_VERSION!r})"
+        )
+    return manifest
+
+
+def save_weights(net, path: str | os.PathLike, manifest: dict) -> dict:
+    """Write ``net``'s weights and ``manifest`` (plus arch, format and SHA-256) to ``path``."""
+    import torch
+
+    tensors = {k: v.detach().cpu().to(torch.float64).numpy() for k, v in net.state_dict().items()}
+    full = dict(manifest)
+    full.update(
+        format_version=FORMAT_VERSION,
+        arch=net.arch,
+        sha256=tensor_sha256(tensors),
+        torch_version=torch.__version__,
+    )
+    save_file(tensors, path, metadata={_META_KEY: json.dumps(full, sort_keys=True)})
+    return full
+
+
+def load_weights(weights: str | os.PathLike = "default", *, device="cpu", dtype=None):
+    """Load a bundled weight set by name, or a file by path.
+
+    Returns
+    -------
+    net : L2LNet
+        In eval mode, on ``device``, with ``requires_grad`` off.
+    manifest : dict
+
+    Raises
+    ------
+    ValueError
+        Unknown bundled name.
+    WeightsError
+        Missing, truncated or malformed file, unsupported format, a checksum
+        mismatch, or tensors that do not fit the architecture.
+    """
+    import torch
+
+    from .nets import L2LNet
+
+    path = resolve_weights(weights)
+    try:
+        tensors, meta = load_file(path)
+    except SafetensorsError as exc:
+        raise WeightsError(f"{path}: not a valid safetensors file ({exc})") from None
+    manifest = _manifest(meta, path)
+    if tensor_sha256(tensors) != manifest["sha256"]:
+        raise WeightsError(f"{path}: SHA-256 of the weights does not match the manifest")
+    try:
+        net = L2LNet(**manifest["arch"])
+    except (TypeError, ValueError) as exc:
+        raise WeightsError(f"{path}: bad architecture in the manifest ({exc})") from None
+    expected = {k: tuple(v.shape) for k, v in net.state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in tensors.items()}
+    if expected != got:
+        raise WeightsError(f"{path}: tensors do not match the architecture {manifest['arch']}")
+    net.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+    net = net.to(device=device, dtype=dtype or torch.float64).eval()
+    net.requires_grad_(False)
+    return net, manifest

@@ -1,0 +1,9 @@
+"""Meta-training of the learned optimizer (first-order, truncated BPTT).
+
+Inference code never imports this package.
+"""
+
+from .train import TrainConfig, evaluate_net, train
+from .unroll import unroll
+
+__all__ = ["TrainConfig", "train", "unroll", "evaluate_net"]

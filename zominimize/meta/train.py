@@ -1,0 +1,249 @@
+"""Meta-training loop: two stages, validation-based selection, checkpoints, export.
+
+Stage ``"update"`` trains the UpdateRNN with standard Gaussian queries; stage
+``"query"`` then trains the QueryRNN with the UpdateRNN frozen (the paper's
+official recipe). Each meta-iteration samples a problem from the training
+family and unrolls the optimizer on it with truncated BPTT (one Adam step per
+segment, element-wise gradient clipping to ``[-1, 1]``). Every ``val_every``
+unrolls the optimizer is evaluated, in test mode, on a fixed set of problems
+from the *validation* family with fixed random numbers; the best validation
+score selects the exported weights.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..learned.nets import L2LNet
+from ..learned.weights import save_weights
+from .unroll import unroll
+
+__all__ = ["TrainConfig", "train", "evaluate_net"]
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (recorded in the weights manifest)."""
+
+    family: str = "general"
+    val_family: str | None = None  # None: the training family, on disjoint seeds
+    variant: str = "scaled"
+    hidden: int = 10
+    update_iters: int = 300
+    query_iters: int = 150
+    horizon: int = 200
+    horizon_start: int = 50
+    truncation: int = 20
+    q: int = 20
+    mu_rel: float = 0.1
+    mu: float = 1e-6
+    lr_update: float = 1e-3
+    lr_query: float = 5e-3
+    weighting: str = "uniform"
+    sigma_jitter: float = 3.0
+    val_size: int = 8
+    val_every: int = 25
+    val_steps: int = 200
+    seed: int = 0
+    threads: int = 1
+    time_limit: float | None = None
+    init_from: str | None = None
+    notes: str = field(default="")
+
+
+def _family(name: str):
+    from ..problems import get_family
+
+    return get_family(name)
+
+
+def evaluate_net(net, problems, cfg: TrainConfig, *, use_query: bool, seed: int = 12345) -> float:
+    """Mean final best log-gap over ``problems`` in test mode (common random numbers)."""
+    scores = []
+    for i, prob in enumerate(problems):
+        gen = torch.Generator().manual_seed(seed + i)
+        out = unroll(net, prob, steps=cfg.val_steps, truncation=cfg.truncation, q=cfg.q,
+                     mu_rel=cfg.mu_rel, mu=cfg.mu, use_query=use_query,
+                     pred_ratio=0.5 if use_query else None, sigma_jitter=1.0,
+                     generator=gen)
+        scores.append(out["final"])
+    return float(np.mean(scores))
+
+
+def _horizon(cfg: TrainConfig, it: int, total: int) -> int:
+    """Short unrolls first: the horizon doubles from ``horizon_start`` up to ``horizon``
+    over the first half of a stage."""
+    if cfg.horizon_start >= cfg.horizon:
+        return cfg.horizon
+    frac = min(1.0, it / max(1, total // 2))
+    h = cfg.horizon_start * (cfg.horizon / cfg.horizon_start) ** frac
+    return int(round(h / cfg.truncation) * cfg.truncation) or cfg.truncation
+
+
+def train(
+    cfg: TrainConfig,
+    out: str | os.PathLike | None = None,
+    *,
+    checkpoint: str | os.PathLike | None = None,
+    resume: bool = False,
+    command: str | None = None,
+    log=print,
+    progress: bool = False,
+):
+    """Meta-train an :class:`~zominimize.learned.L2LNet`; return ``(net, manifest)``.
+
+    Parameters
+    ----------
+    cfg : TrainConfig
+    out : path, optional
+        Write the selected weights and their manifest here (``.safetensors``).
+    checkpoint : path, optional
+        Training checkpoint (``torch.save`` of tensors and plain values, loaded
+        with ``weights_only=True``), written after each validation.
+    resume : bool
+        Continue from ``checkpoint`` if it exists.
+    command : str, optional
+        The command line that reproduces this run (stored in the manifest).
+    log : callable
+        Receives one line per validation.
+    progress : bool
+        Show a tqdm bar (if installed).
+    """
+    torch.set_num_threads(max(1, int(cfg.threads)))
+    t_start = time.perf_counter()
+    train_fam, val_fam = _family(cfg.family), _family(cfg.val_family or cfg.family)
+    rng = np.random.default_rng(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    val_problems = [val_fam.sample(np.random.default_rng([cfg.seed, 777, i]))
+                    for i in range(cfg.val_size)]
+    net = L2LNet(cfg.variant, cfg.hidden).to(torch.float64)
+    if cfg.init_from:
+        from ..learned.weights import load_weights
+
+        init, _ = load_weights(cfg.init_from)
+        net.load_state_dict(init.state_dict())
+    stages = [("update", cfg.update_iters), ("query", cfg.query_iters)]
+    state = {"stage": 0, "it": 0, "history": [], "best": None, "best_score": math.inf,
+             "elapsed": 0.0}
+    meta_opt = None
+    if resume and checkpoint is not None and os.path.exists(checkpoint):
+        ck = torch.load(checkpoint, weights_only=True)
+        net.load_state_dict(ck["net"])
+        state.update(ck["state"])
+        rng.bit_generator.state = json.loads(ck["np_rng"])
+        gen.set_state(ck["torch_rng"])
+        meta_opt_state = ck.get("meta_opt")
+        log(f"resumed from {checkpoint} at stage {state['stage']}, iteration {state['it']}")
+    else:
+        meta_opt_state = None
+    elapsed0 = state["elapsed"]
+
+    for si in range(state["stage"], len(stages)):
+        stage, total = stages[si]
+        if total <= 0:
+            continue
+        use_query = stage == "query"
+        params = net.query_rnn if use_query else net.update_rnn
+        net.requires_grad_(False)
+        params.requires_grad_(True)
+        lr = cfg.lr_query if use_query else cfg.lr_update
+        meta_opt = torch.optim.Adam(params.parameters(), lr=lr)
+        if meta_opt_state is not None and si == state["stage"]:
+            meta_opt.load_state_dict(meta_opt_state)
+        meta_opt_state = None
+        if state["best"] is None or si != state["stage"]:
+            # selection restarts per stage: the query stage is judged with the QueryRNN on
+            score = evaluate_net(net, val_problems, cfg, use_query=use_query)
+            state["best_score"], state["best"] = score, _copy_sd(net)
+            state["history"].append({"stage": stage, "it": 0, "val": score})
+            log(f"[{stage}] it 0: validation {score:.4f}")
+        state["stage"] = si
+        bar = _bar(total, stage) if progress else None
+
+        def step(loss, meta_opt=meta_opt, params=params):
+            meta_opt.zero_grad()
+            loss.backward()
+            for p in params.parameters():
+                if p.grad is not None:
+                    p.grad.clamp_(-1.0, 1.0)
+            meta_opt.step()
+
+        it0 = state["it"]
+        for it in range(it0, total):
+            if cfg.time_limit and elapsed0 + time.perf_counter() - t_start > cfg.time_limit:
+                log("time limit reached; stopping this stage early")
+                break
+            prob = train_fam.sample(rng)
+            unroll(net, prob, steps=_horizon(cfg, it, total), truncation=cfg.truncation,
+                   q=cfg.q, mu_rel=cfg.mu_rel, mu=cfg.mu, use_query=use_query,
+                   sigma_jitter=cfg.sigma_jitter, weighting=cfg.weighting,
+                   generator=gen, on_segment=step)
+            state["it"] = it + 1
+            if bar is not None:
+                bar.update(1)
+            if (it + 1) % cfg.val_every == 0 or it + 1 == total:
+                score = evaluate_net(net, val_problems, cfg, use_query=use_query)
+                state["history"].append({"stage": stage, "it": it + 1, "val": score})
+                mark = ""
+                if score < state["best_score"]:
+                    state["best_score"], state["best"] = score, _copy_sd(net)
+                    mark = " *"
+                log(f"[{stage}] it {it + 1}: validation {score:.4f}{mark}")
+                if checkpoint is not None:
+                    state["elapsed"] = elapsed0 + time.perf_counter() - t_start
+                    _save_ck(checkpoint, net, state, rng, gen, meta_opt)
+        if bar is not None:
+            bar.close()
+        net.load_state_dict(state["best"])  # the next stage starts from the selected net
+        state["it"], state["best"] = 0, None
+        state["stage"] = si + 1
+
+    net.requires_grad_(False)
+    wall = elapsed0 + time.perf_counter() - t_start
+    manifest = {
+        "family": cfg.family,
+        "val_family": cfg.val_family,
+        "config": dataclasses.asdict(cfg),
+        "options": {"q": cfg.q, "mu_rel": cfg.mu_rel, "mu": cfg.mu},
+        "validation_score": state["best_score"],
+        "history": state["history"],
+        "command": command or "",
+        "wall_time_s": round(wall, 1),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, torch threads {cfg.threads}",
+        "python": sys.version.split()[0],
+        "numpy_version": np.__version__,
+        "created": time.strftime("%Y-%m-%d"),
+    }
+    if out is not None:
+        manifest = save_weights(net, out, manifest)
+    return net, manifest
+
+
+def _copy_sd(net) -> dict:
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+
+def _save_ck(path, net, state, rng, gen, meta_opt) -> None:
+    tmp = f"{path}.tmp"
+    torch.save({"net": net.state_dict(), "state": state,
+                "np_rng": json.dumps(rng.bit_generator.state), "torch_rng": gen.get_state(),
+                "meta_opt": meta_opt.state_dict()}, tmp)
+    os.replace(tmp, path)
+
+
+def _bar(total, desc):
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=desc, file=sys.stderr)
