@@ -19,6 +19,7 @@ from ._registry import list_methods, register, show_options
 
 __version__ = "0.1.0"
 
+l2l_zo = scipy_method("l2l-zo")
 zo_sgd = scipy_method("zo-sgd")
 zo_signsgd = scipy_method("zo-signsgd")
 zo_adam = scipy_method("zo-adam")
@@ -31,6 +32,7 @@ __all__ = [
     "register",
     "save_checkpoint",
     "load_checkpoint",
+    "l2l_zo",
     "zo_sgd",
     "zo_signsgd",
     "zo_adam",

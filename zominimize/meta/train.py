@@ -126,7 +126,9 @@ def train(
     gen = torch.Generator().manual_seed(cfg.seed)
     val_problems = [val_fam.sample(np.random.default_rng([cfg.seed, 777, i]))
                     for i in range(cfg.val_size)]
-    net = L2LNet(cfg.variant, cfg.hidden).to(torch.float64)
+    with torch.random.fork_rng():  # seeded initial weights, global RNG untouched
+        torch.manual_seed(cfg.seed)
+        net = L2LNet(cfg.variant, cfg.hidden).to(torch.float64)
     if cfg.init_from:
         from ..learned.weights import load_weights
 

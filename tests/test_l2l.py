@@ -1,0 +1,136 @@
+"""The learned optimizer: scale invariance, sigma0, dimensions, devices, ablations."""
+
+import numpy as np
+import pytest
+import torch
+
+import zominimize
+from zominimize import minimize
+
+
+def quad(x):
+    h = np.linspace(1.0, 10.0, x.size)
+    return 0.5 * np.sum(h * (x - 1.0) ** 2)
+
+
+OPTS = {"maxfev": 21 * 30}
+
+
+@pytest.mark.parametrize("a", [1e-6, 1e-3, 1.0, 1e3, 1e6])
+def test_f_scale_invariance(a):
+    """Minimizing a*f + b follows the same iterates as f (same rng)."""
+    x0 = np.zeros(20)
+    ref = minimize(quad, x0, method="l2l-zo", options=dict(OPTS, return_all=True), rng=3)
+    b = 5.0
+    res = minimize(lambda x: a * quad(x) + b, x0, method="l2l-zo",
+                   options=dict(OPTS, return_all=True), rng=3)
+    np.testing.assert_allclose(np.array(res.allvecs), np.array(ref.allvecs), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-6, atol=1e-8)
+
+
+def test_x_scale_equivariance():
+    """Rescaling x and sigma0 together rescales the whole trajectory."""
+    s = 1e3
+    x0 = np.full(10, 0.3)
+    opts = dict(OPTS, return_all=True, sigma0=0.05)
+    ref = minimize(quad, x0, method="l2l-zo", options=opts, rng=1)
+    res = minimize(lambda z: quad(z / s), s * x0, method="l2l-zo",
+                   options=dict(opts, sigma0=0.05 * s), rng=1)
+    np.testing.assert_allclose(np.array(res.allvecs) / s, np.array(ref.allvecs), rtol=1e-6,
+                               atol=1e-9)
+
+
+def test_first_steps_scale_with_sigma0():
+    x0 = np.zeros(50)
+    steps = []
+    for sigma0 in (1e-3, 1e-1):
+        opt = zominimize.Optimizer("l2l-zo", x0, rng=0, sigma0=sigma0)
+        X = opt.ask()
+        opt.tell(X, [quad(x) for x in X])
+        steps.append(np.linalg.norm(opt.state.x - x0))
+        assert np.max(np.abs(X[1:] - x0)) < 20 * sigma0  # queries are sigma0-sized too
+    assert steps[1] / steps[0] == pytest.approx(100.0, rel=1e-6)
+
+
+@pytest.mark.parametrize("d", [1, 2, 7])
+def test_small_dimensions(d):
+    res = minimize(quad, np.zeros(d), method="l2l-zo", options={"maxfev": 21 * 40}, rng=0)
+    assert res.fun < quad(np.zeros(d))
+
+
+def test_large_dimension_runs():
+    d = 100_000
+    res = minimize(lambda X: 0.5 * np.sum((X - 1.0) ** 2, axis=0), np.zeros(d), method="l2l-zo",
+                   options={"maxiter": 3, "vectorized": True}, rng=0)
+    assert res.nit == 3 and res.x.shape == (d,) and res.fun < 0.5 * d
+
+
+def test_learns_something():
+    """The bundled default beats its own starting point by orders of magnitude on a quadratic."""
+    res = minimize(quad, np.zeros(20), method="l2l-zo", options={"maxfev": 4200}, rng=0)
+    assert res.fun < 1e-2 * quad(np.zeros(20))
+
+
+@pytest.mark.parametrize("opts", [
+    {"sampler": "gaussian"}, {"sampler": "guided-es"}, {"update": "sgd"}, {"pred_ratio": 1.0},
+    {"pred_ratio": 0.0}, {"weights": "attack"}, {"dtype": "float32"}, {"mu": 1e-4},
+])
+def test_ablations_and_options_run(opts):
+    res = minimize(quad, np.zeros(10), method="l2l-zo", options=dict(OPTS, **opts), rng=0)
+    assert np.isfinite(res.fun) and res.fun <= quad(np.zeros(10))
+    assert res.nfev == OPTS["maxfev"]
+
+
+def test_sampler_changes_trajectory():
+    a = minimize(quad, np.zeros(10), method="l2l-zo", options=dict(OPTS, pred_ratio=1.0), rng=0)
+    b = minimize(quad, np.zeros(10), method="l2l-zo", options=dict(OPTS, sampler="gaussian"),
+                 rng=0)
+    assert not np.allclose(a.x, b.x)
+
+
+def test_weights_by_path(tmp_path):
+    from zominimize.learned import load_weights, save_weights
+
+    net, _ = load_weights("default")
+    save_weights(net, tmp_path / "copy.safetensors", {"options": {"mu_rel": 0.1}})
+    a = minimize(quad, np.zeros(5), method="l2l-zo", options=dict(OPTS), rng=0)
+    b = minimize(quad, np.zeros(5), method="l2l-zo",
+                 options=dict(OPTS, weights=str(tmp_path / "copy.safetensors")), rng=0)
+    assert a.weights == "default"
+    if load_weights("default")[1]["options"]["mu_rel"] == 0.1:
+        np.testing.assert_allclose(a.x, b.x)
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"weights": "nope"}, "Unknown weights"),
+    ({"device": "cuda:7"} if not torch.cuda.is_available() else {"device": "cuda:99"},
+     "not available"),
+    ({"device": "tpu"}, "device"),
+    ({"dtype": "int8"}, "dtype"),
+    ({"sampler": "cma"}, "sampler"),
+    ({"update": "adam"}, "update"),
+    ({"pred_ratio": 1.5}, "pred_ratio"),
+    ({"sigma0": -1.0}, "sigma0"),
+    ({"q": 0}, "q"),
+])
+def test_bad_options(bad, match):
+    with pytest.raises(ValueError, match=match):
+        minimize(quad, np.zeros(3), method="l2l-zo", options=bad)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_matches_cpu():
+    a = minimize(quad, np.zeros(50), method="l2l-zo", options=dict(OPTS, device="cpu"), rng=0)
+    b = minimize(quad, np.zeros(50), method="l2l-zo", options=dict(OPTS, device="cuda"), rng=0)
+    np.testing.assert_allclose(a.x, b.x, rtol=1e-6, atol=1e-9)
+    assert b.device.startswith("cuda")
+
+
+def test_scipy_callable_is_exposed():
+    import scipy.optimize
+
+    res = scipy.optimize.minimize(quad, np.zeros(5), method=zominimize.l2l_zo,
+                                  options=dict(OPTS, rng=0))
+    ref = minimize(quad, np.zeros(5), method="l2l-zo", options=OPTS, rng=0)
+    np.testing.assert_array_equal(res.x, ref.x)
+    assert "weights" in zominimize.l2l_zo.__doc__

@@ -1,0 +1,145 @@
+"""Weights as data: round trip, manifest, checksum, tamper and malformed files."""
+
+import json
+import pickle
+import struct
+
+import numpy as np
+import pytest
+import torch
+
+from zominimize._safetensors import SafetensorsError, load_file, save_file
+from zominimize.learned import L2LNet, WeightsError, bundled_weights, load_weights, save_weights
+
+
+@pytest.fixture
+def weights_file(tmp_path):
+    torch.manual_seed(0)
+    net = L2LNet("scaled").double()
+    path = tmp_path / "w.safetensors"
+    save_weights(net, path, {"family": "test", "options": {"mu_rel": 0.2}})
+    return net, path
+
+
+def test_round_trip(weights_file):
+    net, path = weights_file
+    net2, manifest = load_weights(path)
+    for (k, a), (k2, b) in zip(net.state_dict().items(), net2.state_dict().items()):
+        assert k == k2
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert manifest["arch"] == {"variant": "scaled", "hidden": 10}
+    assert manifest["options"]["mu_rel"] == 0.2
+    assert len(manifest["sha256"]) == 64
+    assert not any(p.requires_grad for p in net2.parameters())
+
+
+def test_paper_variant_round_trip(tmp_path):
+    net = L2LNet("paper")
+    assert all(m.bias is None for m in (net.update_rnn.head, net.query_rnn.head))
+    save_weights(net, tmp_path / "p.safetensors", {})
+    net2, manifest = load_weights(tmp_path / "p.safetensors")
+    assert manifest["arch"]["variant"] == "paper"
+
+
+def test_safetensors_reader_rejects_garbage(tmp_path):
+    p = tmp_path / "x.safetensors"
+    p.write_bytes(b"\x01\x02")
+    with pytest.raises(SafetensorsError, match="too short"):
+        load_file(p)
+    p.write_bytes(struct.pack("<Q", 10**12) + b"{}")
+    with pytest.raises(SafetensorsError, match="out of range"):
+        load_file(p)
+    p.write_bytes(struct.pack("<Q", 4) + b"nope")
+    with pytest.raises(SafetensorsError, match="JSON"):
+        load_file(p)
+    header = json.dumps({"a": {"dtype": "F64", "shape": [3], "data_offsets": [0, 8]}}).encode()
+    p.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 8)
+    with pytest.raises(SafetensorsError, match="does not match its shape"):
+        load_file(p)
+
+
+def test_safetensors_round_trip_dtypes(tmp_path):
+    arrs = {"a": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.array([1, -2], np.int64)}
+    save_file(arrs, tmp_path / "t.safetensors", {"k": "v"})
+    out, meta = load_file(tmp_path / "t.safetensors")
+    assert meta == {"k": "v"}
+    for k in arrs:
+        np.testing.assert_array_equal(out[k], arrs[k])
+        assert out[k].dtype == arrs[k].dtype
+
+
+def test_truncated_file(weights_file, tmp_path):
+    _, path = weights_file
+    data = path.read_bytes()
+    bad = tmp_path / "trunc.safetensors"
+    bad.write_bytes(data[: len(data) // 2])
+    with pytest.raises(WeightsError, match="not a valid safetensors"):
+        load_weights(bad)
+
+
+def test_tampered_weights_fail_checksum(weights_file, tmp_path):
+    _, path = weights_file
+    tensors, meta = load_file(path)
+    name = sorted(tensors)[0]
+    tensors[name] = tensors[name] + 1e-3
+    bad = tmp_path / "tampered.safetensors"
+    save_file(tensors, bad, meta)
+    with pytest.raises(WeightsError, match="SHA-256"):
+        load_weights(bad)
+
+
+def test_wrong_shapes_rejected(weights_file, tmp_path):
+    _, path = weights_file
+    tensors, meta = load_file(path)
+    manifest = json.loads(meta["zominimize"])
+    manifest["arch"]["hidden"] = 12  # claims another architecture
+    bad = tmp_path / "shape.safetensors"
+    save_file(tensors, bad, {"zominimize": json.dumps(manifest)})
+    with pytest.raises(WeightsError, match="do not match the architecture"):
+        load_weights(bad)
+
+
+def test_missing_manifest_and_bad_format(weights_file, tmp_path):
+    _, path = weights_file
+    tensors, meta = load_file(path)
+    bad = tmp_path / "nomanifest.safetensors"
+    save_file(tensors, bad, {})
+    with pytest.raises(WeightsError, match="no zominimize manifest"):
+        load_weights(bad)
+    manifest = json.loads(meta["zominimize"])
+    manifest["format_version"] = "99"
+    save_file(tensors, bad, {"zominimize": json.dumps(manifest)})
+    with pytest.raises(WeightsError, match="not supported"):
+        load_weights(bad)
+
+
+class _Boom:
+    def __reduce__(self):
+        return (open, ("/tmp/zominimize-pwned", "w"))
+
+
+def test_pickle_is_never_executed(tmp_path):
+    bad = tmp_path / "evil.safetensors"
+    bad.write_bytes(pickle.dumps({"w": _Boom()}))
+    with pytest.raises(WeightsError):
+        load_weights(bad)
+    import os
+
+    assert not os.path.exists("/tmp/zominimize-pwned")
+
+
+def test_unknown_name_and_missing_path():
+    with pytest.raises(ValueError, match="Unknown weights 'nope'"):
+        load_weights("nope")
+    with pytest.raises(WeightsError, match="does not exist"):
+        load_weights("/nonexistent/w.safetensors")
+
+
+def test_bundled_weights_have_manifests():
+    bundled = bundled_weights()
+    assert {"default", "attack"} <= set(bundled)
+    for name in bundled:
+        net, m = load_weights(name)  # verifies the checksum
+        assert m["command"].startswith("zominimize train"), name
+        assert m["wall_time_s"] > 0
+        assert m["family"]
