@@ -31,10 +31,24 @@ __all__ = ["init_state", "query_std", "update_step", "detach_state"]
 _B1, _B2, _BR = 0.9, 0.99, 0.9
 _CLIP_A = 5.0
 _MAX_DLOG_SIGMA = 0.5
+# Prior of the step-size rule (before the learned correction): grow σ after an
+# improvement of f, shrink it after a deterioration, in the spirit of the 1/5th
+# success rule of evolution strategies. In units of the tanh argument.
+_SIGMA_UP, _SIGMA_DOWN = 0.2, 0.4
+# Bound of the learned correction to the prior (tanh units): smaller than
+# _SIGMA_DOWN, so σ always shrinks after a deterioration whatever the net says,
+# which keeps meta-training from learning runaway step sizes.
+_SIGMA_LEARNED = 0.3
+# Bound of the learned per-coordinate residual step (units of σ).
+_MAX_RESIDUAL = 2.0
 
 
-def init_state(net: L2LNet, d: int, sigma0: float, *, dtype=torch.float64, device="cpu") -> dict:
-    """The recurrent state at the start of a run in dimension ``d``."""
+def init_state(
+    net: L2LNet, x0, sigma0: float, *, dtype=torch.float64, device="cpu"
+) -> dict:
+    """The recurrent state at the start of a run from ``x0`` (array of shape ``(d,)``)."""
+    x0 = torch.as_tensor(x0, dtype=dtype, device=device).detach().clone()
+    d = x0.numel()
     H = net.hidden
 
     def z(*shape):
@@ -45,7 +59,7 @@ def init_state(net: L2LNet, d: int, sigma0: float, *, dtype=torch.float64, devic
         "sigma": torch.tensor(float(sigma0), dtype=dtype, device=device),
         "log_sigma0": math.log(sigma0),
         "R": z(()), "m": z(d), "v": z(d), "t": 0,
-        "a_prev": z(d), "dxn_prev": z(d), "f_prev": None,
+        "a_prev": z(d), "dxn_prev": z(d), "f_prev": None, "x0": x0,
     }
 
 
@@ -67,9 +81,10 @@ def query_std(net: L2LNet, st: dict) -> tuple[torch.Tensor, dict]:
 
 
 def update_step(
-    net: L2LNet, st: dict, ghat: torch.Tensor, f_center: float | None
+    net: L2LNet, st: dict, ghat: torch.Tensor, f_center: float | None, x: torch.Tensor
 ) -> tuple[torch.Tensor, dict]:
-    """Run the UpdateRNN on the estimate ``ghat``; return ``(Δx, new_state)``."""
+    """Run the UpdateRNN on the estimate ``ghat`` at the iterate ``x``; return
+    ``(Δx, new_state)``."""
     if net.variant == "paper":
         out, (hu, cu) = net.update_rnn(ghat[:, None], (st["hu"], st["cu"]))
         dx = out[:, 0]
@@ -93,12 +108,17 @@ def update_step(
     )
     sigma = st["sigma"]
     ls = ((torch.log(sigma.detach()) - st["log_sigma0"]) / 5.0).clamp(-2.0, 2.0)
+    # displacement from the start in units of σ: lets a step shrink towards x0
+    # (soft-thresholding, which sparse problems such as the attack reward)
+    disp = ((x.detach() - st["x0"]) / sigma.detach()).clamp(-_CLIP_A, _CLIP_A)
     ones = torch.ones_like(a)
-    feats = torch.stack([a, b, agree, imp * ones, ls * ones], dim=1)
+    feats = torch.stack([a, b, agree, imp * ones, ls * ones, disp], dim=1)
     out, (hu, cu) = net.update_rnn(feats, (st["hu"], st["cu"]))
     # A residual on the normalised-momentum direction: the untrained net is Adam-like.
-    step = out[:, 0] - b
-    dlog = _MAX_DLOG_SIGMA * torch.tanh(out[:, 1].mean())
+    step = _MAX_RESIDUAL * torch.tanh(out[:, 0] / _MAX_RESIDUAL) - b
+    prior = _SIGMA_UP if imp > 0 else (-_SIGMA_DOWN if imp < 0 else 0.0)
+    learned = _SIGMA_LEARNED * torch.tanh(out[:, 1].mean())
+    dlog = _MAX_DLOG_SIGMA * torch.tanh(prior + learned)
     dx = sigma * step
     new = dict(
         st, hu=hu, cu=cu, R=R, m=m, v=v, t=t, sigma=sigma * torch.exp(dlog),

@@ -26,7 +26,7 @@ __all__ = ["L2LNet", "ARCH_VARIANTS", "N_UPDATE_FEATURES"]
 
 ARCH_VARIANTS = ("scaled", "paper")
 #: Inputs per coordinate of the UpdateRNN in the "scaled" variant.
-N_UPDATE_FEATURES = 5
+N_UPDATE_FEATURES = 6
 
 
 class CoordLSTM(nn.Module):
@@ -67,6 +67,9 @@ class L2LNet(nn.Module):
         n_in = 1 if variant == "paper" else N_UPDATE_FEATURES
         n_out = 1 if variant == "paper" else 2
         self.update_rnn = CoordLSTM(n_in, self.hidden, n_out, bias)
+        if n_out == 2:  # the σ vote starts at zero: the hand-designed prior rules at first
+            with torch.no_grad():
+                self.update_rnn.head.weight[1].zero_()
         self.query_rnn = CoordLSTM(2, self.hidden, 1, bias)
 
     @property

@@ -26,7 +26,7 @@ import torch
 
 from ..learned.nets import L2LNet
 from ..learned.weights import save_weights
-from .unroll import unroll
+from .unroll import unroll_batch
 
 __all__ = ["TrainConfig", "train", "evaluate_net"]
 
@@ -39,6 +39,7 @@ class TrainConfig:
     val_family: str | None = None  # None: the training family, on disjoint seeds
     variant: str = "scaled"
     hidden: int = 10
+    batch_size: int = 1
     update_iters: int = 300
     query_iters: int = 150
     horizon: int = 200
@@ -55,6 +56,7 @@ class TrainConfig:
     val_every: int = 25
     val_steps: int = 200
     seed: int = 0
+    problem_dtype: str = "float64"
     threads: int = 1
     time_limit: float | None = None
     init_from: str | None = None
@@ -69,15 +71,12 @@ def _family(name: str):
 
 def evaluate_net(net, problems, cfg: TrainConfig, *, use_query: bool, seed: int = 12345) -> float:
     """Mean final best log-gap over ``problems`` in test mode (common random numbers)."""
-    scores = []
-    for i, prob in enumerate(problems):
-        gen = torch.Generator().manual_seed(seed + i)
-        out = unroll(net, prob, steps=cfg.val_steps, truncation=cfg.truncation, q=cfg.q,
-                     mu_rel=cfg.mu_rel, mu=cfg.mu, use_query=use_query,
-                     pred_ratio=0.5 if use_query else None, sigma_jitter=1.0,
-                     generator=gen)
-        scores.append(out["final"])
-    return float(np.mean(scores))
+    gen = torch.Generator().manual_seed(seed)
+    outs = unroll_batch(net, problems, steps=cfg.val_steps, truncation=cfg.truncation, q=cfg.q,
+                        mu_rel=cfg.mu_rel, mu=cfg.mu, use_query=use_query,
+                        pred_ratio=0.5 if use_query else None, sigma_jitter=1.0, generator=gen,
+                        problem_dtype=getattr(torch, cfg.problem_dtype))
+    return float(np.mean([o["final"] for o in outs]))
 
 
 def _horizon(cfg: TrainConfig, it: int, total: int) -> int:
@@ -185,11 +184,12 @@ def train(
             if cfg.time_limit and elapsed0 + time.perf_counter() - t_start > cfg.time_limit:
                 log("time limit reached; stopping this stage early")
                 break
-            prob = train_fam.sample(rng)
-            unroll(net, prob, steps=_horizon(cfg, it, total), truncation=cfg.truncation,
+            probs = [train_fam.sample(rng) for _ in range(cfg.batch_size)]
+            unroll_batch(net, probs, steps=_horizon(cfg, it, total), truncation=cfg.truncation,
                    q=cfg.q, mu_rel=cfg.mu_rel, mu=cfg.mu, use_query=use_query,
                    sigma_jitter=cfg.sigma_jitter, weighting=cfg.weighting,
-                   generator=gen, on_segment=step)
+                   generator=gen, on_segment=step,
+                   problem_dtype=getattr(torch, cfg.problem_dtype))
             state["it"] = it + 1
             if bar is not None:
                 bar.update(1)

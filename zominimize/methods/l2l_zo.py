@@ -158,7 +158,7 @@ class L2LZO(GaussianQueryMethod):
         sigma0 = self.sigma0 or default_sigma0(state.x, state.lb, state.ub)
         n = state.x.size
         state.memory.update(
-            net=init_state(self.net, n, sigma0, dtype=self.dtype, device=self.device),
+            net=init_state(self.net, state.x, sigma0, dtype=self.dtype, device=self.device),
             sigma0=sigma0,
             g_prev=np.zeros(n),
             dx_prev=np.zeros(n),
@@ -210,7 +210,8 @@ class L2LZO(GaussianQueryMethod):
         mem = state.memory
         with torch.no_grad():
             g = torch.as_tensor(ghat, dtype=self.dtype, device=self.device)
-            dx_t, mem["net"] = update_step(self.net, mem["net"], g, state.fx)
+            x = torch.as_tensor(state.x, dtype=self.dtype, device=self.device)
+            dx_t, mem["net"] = update_step(self.net, mem["net"], g, state.fx, x)
         if self.update == "sgd":
             dx = -(self.lr / ghat.size) * ghat
             sigma = self._sigma(state)

@@ -54,7 +54,14 @@ from ._registry import (
     list_problems,
 )
 from ._smallnet import SmallNet, SmallNetFamily
-from ._transforms import MixtureFamily, Noisy, NoisyFamily, RandomScaleFamily, Scaled
+from ._transforms import (
+    MixtureFamily,
+    Noisy,
+    NoisyFamily,
+    RandomScaleFamily,
+    Scaled,
+    noise_free,
+)
 
 __all__ = [
     "HELD_OUT_FAMILIES",
@@ -83,6 +90,7 @@ __all__ = [
     "Rosenbrock",
     "RosenbrockFamily",
     "Scaled",
+    "noise_free",
     "SmallNet",
     "SmallNetFamily",
     "Sphere",

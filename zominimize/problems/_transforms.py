@@ -10,7 +10,7 @@ import torch
 from ._base import Family, Problem
 from ._random import Range, instance_seed, log_uniform, uniform
 
-__all__ = ["MixtureFamily", "Noisy", "NoisyFamily", "RandomScaleFamily", "Scaled"]
+__all__ = ["MixtureFamily", "Noisy", "NoisyFamily", "RandomScaleFamily", "Scaled", "noise_free"]
 
 
 class Scaled(Problem):
@@ -117,6 +117,19 @@ class Noisy(Problem):
     def _torch(self, X):
         noise = torch.randn(X.shape[:-1], dtype=X.dtype, device=X.device)
         return self.inner.torch(X) + self.noise_std * noise
+
+
+def noise_free(problem: Problem) -> Problem:
+    """The problem without its :class:`Noisy` layers (the noise-free scorer of a noisy
+    oracle); problems without noise are returned as they are."""
+    if isinstance(problem, Noisy):
+        return noise_free(problem.inner)
+    if isinstance(problem, Scaled):
+        inner = noise_free(problem.inner)
+        if inner is problem.inner:
+            return problem
+        return Scaled(inner, problem.f_scale, problem.f_shift, problem.x_factor)
+    return problem
 
 
 class RandomScaleFamily(Family):
