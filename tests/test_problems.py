@@ -126,7 +126,7 @@ def is_attack(problem: Problem) -> bool:
     return isinstance(problem, Attack)
 
 
-# -- the interface, over every named problem and family sample ---------------------------
+# -- the interface, over every named problem and family sample -----------------------------
 
 
 def test_attributes(problem):
@@ -227,7 +227,7 @@ def test_bad_input_is_rejected(problem):
         problem.torch(torch.zeros(problem.dim, dtype=torch.int64))
 
 
-# -- gradients against finite differences ------------------------------------------------
+# -- gradients against finite differences --------------------------------------------------
 
 SMOOTH = [
     Quadratic(6, cond=100.0, rotate=True, rng=0),
@@ -304,7 +304,7 @@ def test_family_ranges_are_respected():
     assert QuadraticFamily(dim=33).sample(0).dim == 33
 
 
-# -- transforms ------------------------------------------------------------------------
+# -- transforms ----------------------------------------------------------------------------
 
 
 def test_scaled_obeys_its_definition():
@@ -368,7 +368,7 @@ def test_mixture_family_follows_its_weights():
         MixtureFamily([object()])
 
 
-# -- classic functions -------------------------------------------------------------------
+# -- classic functions ---------------------------------------------------------------------
 
 
 def test_quadratic_hessian_has_the_requested_condition_number():

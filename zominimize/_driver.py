@@ -137,6 +137,13 @@ def run(
             while status is None:
                 if maxiter is not None and opt.nit >= maxiter:
                     status = 2
+                    if opt.nfev == 0 and (maxfev is None or maxfev > 0):
+                        # maxiter=0: report f(x0), as SciPy's methods do
+                        X = opt.x0[None, :]
+                        evaluating = True
+                        F = evaluator(X)
+                        evaluating = False
+                        opt.observe(X, F)
                     break
                 if maxfev is not None and opt.nfev >= maxfev:
                     status = 1

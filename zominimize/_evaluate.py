@@ -7,6 +7,7 @@ methods decide what they mean). It counts every point it evaluates.
 
 from __future__ import annotations
 
+import multiprocessing
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +31,8 @@ def to_scalar(value: Any) -> float:
         if value.numel() != 1:
             raise ValueError(_SCALAR_MSG)
         return float(value.detach().reshape(()).item())
+    if value is None or isinstance(value, (str, bytes)):
+        raise ValueError(f"{_SCALAR_MSG} Got an object of type {type(value).__name__}.")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -190,5 +193,10 @@ class Evaluator:
         par = self._parallel
         if par is None:  # called outside a `with` block: open a one-off pool
             par = Parallel(n_jobs=self.workers, timeout=self.timeout)
-        out = par(delayed(self.objective)(x) for x in X)
+        try:
+            out = par(delayed(self.objective)(x) for x in X)
+        except multiprocessing.TimeoutError as exc:  # not a subclass of TimeoutError
+            raise TimeoutError(
+                f"A batch of {len(X)} evaluations took longer than `timeout`={self.timeout} s."
+            ) from exc
         return np.asarray(out, dtype=np.float64)

@@ -83,6 +83,9 @@ class Optimizer:
         if X.shape != pending["X"].shape or not np.array_equal(X, pending["X"]):
             raise ValueError("tell() must receive exactly the points returned by the last ask()")
         F = np.asarray(F, dtype=np.float64).reshape(-1)
+        if F.shape != (X.shape[0],):
+            raise ValueError(f"tell() expected {X.shape[0]} values for the asked points, "
+                             f"got {F.size}")
         self.observe(X, F)
         self.method.tell(self.state, X, F)
         if self.allvecs is not None:

@@ -187,7 +187,10 @@ class GaussianQueryMethod(ZOMethod):
             M = np.clip(x - mu * U, state.lb, state.ub)
             parts = [P, M]
             U_eff = (P - M) / (2.0 * mu)
-        center = self.estimator == "forward" and (state.fx is None or not np.isfinite(state.fx))
+        if self.estimator == "forward":
+            center = state.fx is None or not np.isfinite(state.fx)
+        else:  # the centre is not needed by the estimate: evaluate x0 once (best-so-far)
+            center = state.nit == 0
         if center:
             parts.insert(0, x[None, :])
         X = np.concatenate(parts, axis=0)
@@ -209,7 +212,7 @@ class GaussianQueryMethod(ZOMethod):
         if p["center"]:
             state.fx = float(F[0])
             i = 1
-        if not np.isfinite(state.fx):
+        if state.fx is not None and not np.isfinite(state.fx):
             if state.x_prev is not None:  # undo the step that led here
                 state.x, state.fx = state.x_prev.copy(), state.f_prev
                 state.backtrack *= 0.5

@@ -54,7 +54,11 @@ class ZOAdam(ZOSGD):
     ):
         super().__init__(q=q, mu=mu, lr=lr, scale_lr_by_dim=scale_lr_by_dim, estimator=estimator)
         for name, b in (("beta1", beta1), ("beta2", beta2)):
-            if not 0.0 <= float(b) < 1.0:
+            try:
+                ok = 0.0 <= float(b) < 1.0
+            except (TypeError, ValueError):
+                raise TypeError(f"`{name}` must be a number in [0, 1), got {b!r}") from None
+            if not ok:
                 raise ValueError(f"`{name}` must lie in [0, 1), got {b!r}")
         self.beta1, self.beta2 = float(beta1), float(beta2)
         self.eps = _check_positive("eps", eps)

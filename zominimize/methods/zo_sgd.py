@@ -32,7 +32,7 @@ class ZOSGD(GaussianQueryMethod):
         step is ``lr`` times the estimate.
     estimator : {'forward', 'antithetic'}, default 'forward'
         ``'antithetic'`` uses ``f(x + mu u) - f(x - mu u)`` (``2q`` evaluations
-        per iteration, no centre evaluation).
+        per iteration; ``x0`` itself is evaluated once, in the first iteration).
     """
 
     name = "zo-sgd"
