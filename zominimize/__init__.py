@@ -16,6 +16,7 @@ from ._driver import load_checkpoint, save_checkpoint
 from ._minimize import minimize, scipy_method
 from ._optimizer import Optimizer
 from ._registry import list_methods, register, show_options
+from .plotting import plot_convergence
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,7 @@ __all__ = [
     "register",
     "save_checkpoint",
     "load_checkpoint",
+    "plot_convergence",
     "l2l_zo",
     "zo_sgd",
     "zo_signsgd",

@@ -60,12 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         description="Black-box minimization with a learned zeroth-order optimizer.",
     )
     sub = parser.add_subparsers(dest="cmd", required=True)
+    from . import _demo
+    from .bench import _cli as bench_cli
+
     commands = {}
-    for name, module in (("demo", "._demo"), ("bench", ".bench._cli")):
-        try:
-            mod = __import__(f"zominimize{module}", fromlist=["add_parser", "run"])
-        except ImportError:
-            continue
+    for name, mod in (("demo", _demo), ("bench", bench_cli)):
         mod.add_parser(sub)
         commands[name] = mod.run
     _add_train(sub)

@@ -186,8 +186,10 @@ class L2LZO(GaussianQueryMethod):
             # covariance this iteration's queries use (paper's test-time rule).
             with torch.no_grad():
                 s, state.memory["net"] = query_std(self.net, state.memory["net"])
+            s = s.to(torch.float64).cpu().numpy()
+            state.memory["query_std"] = s  # kept for analysis (the QueryRNN's prediction)
             if rng.random() < self.pred_ratio:
-                U *= s.to(torch.float64).cpu().numpy()
+                U *= s
         return U
 
     def _guided_es(self, state, alpha: float = 0.5) -> np.ndarray:

@@ -1,0 +1,449 @@
+"""Running benchmarks: :func:`run_benchmark`, the named suites, and learning-rate tuning."""
+
+from __future__ import annotations
+
+import datetime
+import platform
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._result import BenchResult
+from ._runner import RunRecord, check_method, check_problem, run_one
+from ._spec import Spec, parse_spec
+
+__all__ = ["SUITES", "Suite", "get_suite", "run_benchmark", "run_suite", "tune_lr"]
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A named benchmark configuration.
+
+    Attributes
+    ----------
+    name : str
+    description : str
+    problems : tuple of str
+        Problem specs.
+    methods : tuple of str
+        Method specs run on every problem.
+    extra_methods : dict
+        ``{problem: method specs}`` run on that problem only.
+    budget : int
+        Evaluations per run.
+    seeds : int
+        Default number of seeds.
+    time_limit : float or None
+        Default per-run time limit in seconds.
+    targets : dict
+        ``{problem: target value}``; other problems use the default target.
+    """
+
+    name: str
+    description: str
+    problems: tuple[str, ...]
+    methods: tuple[str, ...]
+    extra_methods: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    budget: int = 4200
+    seeds: int = 5
+    time_limit: float | None = 15.0
+    targets: dict[str, float] = field(default_factory=dict)
+
+
+_BASELINES = ("zo-sgd", "zo-signsgd", "zo-adam", "l2l-zo", "nelder-mead", "powell", "cobyla",
+              "cobyqa", "cma")
+
+# HELD_OUT_FAMILIES of zominimize.problems, less the attack (spelled out so that
+# importing this module does not import torch; a test checks they agree).
+_HELD_OUT = ("ackley", "styblinski", "levy")
+
+
+#: The named suites (see :class:`Suite`).
+SUITES: dict[str, Suite] = {
+    "paper": Suite(
+        name="paper",
+        description="The paper's tasks (Ruan et al., 2020): non-convex binary classification "
+        "at d = 100 and 1000, and the black-box attack on digit images (d = 784); q = 20, "
+        "4,200 evaluations (200 iterations); ZO baselines at the paper's learning rates, "
+        "l2l-zo with its default weights (and the attack weights on the attack), SciPy's "
+        "derivative-free methods and CMA-ES. COBYLA and COBYQA at d ~ 1000 are cut by the "
+        "15 s per-run time limit, which keeps 5 seeds under 15 minutes on 2 cores.",
+        problems=("classification-100", "classification-1000", "attack"),
+        methods=_BASELINES,
+        extra_methods={"attack": ("l2l-zo[weights=attack]",)},
+    ),
+    "heldout": Suite(
+        name="heldout",
+        description="Generalization of the learned optimizer: the held-out families "
+        "(Ackley, Styblinski-Tang, Levy; never trained or selected on) and Rastrigin and "
+        "Rosenbrock instances, at d = 50 to 200 (Rastrigin and Rosenbrock are training "
+        "families, other instances); seed s is instance s of each family.",
+        problems=(*(f"{f}[dim=100]" for f in _HELD_OUT), "rastrigin[dim=50]",
+                  "rosenbrock[dim=200]"),
+        methods=_BASELINES,
+    ),
+}
+
+
+def get_suite(name: str) -> Suite:
+    """The suite called ``name`` (``"paper"`` or ``"heldout"``)."""
+    try:
+        return SUITES[name]
+    except KeyError:
+        raise ValueError(f"unknown suite {name!r}; known: {', '.join(SUITES)}") from None
+
+
+def _seeds(seeds: int | Iterable[int]) -> list[int]:
+    if isinstance(seeds, int | np.integer):
+        if seeds < 1:
+            raise ValueError(f"`seeds` must be at least 1, got {seeds}")
+        return list(range(int(seeds)))
+    out = [int(s) for s in seeds]
+    if not out or any(s < 0 for s in out) or len(set(out)) != len(out):
+        raise ValueError("`seeds` must be a count or distinct non-negative integers")
+    return out
+
+
+def _cost(method: Spec, problem_dim: int, time_limit: float | None) -> float:
+    """A rough relative cost, to start the longest runs first."""
+    weight = {"cobyla": 50.0, "cobyqa": 80.0, "cma": 5.0, "powell": 2.0}.get(method.name, 1.0)
+    cost = weight * problem_dim
+    if time_limit is not None:
+        cost = min(cost, 1000.0 * time_limit)
+    return cost
+
+
+def _problem_dim(spec: Spec) -> int:
+    dim = spec.options.get("dim")
+    if isinstance(dim, int):
+        return dim
+    digits = spec.name.rsplit("-", 1)[-1]
+    if digits.isdigit():
+        return int(digits)
+    return 784 if spec.name.startswith("attack") else 100
+
+
+def _environment() -> dict:
+    from .. import __version__
+
+    env = {"zominimize": __version__, "python": platform.python_version(),
+           "numpy": np.__version__, "platform": platform.platform()}
+    for mod in ("scipy", "torch", "cma"):
+        m = sys.modules.get(mod)
+        if m is None:
+            try:
+                m = __import__(mod)
+            except ImportError:
+                continue
+        env[mod] = getattr(m, "__version__", "?")
+    return env
+
+
+def run_benchmark(
+    problems: Sequence[str | Spec],
+    methods: Sequence[str | Spec],
+    budget: int = 4200,
+    seeds: int | Iterable[int] = 5,
+    *,
+    extra_methods: Mapping[str, Sequence[str | Spec]] | None = None,
+    targets: Mapping[str, float] | None = None,
+    target_method: str = "zo-adam",
+    time_limit: float | None = 60.0,
+    workers: int = 1,
+    vectorized: bool = True,
+    fractions: Sequence[float] = (0.25, 0.5, 1.0),
+    skip_unavailable: bool = False,
+    progress: bool | Callable[[int, int, RunRecord], None] = False,
+    meta: Mapping | None = None,
+) -> BenchResult:
+    """Run every method on every problem for every seed, each held to ``budget``.
+
+    Protocol: budgets count every function evaluation (runs are cut exactly at
+    ``budget`` by the counting wrapper); every method starts from the problem's
+    ``x0``; seed ``s`` selects problem instance ``s`` (see
+    :func:`~zominimize.bench.make_problem`) and the method's ``rng``; the report
+    gives the median and interquartile range of the best-so-far value at
+    ``fractions`` of the budget and the evaluations needed to reach a target.
+
+    Parameters
+    ----------
+    problems : sequence of str
+        Problem specs: names from :func:`zominimize.problems.list_problems` or
+        families from :func:`~zominimize.problems.list_families`, with options
+        (``"rastrigin[dim=100]"``).
+    methods : sequence of str
+        Method specs ``name[key=value,...]``: registered zominimize methods
+        (``"zo-adam[lr=2]"``, ``"l2l-zo[weights=attack]"``), SciPy's
+        ``"nelder-mead"``, ``"powell"``, ``"cobyla"``, ``"cobyqa"`` (options go to
+        SciPy), and ``"cma"`` (pycma ask/tell; ``sigma0`` defaults to the problem's
+        ``x_scale``; other options go to pycma). The value ``x_scale`` stands for
+        the problem's ``x_scale``.
+    budget : int, default 4200
+        Function evaluations per run.
+    seeds : int or iterable of int, default 5
+        A count (seeds ``0 .. n-1``) or the seeds themselves. Use at least 5.
+    extra_methods : mapping, optional
+        ``{problem: method specs}`` run on that problem only.
+    targets : mapping, optional
+        ``{problem: value}``. Problems without one get the median final value of
+        ``target_method`` over the seeds (see :meth:`BenchResult.target`).
+    target_method : str, default "zo-adam"
+        Reference method of the default targets.
+    time_limit : float or None, default 60
+        Per-run limit in seconds; a run stops at its first evaluation after it and
+        is marked ``†`` in the table. ``None``: run to the budget.
+    workers : int, default 1
+        Runs in parallel (joblib processes; ``-1``: all cores). Each run caps torch
+        and BLAS to one thread.
+    vectorized : bool, default True
+        Evaluate batches (zominimize methods, CMA-ES) with one vectorized call.
+    fractions : sequence of float, default (0.25, 0.5, 1.0)
+        Budget fractions at which the table reports the best value.
+    skip_unavailable : bool, default False
+        Drop methods that cannot run here (``cma`` not installed, missing
+        ``l2l-zo`` weights) with a warning instead of raising; they are listed in
+        ``result.meta["skipped"]``.
+    progress : bool or callable, default False
+        Print a line per finished run to stderr, or call
+        ``progress(done, total, record)``.
+    meta : mapping, optional
+        Extra information stored in ``result.meta``.
+
+    Returns
+    -------
+    BenchResult
+
+    Examples
+    --------
+    >>> from zominimize.bench import run_benchmark
+    >>> res = run_benchmark(["sphere-10"], ["zo-adam", "nelder-mead"], budget=200,
+    ...                     seeds=2)  # doctest: +SKIP
+    >>> print(res.table())  # doctest: +SKIP
+    """
+    budget = int(budget)
+    if budget < 1:
+        raise ValueError(f"`budget` must be a positive number of evaluations, got {budget}")
+    if time_limit is not None and not time_limit > 0:
+        raise ValueError(f"`time_limit` must be positive or None, got {time_limit}")
+    fractions = tuple(float(f) for f in fractions)
+    if not fractions or any(not 0 < f <= 1 for f in fractions):
+        raise ValueError("`fractions` must lie in (0, 1]")
+    seed_list = _seeds(seeds)
+    problem_specs = [check_problem(p) for p in problems]
+    if not problem_specs:
+        raise ValueError("no problems given")
+    skipped: dict[str, str] = {}
+    checked: dict[str, Spec | None] = {}
+
+    def usable(spec: str | Spec) -> Spec | None:
+        key = str(parse_spec(spec))
+        if key not in checked:
+            try:
+                checked[key] = check_method(spec)
+            except (ImportError, ValueError, TypeError, OSError) as exc:
+                if not skip_unavailable:
+                    raise
+                checked[key] = None
+                skipped[key] = f"{type(exc).__name__}: {exc}"
+                warnings.warn(f"skipping method {key}: {exc}", RuntimeWarning, stacklevel=3)
+        return checked[key]
+
+    extra = {str(check_problem(p)): list(ms) for p, ms in (extra_methods or {}).items()}
+    jobs: list[tuple[Spec, Spec, int]] = []
+    for problem in problem_specs:
+        specs = list(methods) + extra.get(str(problem), [])
+        if not specs:
+            raise ValueError("no methods given")
+        for spec in dict.fromkeys(str(parse_spec(m)) for m in specs):
+            method = usable(spec)
+            if method is None:
+                continue
+            jobs += [(method, problem, s) for s in seed_list]
+    order = {id(j): i for i, j in enumerate(jobs)}
+    if workers != 1:  # longest first, so that the tail is short
+        jobs.sort(key=lambda j: -_cost(j[0], _problem_dim(j[1]), time_limit))
+
+    report = _progress_printer(progress)
+    t0 = time.perf_counter()
+    records: list[tuple[int, RunRecord]] = []
+    kwargs = dict(budget=budget, time_limit=time_limit, vectorized=vectorized)
+    if workers == 1:
+        for job in jobs:
+            rec = run_one(*job, **kwargs)
+            records.append((order[id(job)], rec))
+            if report:
+                report(len(records), len(jobs), rec)
+    else:
+        from joblib import Parallel, delayed
+
+        parallel = Parallel(n_jobs=workers, return_as="generator_unordered")
+        tagged = parallel(delayed(_run_tagged)(order[id(j)], *j, **kwargs) for j in jobs)
+        for idx, rec in tagged:
+            records.append((idx, rec))
+            if report:
+                report(len(records), len(jobs), rec)
+    records.sort(key=lambda t: t[0])
+    info = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "wall_time": time.perf_counter() - t0,
+        "workers": workers,
+        "seeds": seed_list,
+        "vectorized": vectorized,
+        "environment": _environment(),
+    }
+    if skipped:
+        info["skipped"] = skipped
+    info.update(meta or {})
+    return BenchResult(
+        runs=[r for _, r in records], budget=budget, time_limit=time_limit,
+        fractions=fractions, targets={str(check_problem(k)): float(v)
+                                      for k, v in (targets or {}).items()},
+        target_method=str(parse_spec(target_method)), meta=info,
+    )
+
+
+def _run_tagged(idx: int, *args, **kwargs) -> tuple[int, RunRecord]:
+    return idx, run_one(*args, **kwargs)
+
+
+def _progress_printer(progress):
+    if callable(progress):
+        return progress
+    if not progress:
+        return None
+
+    def report(done: int, total: int, rec: RunRecord) -> None:
+        mark = {"time": " (time limit)", "error": f" ERROR {rec.error}"}.get(rec.stop, "")
+        print(f"[{done}/{total}] {rec.method} on {rec.problem} seed {rec.seed}: "
+              f"f = {rec.fun:.4g} after {rec.nfev} evaluations, {rec.wall_time:.1f} s{mark}",
+              file=sys.stderr, flush=True)
+
+    return report
+
+
+def run_suite(
+    suite: str | Suite,
+    *,
+    seeds: int | Iterable[int] | None = None,
+    budget: int | None = None,
+    time_limit: float | None | str = "suite",
+    **kwargs,
+) -> BenchResult:
+    """Run a named suite (:data:`SUITES`); methods that cannot run here are skipped.
+
+    Parameters
+    ----------
+    suite : str or Suite
+        ``"paper"`` or ``"heldout"``.
+    seeds, budget : optional
+        Override the suite's defaults.
+    time_limit : float, None or "suite"
+        The per-run time limit; ``"suite"`` keeps the suite's (15 s).
+    **kwargs
+        Passed to :func:`run_benchmark` (``workers``, ``progress``, ...).
+    """
+    s = get_suite(suite) if isinstance(suite, str) else suite
+    kwargs.setdefault("skip_unavailable", True)
+    meta = dict(kwargs.pop("meta", None) or {})
+    meta.setdefault("suite", s.name)
+    return run_benchmark(
+        s.problems, s.methods, budget=s.budget if budget is None else budget,
+        seeds=s.seeds if seeds is None else seeds, extra_methods=s.extra_methods,
+        targets={**s.targets, **dict(kwargs.pop("targets", None) or {})},
+        time_limit=s.time_limit if time_limit == "suite" else time_limit, meta=meta, **kwargs,
+    )
+
+
+def _default_lr(spec: Spec) -> float:
+    from .._registry import build_method
+    from ._runner import method_kind
+
+    if method_kind(spec.name) != "zo":
+        raise ValueError(f"method {spec.name!r} has no `lr` option to tune "
+                         "(tune_lr tunes zominimize methods)")
+    if "lr" in spec.options:
+        return float(spec.options["lr"])
+
+    method, _ = build_method(spec.name, spec.options, strict=True)
+    lr = getattr(method, "lr", None)
+    if lr is None:
+        raise ValueError(f"method {spec.name!r} has no `lr` option to tune")
+    return float(lr)
+
+
+def tune_lr(
+    methods: Sequence[str | Spec],
+    problems: Sequence[str | Spec],
+    budget: int = 4200,
+    seeds: int | Iterable[int] = 5,
+    *,
+    exponents: Iterable[int] = range(-3, 4),
+    factor: float = 2.0,
+    compare: Sequence[str | Spec] = (),
+    **kwargs,
+) -> BenchResult:
+    """Tune the learning rate of zominimize baselines on a log-grid, per problem.
+
+    Each method runs with ``lr = lr0 * factor**k`` for ``k`` in ``exponents``
+    (default 7 values, ``lr0 / 8 .. 8 lr0``, ``lr0`` the method's default or the
+    spec's ``lr``) on every problem and seed. The best learning rate of a problem
+    is the one with the lowest median final value (ties: the smaller ``lr``).
+
+    Parameters
+    ----------
+    methods : sequence of str
+        Method specs with an ``lr`` option (``"zo-adam"``, ``"zo-sgd[q=10]"``).
+    problems : sequence of str
+    budget, seeds
+        As in :func:`run_benchmark`.
+    exponents : iterable of int, default range(-3, 4)
+    factor : float, default 2
+    compare : sequence of str, optional
+        Methods run alongside, untuned (e.g. ``["l2l-zo"]``), for the comparison
+        with the tuned baselines.
+    **kwargs
+        Passed to :func:`run_benchmark`.
+
+    Returns
+    -------
+    BenchResult
+        All runs. ``result.meta["tuning"][method]`` holds ``"lrs"``, ``"specs"`` and
+        ``"best"`` (``{problem: lr}``); :meth:`BenchResult.table` shows the best
+        grid point per problem, marked ``(tuned)``, and
+        :meth:`BenchResult.tuning_table` the whole grid.
+    """
+    exponents = list(exponents)
+    if len(exponents) < 2:
+        raise ValueError("give at least two grid exponents")
+    if not factor > 1:
+        raise ValueError(f"`factor` must exceed 1, got {factor}")
+    grid_specs: dict[str, list[str]] = {}
+    lrs: dict[str, list[float]] = {}
+    for m in methods:
+        spec = check_method(m)
+        lr0 = _default_lr(spec)
+        base = Spec(spec.name, {k: v for k, v in spec.options.items() if k != "lr"})
+        lrs[str(spec)] = [float(lr0 * factor**k) for k in exponents]
+        grid_specs[str(spec)] = [str(base.with_options(lr=lr)) for lr in lrs[str(spec)]]
+    all_methods = [s for specs in grid_specs.values() for s in specs] + [str(c) for c in compare]
+    meta = dict(kwargs.pop("meta", None) or {})
+    first = next(iter(grid_specs))
+    kwargs.setdefault("target_method", grid_specs[first][exponents.index(0)]
+                      if 0 in exponents else grid_specs[first][0])
+    result = run_benchmark(problems, all_methods, budget, seeds, meta=meta, **kwargs)
+    tuning = {}
+    for key, specs in grid_specs.items():
+        best = {}
+        for problem in result.problems:
+            meds = []
+            for spec in specs:
+                runs = result.select(spec, problem)
+                meds.append(np.median([r.fun for r in runs]) if runs else np.inf)
+            best[problem] = lrs[key][int(np.argmin(meds))]
+        tuning[key] = {"lrs": lrs[key], "specs": specs, "best": best}
+    result.meta["tuning"] = tuning
+    return result

@@ -1,0 +1,419 @@
+"""Benchmark results: summaries, the markdown table, JSON and plots."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._runner import RunRecord
+
+__all__ = ["BenchResult", "Summary"]
+
+FORMAT = "zominimize-bench"
+FORMAT_VERSION = 1
+DAGGER = "†"
+
+
+@dataclass
+class Summary:
+    """Statistics of one (method, problem) pair over seeds.
+
+    Attributes
+    ----------
+    method, problem : str
+    n_runs : int
+    best : dict
+        ``{nfev: (median, q25, q75)}`` of the best-so-far value at each reported budget.
+    evals_to_target : float
+        Median evaluations to reach the target; runs that never reach it count as
+        ``inf``, so it is ``inf`` when the median run does not reach it.
+    target_hits : int
+        Runs that reached the target.
+    nfev : float
+        Median evaluations made.
+    compute_time : float
+        Median seconds of the method's own computation per run (wall time minus
+        time inside the objective).
+    n_time_limited : int
+        Runs stopped by the per-run time limit.
+    n_errors : int
+        Runs that raised.
+    success_rate : float or None
+        Attacks only: fraction of runs in which an evaluated point succeeded.
+    evals_to_success : float or None
+        Attacks only: median evaluations to the first success, over the successful
+        runs (``inf`` when none succeeded).
+    """
+
+    method: str
+    problem: str
+    n_runs: int
+    best: dict[int, tuple[float, float, float]]
+    evals_to_target: float
+    target_hits: int
+    nfev: float
+    compute_time: float
+    n_time_limited: int
+    n_errors: int
+    success_rate: float | None = None
+    evals_to_success: float | None = None
+
+
+@dataclass
+class BenchResult:
+    """The runs of a benchmark and how to report them.
+
+    Attributes
+    ----------
+    runs : list of RunRecord
+    budget : int
+        The evaluation budget of every run.
+    time_limit : float or None
+        The per-run time limit in seconds.
+    fractions : tuple of float
+        Budget fractions at which the table reports the best value.
+    targets : dict
+        Explicit targets ``{problem: value}``; other problems get the default
+        target of :meth:`target`.
+    target_method : str
+        The reference method of the default targets.
+    meta : dict
+        Free-form information (versions, command, suite, wall time, tuning).
+    """
+
+    runs: list[RunRecord]
+    budget: int
+    time_limit: float | None = None
+    fractions: tuple[float, ...] = (0.25, 0.5, 1.0)
+    targets: dict[str, float] = field(default_factory=dict)
+    target_method: str = "zo-adam"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # -- selection ------------------------------------------------------------------
+
+    @property
+    def problems(self) -> list[str]:
+        """Problem specs, in the order first run."""
+        return list(dict.fromkeys(r.problem for r in self.runs))
+
+    def methods(self, problem: str | None = None) -> list[str]:
+        """Method specs (on ``problem``, if given), in the order first run."""
+        return list(dict.fromkeys(
+            r.method for r in self.runs if problem is None or r.problem == problem
+        ))
+
+    def select(self, method: str | None = None, problem: str | None = None) -> list[RunRecord]:
+        """The runs of ``method`` on ``problem`` (``None``: any), sorted by seed."""
+        out = [r for r in self.runs if (method is None or r.method == method)
+               and (problem is None or r.problem == problem)]
+        return sorted(out, key=lambda r: r.seed)
+
+    @property
+    def budgets(self) -> list[int]:
+        """The reported budgets: ``fractions`` of ``budget``, in evaluations."""
+        return [max(1, int(round(f * self.budget))) for f in self.fractions]
+
+    # -- statistics -----------------------------------------------------------------
+
+    def target(self, problem: str) -> tuple[float, str]:
+        """The target value of ``problem`` and where it comes from.
+
+        An explicit ``targets[problem]`` wins. Otherwise the target is the median,
+        over seeds, of the final best value of ``target_method`` (``"zo-adam"``:
+        ZO-Adam at the paper's learning rate) on that problem; when that method did
+        not run on it, of the first method listed.
+
+        Returns
+        -------
+        value : float
+        source : str
+        """
+        if problem in self.targets:
+            return float(self.targets[problem]), "given"
+        methods = self.methods(problem)
+        ref = self.target_method if self.target_method in methods else methods[0]
+        finals = [r.fun for r in self.select(ref, problem) if r.stop != "error"]
+        value = float(np.median(finals)) if finals else np.inf
+        return value, f"median final value of {ref}"
+
+    def summary(self, method: str, problem: str) -> Summary:
+        """Statistics of ``method`` on ``problem`` over its seeds."""
+        runs = self.select(method, problem)
+        if not runs:
+            raise ValueError(f"no runs of {method!r} on {problem!r}")
+        best = {}
+        for b in self.budgets:
+            vals = np.array([r.best_at(b) for r in runs])
+            best[b] = _quartiles(vals)
+        target, _ = self.target(problem)
+        hits = np.array([r.evals_to(target) for r in runs])
+        s = Summary(
+            method=method, problem=problem, n_runs=len(runs), best=best,
+            evals_to_target=float(np.median(hits)),
+            target_hits=int(np.isfinite(hits).sum()),
+            nfev=float(np.median([r.nfev for r in runs])),
+            compute_time=float(np.median([r.compute_time for r in runs])),
+            n_time_limited=sum(r.stop == "time" for r in runs),
+            n_errors=sum(r.stop == "error" for r in runs),
+        )
+        if any(r.is_attack for r in runs):
+            firsts = [r.first_success for r in runs if r.first_success is not None]
+            s.success_rate = len(firsts) / len(runs)
+            s.evals_to_success = float(np.median(firsts)) if firsts else np.inf
+        return s
+
+    # -- reporting ------------------------------------------------------------------
+
+    def table(self) -> str:
+        """The results as markdown: one table per problem.
+
+        Columns: the median best-so-far value ``[interquartile range]`` over seeds
+        at each reported budget, the median evaluations to the target (and how many
+        runs reached it), the median evaluations made, the median compute time of
+        the method itself, and for attacks the success rate and the median
+        evaluations to the first success. Rows of methods stopped by the per-run
+        time limit are marked ``†``.
+        """
+        out = []
+        notes_time = False
+        for problem in self.problems:
+            runs = self.select(problem=problem)
+            seeds = sorted({r.seed for r in runs})
+            target, source = self.target(problem)
+            dims = sorted({r.dim for r in runs})
+            head = [f"### {problem}", "",
+                    f"d = {', '.join(map(str, dims))}; {len(seeds)} seeds; budget "
+                    f"{self.budget} evaluations; target {_fmt(target)} ({source}).", ""]
+            cols = ["method"] + [f"f @ {b} ({int(round(100 * b / self.budget))}%)"
+                                 for b in self.budgets]
+            cols += ["evals to target", "evals", "compute s"]
+            attack = any(r.is_attack for r in runs)
+            if attack:
+                cols += ["success", "evals to success"]
+            rows = [cols, ["---"] * len(cols)]
+            hidden, tuned = self._tuning_rows(problem)
+            for method in self.methods(problem):
+                if method in hidden:
+                    continue
+                s = self.summary(method, problem)
+                label = method + (" (tuned)" if method in tuned else "")
+                if s.n_time_limited:
+                    label += f" {DAGGER}"
+                    notes_time = True
+                if s.n_errors:
+                    label += f" (errors: {s.n_errors}/{s.n_runs})"
+                row = [label]
+                row += [f"{_fmt(m)} [{_fmt(lo)}, {_fmt(hi)}]" for m, lo, hi in s.best.values()]
+                row.append(f"{_fmt_evals(s.evals_to_target)} ({s.target_hits}/{s.n_runs})")
+                row.append(_fmt_evals(s.nfev))
+                row.append(f"{s.compute_time:.2f}")
+                if attack:
+                    row.append(f"{100 * s.success_rate:.0f}%")
+                    row.append(_fmt_evals(s.evals_to_success))
+                rows.append(row)
+            out += head + ["| " + " | ".join(r) + " |" for r in rows] + [""]
+        notes = [
+            "Values: median [25th, 75th percentile] over seeds of the best value found "
+            "within the first N evaluations. Evals to target: median over seeds "
+            "(runs that never reach it count as infinite), with the number of runs "
+            "that reached it. Compute s: median seconds per run spent in the method "
+            "itself (wall time minus time in the objective).",
+        ]
+        if self.meta.get("tuning"):
+            notes.append(
+                "(tuned): the learning rate with the lowest median final value on the grid "
+                "of that problem (see the tuning table); the other grid points are not shown."
+            )
+        if self.meta.get("skipped"):
+            notes.append("Not run here: " + "; ".join(
+                f"{m} ({why})" for m, why in self.meta["skipped"].items()) + ".")
+        if notes_time:
+            limit = "" if self.time_limit is None else f" ({self.time_limit:g} s)"
+            notes.append(
+                f"{DAGGER} Stopped by the per-run time limit{limit} in some runs: the "
+                "values are the best found when stopped (at the evaluations in the "
+                "'evals' column), carried forward to the later budgets."
+            )
+        if any(r.is_attack for r in self.runs):
+            notes.append(
+                "Attack success: an evaluated point is misclassified (margin <= -kappa); "
+                "success is the fraction of runs with one, evals to success the median "
+                "evaluation of the first one over the successful runs."
+            )
+        return "\n".join(out + notes) + "\n"
+
+    def _tuning_rows(self, problem: str) -> tuple[set[str], set[str]]:
+        """Grid specs hidden from the table on ``problem``, and the best ones shown."""
+        hidden, best = set(), set()
+        for info in (self.meta.get("tuning") or {}).values():
+            lr = info["best"].get(problem)
+            for spec, grid_lr in zip(info["specs"], info["lrs"]):
+                (best if grid_lr == lr else hidden).add(spec)
+        return hidden - best, best
+
+    def tuning_table(self) -> str:
+        """Markdown table of learning-rate tuning (see :func:`~zominimize.bench.tune_lr`):
+        the median final value per learning rate and problem, best marked ``*``."""
+        tuning = self.meta.get("tuning")
+        if not tuning:
+            return ""
+        lines = []
+        for base, info in tuning.items():
+            specs = info["specs"]
+            lrs = info["lrs"]
+            lines += [f"### lr grid of {base}", "",
+                      "| problem | " + " | ".join(f"lr={_fmt(lr)}" for lr in lrs)
+                      + " | best lr |",
+                      "| --- " * (len(lrs) + 2) + "|"]
+            for problem in self.problems:
+                meds = []
+                for spec in specs:
+                    runs = self.select(spec, problem)
+                    meds.append(float(np.median([r.fun for r in runs])) if runs else np.nan)
+                best = info["best"].get(problem)
+                cells = [(f"**{_fmt(m)}**" if lr == best else _fmt(m)) for m, lr in zip(meds, lrs)]
+                edge = " (grid edge)" if best in (lrs[0], lrs[-1]) else ""
+                lines.append(f"| {problem} | " + " | ".join(cells)
+                             + f" | {_fmt(best) if best is not None else '-'}{edge} |")
+            lines.append("")
+        lines.append("Median final value over seeds per learning rate; best in bold. A best "
+                     "value at the grid edge suggests extending the grid.")
+        return "\n".join(lines) + "\n"
+
+    # -- persistence ----------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        """A JSON-compatible dict (non-finite numbers become ``null``)."""
+        return _jsonable({
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "budget": self.budget,
+            "time_limit": self.time_limit,
+            "fractions": list(self.fractions),
+            "targets": dict(self.targets),
+            "target_method": self.target_method,
+            "resolved_targets": {p: self.target(p)[0] for p in self.problems},
+            "meta": self.meta,
+            "runs": [r.to_dict() for r in self.runs],
+        })
+
+    def to_json(self, path: str | os.PathLike) -> None:
+        """Write the results (every run with its best-so-far trace) to ``path``."""
+        text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
+        Path(path).write_text(text + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> BenchResult:
+        if data.get("format") != FORMAT:
+            raise ValueError("not a zominimize benchmark result (missing 'format' tag)")
+        if data.get("version", 0) > FORMAT_VERSION:
+            raise ValueError(f"benchmark result format {data['version']} is newer than "
+                             f"this zominimize ({FORMAT_VERSION})")
+        runs = []
+        for d in data["runs"]:
+            d = dict(d)
+            d["trace_f"] = [np.inf if v is None else float(v) for v in d["trace_f"]]
+            if d.get("f_lower") is None:
+                d["f_lower"] = 0.0
+            runs.append(RunRecord.from_dict(d))
+        return cls(runs=runs, budget=int(data["budget"]), time_limit=data.get("time_limit"),
+                   fractions=tuple(data.get("fractions", (0.25, 0.5, 1.0))),
+                   targets={k: float(v) for k, v in data.get("targets", {}).items()},
+                   target_method=data.get("target_method", "zo-adam"),
+                   meta=data.get("meta", {}))
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike) -> BenchResult:
+        """Read results written by :meth:`to_json`."""
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    # -- plots ----------------------------------------------------------------------
+
+    def plot(self, directory: str | os.PathLike, *, fmt: str = "png",
+             problems: Sequence[str] | None = None, dpi: int = 120) -> list[Path]:
+        """Write one convergence plot per problem to ``directory``.
+
+        Each plot shows, per method, the median over seeds of the best-so-far gap
+        ``f - f_lower`` against evaluations, with the interquartile range as a band
+        (log scale when every gap is positive), like the paper's figures. Needs
+        matplotlib; uses no pyplot state, so it is safe with any backend.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
+        """
+        from matplotlib.figure import Figure
+
+        from ..plotting import Trace, plot_convergence
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for problem in problems or self.problems:
+            curves = {}
+            hidden, tuned = self._tuning_rows(problem)
+            for method in self.methods(problem):
+                if method in hidden:
+                    continue
+                runs = self.select(method, problem)
+                curves[method + (" (tuned)" if method in tuned else "")] = [
+                    Trace(np.asarray(r.trace_nfev), np.asarray(r.trace_f) - r.f_lower,
+                          nfev_end=r.nfev)
+                    for r in runs
+                ]
+            fig = Figure(figsize=(7, 4.5), layout="constrained")
+            ax = fig.add_subplot()
+            plot_convergence(curves, ax=ax, max_nfev=self.budget)
+            n_seeds = len({r.seed for r in self.select(problem=problem)})
+            ax.set_title(f"{problem}: median and IQR over {n_seeds} seeds")
+            ax.set_ylabel("best f − f_lower")
+            path = directory / f"{_slug(problem)}.{fmt}"
+            fig.savefig(path, dpi=dpi)
+            paths.append(path)
+        return paths
+
+
+def _quartiles(vals: np.ndarray) -> tuple[float, float, float]:
+    q25, med, q75 = np.percentile(vals, [25, 50, 75])
+    return float(med), float(q25), float(q75)
+
+
+def _fmt(v: float | None) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "-"
+    if not np.isfinite(v):
+        return "inf" if v > 0 else "-inf"
+    if v == 0:
+        return "0"
+    a = abs(v)
+    return f"{v:.3g}" if 1e-3 <= a < 1e4 else f"{v:.2e}"
+
+
+def _fmt_evals(v: float | None) -> str:
+    if v is None:
+        return "-"
+    return "-" if not np.isfinite(v) else f"{v:.0f}"
+
+
+def _slug(text: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+    return keep.strip("_") or "problem"
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
