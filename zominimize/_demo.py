@@ -42,6 +42,22 @@ def _predict(problem, delta: np.ndarray) -> int:
     return int(logp.argmax())
 
 
+class _Recorder:
+    """A new-style callback: best value after each iteration, and the first success."""
+
+    def __init__(self, problem):
+        self.problem = problem
+        self.nfev: list[int] = []
+        self.fun: list[float] = []
+        self.first_success: int | None = None
+
+    def __call__(self, intermediate_result) -> None:
+        self.nfev.append(intermediate_result.nfev)
+        self.fun.append(intermediate_result.fun)
+        if self.first_success is None and self.problem.success(intermediate_result.x):
+            self.first_success = intermediate_result.nfev
+
+
 def run_demo(image: int = 0, budget: int = 4200, weights: str = "attack", seed: int = 0,
              out: str | None = "zominimize-demo.png", disp: bool = True) -> dict:
     """Run the demo; return a dict with one entry per method (and the problem)."""
@@ -51,14 +67,7 @@ def run_demo(image: int = 0, budget: int = 4200, weights: str = "attack", seed: 
     problem = attack_problem(image, split="test")
     runs = {}
     for method, label in _METHODS:
-        trace_n, trace_f = [], []
-        first_success = []
-
-        def record(intermediate_result, trace_n=trace_n, trace_f=trace_f, fs=first_success):
-            trace_n.append(intermediate_result.nfev)
-            trace_f.append(intermediate_result.fun)
-            if not fs and problem.success(intermediate_result.x):
-                fs.append(intermediate_result.nfev)
+        record = _Recorder(problem)
 
         options = {"maxfev": budget, "vectorized": True, "disp": disp}
         if method == "l2l-zo":
@@ -70,8 +79,8 @@ def run_demo(image: int = 0, budget: int = 4200, weights: str = "attack", seed: 
                        callback=record)
         elapsed = time.perf_counter() - t0
         runs[label] = {
-            "result": res, "time": elapsed, "nfev": np.array(trace_n), "best": np.array(trace_f),
-            "first_success": first_success[0] if first_success else None,
+            "result": res, "time": elapsed, "nfev": np.array(record.nfev),
+            "best": np.array(record.fun), "first_success": record.first_success,
             "margin": problem.margin(res.x), "success": bool(problem.success(res.x)),
             "predicted": _predict(problem, res.x),
         }
