@@ -171,7 +171,7 @@ def run(
                     save_checkpoint(opt, checkpoint)
                 if cb is not None:
                     try:
-                        cb(opt.result)
+                        cb(opt._result(history=False))
                     except StopIteration:
                         status = 99
                         break

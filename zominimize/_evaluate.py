@@ -34,8 +34,13 @@ def to_scalar(value: Any) -> float:
     if value is None or isinstance(value, (str, bytes)):
         raise ValueError(f"{_SCALAR_MSG} Got an object of type {type(value).__name__}.")
     try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
+        if np.ma.is_masked(value):  # a missing value is not a value
+            raise TypeError
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biufO":  # complex, datetime, timedelta, strings, ...
+            raise TypeError
+        arr = arr.astype(np.float64)  # object arrays: Decimal, Fraction, Python ints
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(
             f"{_SCALAR_MSG} Got an object of type {type(value).__name__}."
         ) from None
@@ -130,7 +135,12 @@ class Evaluator:
             )
             self.vectorized = False
         if timeout is not None:
-            timeout = float(timeout)
+            try:
+                timeout = float(timeout)
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"`timeout` must be a positive number of seconds, got {timeout!r}"
+                ) from None
             if not timeout > 0:
                 raise ValueError(f"`timeout` must be a positive number of seconds, got {timeout}")
         self.timeout = timeout

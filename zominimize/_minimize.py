@@ -14,7 +14,7 @@ from . import _registry
 from ._driver import load_checkpoint, run
 from ._evaluate import Evaluator
 from ._optimizer import Optimizer
-from ._validation import check_budget, check_nonneg_float, check_x0
+from ._validation import check_budget, check_nonneg_float, check_real, check_x0
 
 __all__ = ["minimize", "scipy_method"]
 
@@ -175,9 +175,13 @@ def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None,
     ftol = 0.0 if ftol is None else check_nonneg_float("ftol", ftol)
     patience = check_budget("patience", drv["patience"], minimum=1)
     checkpoint_every = check_budget("checkpoint_every", drv["checkpoint_every"], minimum=1)
+    for name, value in (("patience", patience), ("checkpoint_every", checkpoint_every)):
+        if value is None:
+            raise TypeError(f"`{name}` must be a finite integer >= 1, got {drv[name]!r}")
     f_target = drv["f_target"]
     if f_target is not None:
-        f_target = float(f_target)
+        f_target = check_real("f_target", f_target)
+    drv["checkpoint"] = _check_checkpoint(drv["checkpoint"])
     evaluator = Evaluator(fun, args, workers=drv["workers"], vectorized=drv["vectorized"],
                           timeout=drv["timeout"])
     opt = None
@@ -196,6 +200,22 @@ def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None,
         return run(opt, evaluator, maxiter=maxiter, maxfev=maxfev, ftol=ftol, patience=patience,
                    f_target=f_target, callback=callback, disp=bool(drv["disp"]),
                    checkpoint=drv["checkpoint"], checkpoint_every=checkpoint_every)
+
+
+def _check_checkpoint(path):
+    """``None`` or a writable file path in an existing directory, checked before any work."""
+    if path is None:
+        return None
+    import os
+
+    try:
+        path = os.fsdecode(os.fspath(path))
+    except TypeError:
+        raise TypeError(f"`checkpoint` must be a file path, got {type(path).__name__}") from None
+    if not path or os.path.isdir(path) or not os.path.isdir(os.path.dirname(
+            os.path.abspath(path))):
+        raise ValueError(f"`checkpoint` must be a file path in an existing directory, got {path!r}")
+    return path
 
 
 class _torch_threads_for:

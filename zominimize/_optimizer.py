@@ -61,7 +61,12 @@ class Optimizer:
             method, str
         ) else method
         self.x0 = x0
-        self.state = self.method.init(x0, np.random.default_rng(rng), self.bounds)
+        try:
+            gen = np.random.default_rng(rng)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"`rng` must be None, an int >= 0, a SeedSequence or a Generator "
+                            f"({exc})") from None
+        self.state = self.method.init(x0, gen, self.bounds)
         self.nfev = 0
         self.nfev_nonfinite = 0
         self.x_best = x0.copy()
@@ -80,7 +85,7 @@ class Optimizer:
         if pending is None:
             raise RuntimeError("tell() called without a pending ask()")
         X = np.asarray(X, dtype=np.float64)
-        if X.shape != pending["X"].shape or not np.array_equal(X, pending["X"]):
+        if X.shape != pending["X"].shape or not np.array_equal(X, pending["X"], equal_nan=True):
             raise ValueError("tell() must receive exactly the points returned by the last ask()")
         F = np.asarray(F, dtype=np.float64).reshape(-1)
         if F.shape != (X.shape[0],):
@@ -125,6 +130,9 @@ class Optimizer:
     def result(self) -> OptimizeResult:
         """Best point so far as an :class:`~scipy.optimize.OptimizeResult`
         (``x``, ``fun``, ``nit``, ``nfev``, ``nfev_nonfinite`` and method extras)."""
+        return self._result(history=True)
+
+    def _result(self, history: bool = True) -> OptimizeResult:
         res = OptimizeResult(
             x=self.x,
             fun=self.f_best,
@@ -134,7 +142,7 @@ class Optimizer:
             x_iterate=self.state.x.copy(),
         )
         res.update(self.method.extras(self.state))
-        if self.allvecs is not None:
+        if history and self.allvecs is not None:
             res.allvecs = [v.copy() for v in self.allvecs]
         return res
 

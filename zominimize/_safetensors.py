@@ -10,6 +10,7 @@ file can at worst fail to parse.
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 from collections.abc import Mapping
@@ -130,7 +131,7 @@ def load_file(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str,
             raise SafetensorsError(f"tensor {name!r}: malformed header entry") from None
         if any(s < 0 for s in shape) or not 0 <= begin <= end <= len(body):
             raise SafetensorsError(f"tensor {name!r}: byte range out of bounds")
-        if (end - begin) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
+        if (end - begin) != dtype.itemsize * math.prod(shape):
             raise SafetensorsError(f"tensor {name!r}: byte range does not match its shape")
         out[name] = np.frombuffer(body[begin:end], dtype=dtype).reshape(shape).copy()
     return out, {str(k): str(v) for k, v in meta.items()}

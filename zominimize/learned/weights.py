@@ -73,6 +73,8 @@ def resolve_weights(weights: str | os.PathLike) -> Path:
             f"Unknown weights {weights!r}. Bundled weights: {names}; or pass the path of a "
             ".safetensors file written by zominimize.learned.save_weights."
         )
+    if not isinstance(weights, (str, os.PathLike)):
+        raise TypeError(f"`weights` must be a bundled name or a path, got {type(weights).__name__}")
     path = Path(weights)
     if not path.is_file():
         raise WeightsError(f"weights file {str(path)!r} does not exist")
@@ -88,6 +90,14 @@ def _manifest(meta: dict[str, str], path) -> dict:
         raise WeightsError(f"{path}: the manifest is not valid JSON ({exc})") from None
     if not isinstance(manifest, dict) or "arch" not in manifest or "sha256" not in manifest:
         raise WeightsError(f"{path}: the manifest lacks 'arch' or 'sha256'")
+    arch, options = manifest["arch"], manifest.get("options", {})
+    hidden = arch.get("hidden", 10) if isinstance(arch, dict) else None
+    if (not isinstance(arch, dict) or arch.get("variant", "scaled") not in ("scaled", "paper")
+            or isinstance(hidden, bool) or not isinstance(hidden, int)
+            or not 1 <= hidden <= 1024):
+        raise WeightsError(f"{path}: bad architecture in the manifest: {arch!r}")
+    if not isinstance(options, dict):
+        raise WeightsError(f"{path}: the manifest's 'options' is not an object")
     if str(manifest.get("format_version")) != FORMAT_VERSION:
         raise WeightsError(
             f"{path}: weights format {manifest.get('format_version')!r} is not supported "
@@ -141,6 +151,8 @@ def load_weights(weights: str | os.PathLike = "default", *, device="cpu", dtype=
     manifest = _manifest(meta, path)
     if tensor_sha256(tensors) != manifest["sha256"]:
         raise WeightsError(f"{path}: SHA-256 of the weights does not match the manifest")
+    if not all(np.isfinite(t).all() for t in tensors.values() if t.dtype.kind == "f"):
+        raise WeightsError(f"{path}: the weights contain NaN or inf")
     try:
         net = L2LNet(**manifest["arch"])
     except (TypeError, ValueError) as exc:

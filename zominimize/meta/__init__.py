@@ -4,6 +4,6 @@ Inference code never imports this package.
 """
 
 from .train import TrainConfig, evaluate_net, train
-from .unroll import unroll
+from .unroll import unroll, unroll_batch
 
-__all__ = ["TrainConfig", "train", "unroll", "evaluate_net"]
+__all__ = ["TrainConfig", "train", "unroll", "unroll_batch", "evaluate_net"]

@@ -33,7 +33,54 @@ __all__ = ["TrainConfig", "train", "evaluate_net"]
 
 @dataclass
 class TrainConfig:
-    """Everything that defines a training run (recorded in the weights manifest)."""
+    """Everything that defines a training run (recorded in the weights manifest).
+
+    Attributes
+    ----------
+    family : str or Family
+        Training family: a name of :func:`zominimize.problems.get_family` or any
+        object with ``sample(rng) -> Problem`` whose problems have a torch form.
+    val_family : str or Family, optional
+        Validation family for checkpoint selection; default: the training family
+        on disjoint seeds. Never the family you report on.
+    variant : {"scaled", "paper"}
+        Architecture variant (see :class:`zominimize.learned.L2LNet`).
+    hidden : int
+        LSTM hidden size.
+    batch_size : int
+        Problems unrolled in lockstep per meta-update.
+    update_iters, query_iters : int
+        Meta-iterations of the UpdateRNN stage and of the QueryRNN stage.
+    horizon, horizon_start : int
+        Unroll length; with ``horizon_start < horizon`` the length grows
+        geometrically over the first half of each stage (a curriculum).
+    truncation : int
+        Truncated-BPTT segment length (one meta-update per segment).
+    q : int
+        Queries per iteration.
+    mu_rel, mu : float
+        Smoothing radius relative to σ ("scaled") or absolute ("paper").
+    lr_update, lr_query : float
+        Adam learning rates of the two stages.
+    weighting : {"uniform", "linear"}
+        Per-step weights of the meta-loss.
+    sigma_jitter : float
+        σ₀ is the default rule times a log-uniform factor in ``[1/j, j]``.
+    val_size, val_every, val_steps : int
+        Validation problems, meta-iterations between validations, unroll length.
+    seed : int
+        Seeds problems, directions and the initial weights.
+    problem_dtype : {"float64", "float32"}
+        Precision of problem evaluations during training.
+    threads : int
+        Torch intra-op threads during training (restored afterwards).
+    time_limit : float, optional
+        Stop a stage early after this many seconds (not reproducible).
+    init_from : str, optional
+        Start from these weights (bundled name or path).
+    notes : str
+        Free text stored in the manifest.
+    """
 
     family: str = "general"
     val_family: str | None = None  # None: the training family, on disjoint seeds
@@ -63,7 +110,11 @@ class TrainConfig:
     notes: str = field(default="")
 
 
-def _family(name: str):
+def _family(name):
+    if not isinstance(name, str):
+        if not callable(getattr(name, "sample", None)):
+            raise TypeError(f"a training family needs a sample(rng) method, got {name!r}")
+        return name
     from ..problems import get_family
 
     return get_family(name)
@@ -118,7 +169,15 @@ def train(
     progress : bool
         Show a tqdm bar (if installed).
     """
+    saved_threads = torch.get_num_threads()
     torch.set_num_threads(max(1, int(cfg.threads)))
+    try:
+        return _train(cfg, out, checkpoint, resume, command, log, progress)
+    finally:
+        torch.set_num_threads(saved_threads)
+
+
+def _train(cfg, out, checkpoint, resume, command, log, progress):
     t_start = time.perf_counter()
     train_fam, val_fam = _family(cfg.family), _family(cfg.val_family or cfg.family)
     rng = np.random.default_rng(cfg.seed)
@@ -213,9 +272,10 @@ def train(
     net.requires_grad_(False)
     wall = elapsed0 + time.perf_counter() - t_start
     manifest = {
-        "family": cfg.family,
-        "val_family": cfg.val_family,
-        "config": dataclasses.asdict(cfg),
+        "family": getattr(cfg.family, "name", cfg.family),
+        "val_family": getattr(cfg.val_family, "name", cfg.val_family),
+        "config": {k: (v if isinstance(v, (str, int, float, type(None))) else repr(v))
+                   for k, v in dataclasses.asdict(cfg).items()},
         "options": {"q": cfg.q, "mu_rel": cfg.mu_rel, "mu": cfg.mu},
         "validation_score": state["best_score"],
         "history": state["history"],

@@ -190,5 +190,5 @@ def unroll_batch(
 
 
 def unroll(net, problem, **kwargs) -> dict:
-    """:func:`unroll_batch` on a single problem; returns its dict."""
+    """:func:`~zominimize.meta.unroll_batch` on a single problem; returns its dict."""
     return unroll_batch(net, [problem], **kwargs)[0]

@@ -217,6 +217,12 @@ class GaussianQueryMethod(ZOMethod):
                 state.x, state.fx = state.x_prev.copy(), state.f_prev
                 state.backtrack *= 0.5
                 self._on_undo(state)
+            else:  # no finite iterate yet (f(x0) is not finite): go to the best finite query
+                Fq = F[i:]
+                ok = np.isfinite(Fq)
+                if ok.any():
+                    j = int(np.argmin(np.where(ok, Fq, np.inf)))
+                    state.x, state.fx = np.array(X[i + j], dtype=np.float64), float(Fq[j])
             return state
         if self.estimator == "forward":
             ghat = forward_difference(p["U"], F[i:], state.fx, p["mu"])

@@ -1,0 +1,399 @@
+"""Faults inside the objective: each has one documented behaviour, checked here exactly.
+
+=================================  ===================================================
+fault                              what the user gets
+=================================  ===================================================
+NaN / +inf / -inf on some points   the run completes; the value is ignored, counted
+                                   in ``nfev_nonfinite`` and named in ``message``;
+                                   ``res.fun`` is the best *finite* value and
+                                   ``res.fun == fun(res.x)``
+an exception at evaluation ``k``   it propagates unchanged; ``exc.best_result`` is the
+                                   best of the evaluations that returned (loop: also
+                                   those of the interrupted batch; workers, a map or
+                                   ``vectorized``: the completed iterations)
+a hang longer than ``timeout``     ``TimeoutError`` after ``timeout`` seconds (not after
+(``workers=2``)                    the hang), with ``exc.best_result``
+``KeyboardInterrupt`` inside fun   propagates (never swallowed), ``exc.best_result``
+a crash with ``checkpoint``        ``resume=True`` reaches the identical final result
+=================================  ===================================================
+
+``docs/reliability.rst`` is the user-facing version of this table.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import scipy.optimize
+
+import zominimize
+from zominimize._evaluate import Evaluator
+
+D = 6
+Q = 20  # zo-adam's default: the first iteration evaluates x0 and 20 queries (21 points)
+MSG_INTERRUPTED = "Interrupted by {}: best point so far."
+
+
+# -- objectives (module level: they pickle by reference into loky's worker processes) -------
+
+
+class Quad:
+    def __init__(self, n=D, seed=3):
+        rng = np.random.default_rng(seed)
+        self.c = rng.uniform(-1, 1, n)
+        self.w = rng.uniform(0.5, 2.0, n)
+
+    def __call__(self, x):
+        return float(np.sum(self.w * (np.asarray(x) - self.c) ** 2))
+
+
+class Holey:
+    """``Quad``, but ``bad`` on a fine deterministic pattern (about a third of the
+    points, not at ``x0 = 0``)."""
+
+    def __init__(self, bad):
+        self.bad, self.f = bad, Quad()
+
+    def __call__(self, x):
+        return self.bad if np.sin(3e6 * np.sum(x) - 1.0) > 0.5 else self.f(x)
+
+
+class Vectorized:
+    """``(n, S) -> (S,)`` version of a scalar objective."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def __call__(self, X):
+        return np.array([self.f(X[:, j]) for j in range(X.shape[1])])
+
+
+class Recorder:
+    def __init__(self, f):
+        self.f, self.X, self.F = f, [], []
+
+    def __call__(self, x):
+        v = self.f(x)
+        self.X.append(np.array(x))
+        self.F.append(float(v))
+        return v
+
+
+class RaiseAt:
+    """``Quad`` until the ``k``-th call, which raises ``exc`` (loop route: one process)."""
+
+    def __init__(self, k, exc=ArithmeticError, f=None):
+        self.k, self.exc, self.f = k, exc, f or Quad()
+        self.calls, self.X, self.F = 0, [], []
+
+    def __call__(self, x):
+        self.calls += 1
+        if self.calls == self.k:
+            raise self.exc(f"fault at evaluation {self.k}")
+        v = self.f(x)
+        self.X.append(np.array(x))
+        self.F.append(v)
+        return v
+
+
+class RaiseWhenMoved:
+    """``Quad`` at and around ``x0 = 0`` (the whole first iteration), ``exc`` after."""
+
+    def __init__(self, exc=ArithmeticError):
+        self.exc, self.f = exc, Quad()
+
+    def __call__(self, x):
+        if abs(x[0]) > 1e-3:
+            raise self.exc("fault once x moved")
+        return self.f(x)
+
+
+class HangWhenMoved:
+    """``Quad`` in the first iteration, then every call hangs for ``seconds``."""
+
+    def __init__(self, seconds=2.0):
+        self.seconds, self.f = seconds, Quad()
+
+    def __call__(self, x):
+        if abs(x[0]) > 1e-3:
+            time.sleep(self.seconds)
+        return self.f(x)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+ROUTES = ["loop", "vectorized", "workers=2", "map"]
+
+
+def run(route, fun, method="zo-adam", rng=0, **options):
+    """``zominimize.minimize`` with ``fun`` evaluated by ``route``."""
+    if route == "vectorized":
+        return zominimize.minimize(Vectorized(fun), np.zeros(D), method=method, rng=rng,
+                                   options={**options, "vectorized": True})
+    if route == "workers=2":
+        return zominimize.minimize(fun, np.zeros(D), method=method, rng=rng,
+                                   options={**options, "workers": 2})
+    if route == "map":
+        with ThreadPoolExecutor(2) as ex:
+            return zominimize.minimize(fun, np.zeros(D), method=method, rng=rng,
+                                       options={**options, "workers": ex.map})
+    return zominimize.minimize(fun, np.zeros(D), method=method, rng=rng, options=options)
+
+
+def same(a, b):
+    np.testing.assert_array_equal(a.x, b.x)
+    assert a.fun == b.fun
+    assert (a.nit, a.nfev, a.status, a.message) == (b.nit, b.nfev, b.status, b.message)
+
+
+@pytest.fixture(scope="module")
+def loky():
+    """Start joblib's worker processes once (they are reused across runs)."""
+    Evaluator(Quad(), workers=2)(np.zeros((4, D)))
+
+
+@pytest.fixture(scope="module")
+def random_weights(tmp_path_factory):
+    """An untrained (random) l2l-zo weights file, so l2l-zo runs without bundled weights."""
+    torch = pytest.importorskip("torch")
+    from zominimize.learned import L2LNet, save_weights
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("w") / "random.safetensors"
+    save_weights(L2LNet(), path, {"family": "test: random init"})
+    return str(path)
+
+
+def _route_fixtures(request, route):
+    if route == "workers=2":
+        request.getfixturevalue("loky")
+
+
+# -- NaN and ±inf -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=["nan", "+inf", "-inf"])
+def test_nonfinite_values_are_ignored_and_never_reported(bad):
+    fun = Recorder(Holey(bad))
+    res = run("loop", fun, maxfev=200)
+    F = np.array(fun.F)
+    n_bad = int(np.sum(~np.isfinite(F)))
+    assert 30 < n_bad < 170
+    assert (res.status, res.nfev, res.nfev_nonfinite) == (1, 200, n_bad)
+    assert np.isfinite(res.fun)
+    assert res.fun == F[np.isfinite(F)].min() == Holey(bad)(res.x)
+    assert res.message == (
+        "Maximum number of function evaluations has been exceeded. "
+        f"{n_bad} evaluations returned non-finite values and were ignored."
+    )
+    # -inf is the smallest float, but it is never "the optimum"
+    assert res.fun > -np.inf and res.success is False
+
+
+@pytest.mark.parametrize("route", ROUTES[1:])
+@pytest.mark.parametrize("bad", [np.nan, -np.inf], ids=["nan", "-inf"])
+def test_nonfinite_values_same_result_on_every_route(route, bad, request):
+    _route_fixtures(request, route)
+    ref = run("loop", Holey(bad), maxfev=200)
+    res = run(route, Holey(bad), maxfev=200)
+    same(res, ref)
+    assert res.nfev_nonfinite == ref.nfev_nonfinite > 0
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nonfinite_values_with_l2l_zo(random_weights, bad):
+    fun = Recorder(Holey(bad))
+    res = run("loop", fun, method="l2l-zo", maxfev=200, weights=random_weights)
+    F = np.array(fun.F)
+    assert res.nfev_nonfinite == int(np.sum(~np.isfinite(F))) > 0
+    assert res.fun == F[np.isfinite(F)].min() == Holey(bad)(res.x)
+
+
+class NanAtX0:
+    def __call__(self, x):
+        return np.nan if not np.any(x) else float(np.sum((x - 1.0) ** 2))
+
+
+def test_nonfinite_x0_is_never_reported():
+    fun = Recorder(NanAtX0())
+    res = run("loop", fun, maxfev=210, lr=0.5, scale_lr_by_dim=False)
+    F = np.array(fun.F)
+    assert res.fun == F[np.isfinite(F)].min() == NanAtX0()(res.x)
+    assert res.nfev_nonfinite == int(np.sum(np.isnan(F))) >= 1
+
+
+def test_nonfinite_x0_does_not_stall_the_run():
+    res = run("loop", NanAtX0(), maxfev=420, lr=0.5, scale_lr_by_dim=False)
+    clean = run("loop", Quad(), maxfev=420)  # noqa: F841 - for the reader: the same budget
+    assert res.nfev_nonfinite < 5  # x0 is evaluated once, not once per iteration
+    assert res.fun < 0.1  # f(x0 + tiny) ~ 4: the run makes progress
+
+
+def test_all_nonfinite_is_status_3_with_x0():
+    res = run("loop", lambda x: np.nan, maxfev=50)
+    assert (res.status, res.success, res.nfev, res.nfev_nonfinite) == (3, False, 21, 21)
+    assert np.isnan(res.fun)
+    np.testing.assert_array_equal(res.x, np.zeros(D))
+    assert res.message == "NaN result encountered."
+
+
+# -- exceptions in fun ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [2, 21, 22, 50])
+def test_exception_at_evaluation_k_gives_the_best_of_the_first_k_minus_1(k):
+    fun = RaiseAt(k)
+    with pytest.raises(ArithmeticError, match=f"fault at evaluation {k}$") as info:
+        run("loop", fun, maxiter=10)
+    best = info.value.best_result
+    F = np.array(fun.F)
+    i = int(np.argmin(F))
+    assert best.nfev == k - 1 == len(F)  # the interrupted batch counts too
+    assert best.nit == (k - 1) // (Q + 1)
+    assert best.fun == F[i]
+    np.testing.assert_array_equal(best.x, fun.X[i])
+    assert (best.status, best.success) == (-1, False)
+    assert best.message == MSG_INTERRUPTED.format("ArithmeticError")
+
+
+def test_exception_at_the_first_evaluation():
+    with pytest.raises(ArithmeticError) as info:
+        run("loop", RaiseAt(1), maxiter=10)
+    best = info.value.best_result
+    assert (best.nfev, best.nit, best.status) == (0, 0, 3)
+    assert np.isnan(best.fun)
+    np.testing.assert_array_equal(best.x, np.zeros(D))
+
+
+@pytest.mark.parametrize("route", ROUTES[1:])
+def test_exception_with_workers_vectorized_or_map(route, request):
+    # The failing batch gives nothing back on these routes: the best point is the
+    # first iteration's, bit for bit.
+    _route_fixtures(request, route)
+    ref1 = run("loop", Quad(), maxiter=1)
+    with pytest.raises(ArithmeticError, match="fault once x moved") as info:
+        run(route, RaiseWhenMoved(), maxiter=10)
+    best = info.value.best_result
+    np.testing.assert_array_equal(best.x, ref1.x)
+    assert (best.fun, best.nit, best.nfev, best.status) == (ref1.fun, 1, Q + 1, -1)
+    assert best.message == MSG_INTERRUPTED.format("ArithmeticError")
+
+
+def test_exception_through_scipy_optimize_minimize():
+    fun = RaiseAt(30)
+    with pytest.raises(ArithmeticError) as info:
+        scipy.optimize.minimize(fun, np.zeros(D), method=zominimize.zo_adam,
+                                options={"maxiter": 10, "rng": 0})
+    assert info.value.best_result.fun == min(fun.F)
+    assert info.value.best_result.nfev == 29
+
+
+# -- hang beyond `timeout` ----------------------------------------------------------------------
+
+
+def test_hang_beyond_timeout_raises_timeouterror_with_the_best_result():
+    ref1 = run("loop", Quad(), maxiter=1)
+    # An exception in a worker (tests above) makes joblib kill and restart its workers:
+    # wait for them here, or their start-up would count against the 0.5 s.
+    Evaluator(Quad(), workers=2)(np.zeros((4, D)))
+    t0 = time.perf_counter()
+    with pytest.raises(TimeoutError, match="timeout") as info:
+        run("workers=2", HangWhenMoved(2.0), maxiter=10, timeout=0.5)
+    elapsed = time.perf_counter() - t0
+    # 21 hanging calls on 2 workers would take ~20 s: the run did not wait for them
+    assert elapsed < 10
+    best = info.value.best_result
+    np.testing.assert_array_equal(best.x, ref1.x)
+    assert (best.fun, best.nit, best.nfev, best.status) == (ref1.fun, 1, Q + 1, -1)
+    assert best.message == MSG_INTERRUPTED.format("TimeoutError")
+
+
+# -- KeyboardInterrupt --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [1, 2, 40])
+def test_keyboardinterrupt_inside_fun_propagates_with_the_best_result(k):
+    fun = RaiseAt(k, exc=KeyboardInterrupt)
+    with pytest.raises(KeyboardInterrupt) as info:
+        run("loop", fun, maxiter=10)
+    best = info.value.best_result
+    assert best.nfev == k - 1
+    if k == 1:
+        assert np.isnan(best.fun) and best.status == 3
+    else:
+        assert best.fun == min(fun.F) and best.status == -1
+        assert best.message == MSG_INTERRUPTED.format("KeyboardInterrupt")
+
+
+@pytest.mark.parametrize(
+    "route", ["vectorized", "map", pytest.param("workers=2", marks=pytest.mark.slow)])
+def test_keyboardinterrupt_with_vectorized_map_or_workers(route, request):
+    _route_fixtures(request, route)
+    ref1 = run("loop", Quad(), maxiter=1)
+    if route == "workers=2":  # joblib restarted its workers after the timeout above
+        Evaluator(Quad(), workers=2)(np.zeros((4, D)))
+    with pytest.raises(KeyboardInterrupt) as info:
+        run(route, RaiseWhenMoved(KeyboardInterrupt), maxiter=10)
+    best = info.value.best_result
+    np.testing.assert_array_equal(best.x, ref1.x)
+    assert (best.fun, best.nit, best.nfev) == (ref1.fun, 1, Q + 1)
+
+
+# -- checkpoint, crash, resume ------------------------------------------------------------------
+
+N_IT = 14  # 14 iterations of 21 evaluations; checkpoints after iterations 5 and 10
+
+
+@pytest.mark.parametrize("method", ["zo-adam", "l2l-zo"])
+@pytest.mark.parametrize(
+    "k, exc",
+    [(50, ArithmeticError),  # before the first checkpoint: resume starts afresh
+     (106, ArithmeticError),  # first evaluation after the checkpoint of iteration 5
+     (137, KeyboardInterrupt),
+     (210, ArithmeticError)],  # last evaluation before the checkpoint of iteration 10
+)
+def test_crash_then_resume_reaches_the_uninterrupted_result(method, k, exc, tmp_path, request):
+    extra = {"weights": request.getfixturevalue("random_weights")} if method == "l2l-zo" else {}
+    opts = {"maxiter": N_IT, **extra}
+    ref = run("loop", Quad(), method=method, rng=5, **opts)
+    path = tmp_path / "run.ckpt"
+    ck = {**opts, "checkpoint": str(path), "checkpoint_every": 5}
+    with pytest.raises(exc):
+        run("loop", RaiseAt(k, exc), method=method, rng=5, **ck)
+    it_done = (k - 1) // (Q + 1)
+    if it_done < 5:
+        assert not path.exists()
+    else:
+        assert zominimize.load_checkpoint(path).nit == it_done // 5 * 5
+    res = run("loop", Quad(), method=method, rng=5, **ck, resume=True)
+    same(res, ref)
+    np.testing.assert_array_equal(res.x_iterate, ref.x_iterate)
+    assert zominimize.load_checkpoint(path).nit == N_IT  # the final state is saved too
+
+
+def test_two_crashes_then_resume(tmp_path):
+    ref = run("loop", Quad(), rng=6, maxiter=N_IT)
+    ck = {"maxiter": N_IT, "checkpoint": str(tmp_path / "c"), "checkpoint_every": 5}
+    with pytest.raises(ArithmeticError):
+        run("loop", RaiseAt(120), rng=6, **ck)
+    with pytest.raises(ArithmeticError):  # the resumed run crashes too (after 110 more)
+        run("loop", RaiseAt(110), rng=6, **ck, resume=True)
+    assert zominimize.load_checkpoint(tmp_path / "c").nit == 10
+    same(run("loop", Quad(), rng=6, **ck, resume=True), ref)
+
+
+# -- long runs ----------------------------------------------------------------------------------
+
+
+def test_callback_with_return_all_does_not_copy_the_history():
+    seen = []
+    res = zominimize.minimize(Quad(), np.zeros(D), method="zo-adam", rng=0,
+                              callback=lambda intermediate_result: seen.append(
+                                  len(intermediate_result.get("allvecs", ()))),
+                              options={"maxiter": 5, "return_all": True})
+    assert len(res.allvecs) == 6
+    assert seen == [0] * 5
