@@ -49,23 +49,31 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
     ),
     "bench_tuned": (
         "bench",
-        "zominimize bench --tune-lr zo-sgd,zo-signsgd,zo-adam --methods l2l-zo "
-        "--problems classification-100,attack --seeds 5 "
+        "zominimize bench --suite paper --tune-lr zo-adam,zo-sgd,zo-signsgd "
+        "--methods 'l2l-zo,l2l-zo[weights=attack]' --seeds 5 "
         "--out docs/_generated/bench_tuned.json --plots docs/_generated/bench_tuned_plots",
     ),
     "bench_heldout": (
         "bench",
-        "zominimize bench --suite heldout --seeds 5 --out docs/_generated/bench_heldout.json "
+        "zominimize bench --problems 'ackley[dim=100],styblinski[dim=100],levy[dim=100],"
+        "rastrigin[dim=50],rosenbrock[dim=200]' --methods l2l-zo,zo-adam --tune-lr zo-adam "
+        "--seeds 5 --out docs/_generated/bench_heldout.json "
         "--plots docs/_generated/bench_heldout_plots",
     ),
     "bench_ablation": (
         "bench",
         "zominimize bench --problems classification-100,attack "
         "--methods 'l2l-zo,l2l-zo[sampler=gaussian],l2l-zo[update=sgd],"
-        "l2l-zo[sampler=guided-es],zo-adam' --seeds 5 "
+        "l2l-zo[sampler=guided-es],l2l-zo[weights=attack],"
+        "l2l-zo[weights=attack,sampler=gaussian],l2l-zo[weights=attack,update=sgd],"
+        "l2l-zo[weights=attack,sampler=guided-es],zo-adam' --seeds 5 "
         "--out docs/_generated/bench_ablation.json --plots docs/_generated/bench_ablation_plots",
     ),
     "overhead": ("md", "python scripts/overhead.py > docs/_generated/overhead.md"),
+    "analysis_q": ("md", "python scripts/l2l_analysis.py --seeds 5 --only q"),
+    "analysis_horizon": ("md", "python scripts/l2l_analysis.py --seeds 5 --only horizon"),
+    "analysis_query_variance": (
+        "md", "python scripts/l2l_analysis.py --only variance  (writes the figure)"),
     "memory_flat": ("text", "python scripts/memory_flat.py > docs/_generated/memory_flat.txt"),
     "demo": ("md", "zominimize demo --out docs/_generated/demo.png > docs/_generated/demo.md"),
 }
