@@ -6,7 +6,6 @@ workers, ``multiprocessing`` pools and dask can import them by reference.
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 import time
 
@@ -33,32 +32,10 @@ def method_options(method: str, **extra) -> dict:
     return {**METHOD_OPTIONS.get(method, {}), **extra}
 
 
-def _not_ready(name: str) -> str | None:
-    """Why a registered built-in cannot be tested yet (work in progress), else ``None``.
-
-    Only two states count as "not written yet": the method's module file does not
-    exist, or ``l2l-zo`` has no bundled ``"default"`` weights (see
-    ``test_l2l_zo_default_weights_are_bundled``, which fails meanwhile). A module
-    that exists but fails to import, or a method that fails to build, fails.
-    """
-    target = _registry._BUILTIN.get(name)
-    if target is not None and importlib.util.find_spec(target.split(":")[0]) is None:
-        return f"method {name!r} is registered but its module is not written yet"
-    if name == "l2l-zo":
-        from zominimize.learned.weights import bundled_weights
-
-        if "default" not in bundled_weights():
-            return "l2l-zo: no bundled 'default' weights yet"
-    return None
-
-
 @pytest.fixture(params=METHODS)
 def method(request) -> str:
-    """Each registered method (see :func:`_not_ready` for the only skips)."""
+    """Each registered method."""
     name = request.param
-    reason = _not_ready(name)
-    if reason:
-        pytest.skip(reason)
     _registry.get_method_class(name)
     return name
 

@@ -203,10 +203,19 @@ class Evaluator:
         par = self._parallel
         if par is None:  # called outside a `with` block: open a one-off pool
             par = Parallel(n_jobs=self.workers, timeout=self.timeout)
+        # One task per worker and batch: per-task overhead is paid n_jobs times per
+        # iteration instead of q times (the backend decides what n_jobs means: cores,
+        # or a dask cluster's threads).
         try:
-            out = par(delayed(self.objective)(x) for x in X)
+            n_jobs = par._effective_n_jobs()
+        except Exception:  # a backend without the private helper: one point per task
+            n_jobs = len(X)
+        chunks = np.array_split(X, max(1, min(len(X), int(n_jobs))))
+        try:
+            out = par(delayed(self.objective.rows)(chunk) for chunk in chunks)
         except multiprocessing.TimeoutError as exc:  # not a subclass of TimeoutError
             raise TimeoutError(
-                f"A batch of {len(X)} evaluations took longer than `timeout`={self.timeout} s."
+                f"Evaluations of a batch of {len(X)} points took longer than "
+                f"`timeout`={self.timeout} s."
             ) from exc
-        return np.asarray(out, dtype=np.float64)
+        return np.asarray([v for part in out for v in part], dtype=np.float64)
