@@ -55,7 +55,7 @@ def init_state(
         return torch.zeros(*shape, dtype=dtype, device=device)
 
     return {
-        "hu": z(d, H), "cu": z(d, H), "hq": z(d, H), "cq": z(d, H),
+        "hu": z(H, d), "cu": z(H, d), "hq": z(H, d), "cq": z(H, d),
         "sigma": torch.tensor(float(sigma0), dtype=dtype, device=device),
         "log_sigma0": math.log(sigma0),
         "R": z(()), "m": z(d), "v": z(d), "t": 0,
@@ -70,9 +70,9 @@ def detach_state(st: dict) -> dict:
 
 def query_std(net: L2LNet, st: dict) -> tuple[torch.Tensor, dict]:
     """Run the QueryRNN; return ``(s, new_state)`` with ``s`` of shape ``(d,)``, ``‖s‖² = d``."""
-    inp = torch.stack([st["a_prev"], st["dxn_prev"]], dim=1)
+    inp = torch.stack([st["a_prev"], st["dxn_prev"]], dim=0)
     out, (hq, cq) = net.query_rnn(inp, (st["hq"], st["cq"]))
-    s = (1.0 + out[:, 0]).abs()
+    s = (1.0 + out[0]).abs()
     d = s.shape[0]
     norm = torch.linalg.vector_norm(s)
     s = torch.where(norm > 0, s * (math.sqrt(d) / norm.clamp_min(1e-30)), torch.ones_like(s))
@@ -86,8 +86,8 @@ def update_step(
     """Run the UpdateRNN on the estimate ``ghat`` at the iterate ``x``; return
     ``(Δx, new_state)``."""
     if net.variant == "paper":
-        out, (hu, cu) = net.update_rnn(ghat[:, None], (st["hu"], st["cu"]))
-        dx = out[:, 0]
+        out, (hu, cu) = net.update_rnn(ghat[None, :], (st["hu"], st["cu"]))
+        dx = out[0]
         return dx, dict(st, hu=hu, cu=cu, a_prev=ghat.detach(), dxn_prev=dx.detach())
 
     t = st["t"] + 1
@@ -112,12 +112,12 @@ def update_step(
     # (soft-thresholding, which sparse problems such as the attack reward)
     disp = ((x.detach() - st["x0"]) / sigma.detach()).clamp(-_CLIP_A, _CLIP_A)
     ones = torch.ones_like(a)
-    feats = torch.stack([a, b, agree, imp * ones, ls * ones, disp], dim=1)
+    feats = torch.stack([a, b, agree, imp * ones, ls * ones, disp], dim=0)
     out, (hu, cu) = net.update_rnn(feats, (st["hu"], st["cu"]))
     # A residual on the normalised-momentum direction: the untrained net is Adam-like.
-    step = _MAX_RESIDUAL * torch.tanh(out[:, 0] / _MAX_RESIDUAL) - b
+    step = _MAX_RESIDUAL * torch.tanh(out[0] / _MAX_RESIDUAL) - b
     prior = _SIGMA_UP if imp > 0 else (-_SIGMA_DOWN if imp < 0 else 0.0)
-    learned = _SIGMA_LEARNED * torch.tanh(out[:, 1].mean())
+    learned = _SIGMA_LEARNED * torch.tanh(out[1].mean())
     dlog = _MAX_DLOG_SIGMA * torch.tanh(prior + learned)
     dx = sigma * step
     new = dict(

@@ -30,7 +30,14 @@ N_UPDATE_FEATURES = 6
 
 
 class CoordLSTM(nn.Module):
-    """A one-layer LSTM cell plus a linear head, applied row-wise to ``(d, k)`` inputs."""
+    """A one-layer LSTM cell plus a linear head, applied to every coordinate.
+
+    The parameters are those of :class:`torch.nn.LSTMCell` and :class:`torch.nn.Linear`,
+    but the computation is laid out with the ``d`` coordinates along the *last*
+    axis: inputs ``(k, d)``, hidden state ``(H, d)``, outputs ``(n_out, d)``. One
+    ``(4H, k + H) @ (k + H, d)`` product is several times faster than the
+    row-wise ``(d, k + H) @ (k + H, 4H)`` that ``LSTMCell`` does when ``d`` is large.
+    """
 
     def __init__(self, n_in: int, hidden: int, n_out: int, bias: bool, head_scale: float = 0.1):
         super().__init__()
@@ -42,8 +49,21 @@ class CoordLSTM(nn.Module):
                 self.head.bias.zero_()
 
     def forward(self, inputs, hc):
-        h, c = self.cell(inputs, hc)
-        return self.head(h), (h, c)
+        h, c = hc
+        cell = self.cell
+        W = torch.cat([cell.weight_ih, cell.weight_hh], dim=1)
+        z = torch.cat([inputs, h], dim=0)
+        if cell.bias_ih is not None:
+            gates = torch.addmm((cell.bias_ih + cell.bias_hh)[:, None], W, z)
+        else:
+            gates = W @ z
+        i, f, g, o = gates.chunk(4, dim=0)  # LSTMCell's gate order
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        out = self.head.weight @ h
+        if self.head.bias is not None:
+            out = out + self.head.bias[:, None]
+        return out, (h, c)
 
 
 class L2LNet(nn.Module):

@@ -108,7 +108,10 @@ class L2LZO(GaussianQueryMethod):
         directions are always drawn from ``rng`` in NumPy, so results agree
         across devices to floating-point tolerance.
     dtype : {"float64", "float32"}, default "float64"
-        Precision of the networks.
+        Precision of the networks (the iterate, the estimate and the step size stay
+        float64). ``"float32"`` cuts the networks' cost by about a third at large
+        ``d``; results agree with float64 to within float32 rounding of the
+        networks' outputs.
     """
 
     name = "l2l-zo"
