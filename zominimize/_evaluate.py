@@ -95,9 +95,14 @@ class Evaluator:
         no backend named, so ``joblib.parallel_config(backend=...)`` (loky,
         threading, dask, ray) decides where the work runs. A map-like callable
         (``Pool.map``, ``Executor.map``) is called as ``workers(func, rows)``.
-    vectorized : bool, default False
-        One call per batch. Ignored (with a warning, as SciPy does) when
+    vectorized : bool or "torch", default False
+        One call per batch. ``"torch"``: ``fun`` receives a float64
+        :class:`torch.Tensor` of shape ``(n, S)`` on ``eval_device`` and may
+        return a tensor of shape ``(S,)`` there (only those ``S`` values come
+        back to the host). Ignored (with a warning, as SciPy does) when
         ``workers != 1``.
+    eval_device : str or torch.device, default "cpu"
+        Where ``vectorized="torch"`` puts the batch.
     timeout : float, optional
         Per-batch time limit in seconds for ``workers=int`` (joblib's
         ``timeout``); exceeding it raises :class:`TimeoutError`.
@@ -117,13 +122,23 @@ class Evaluator:
         args: tuple = (),
         *,
         workers: int | Callable = 1,
-        vectorized: bool = False,
+        vectorized: bool | str = False,
         timeout: float | None = None,
+        eval_device="cpu",
     ):
         if not callable(fun):
             raise TypeError(f"`fun` must be callable, got {type(fun).__name__}")
         self.objective = Objective(fun, args)
         self.workers = _check_workers(workers)
+        if isinstance(vectorized, str):
+            if vectorized != "torch":
+                raise ValueError(f"`vectorized` must be True, False or 'torch', got {vectorized!r}")
+            from .methods.l2l_zo import resolve_device
+
+            self.eval_device = resolve_device(eval_device)
+            self.as_torch = True
+        else:
+            self.as_torch = False
         self.vectorized = bool(vectorized)
         if self.vectorized and self.workers != 1:
             import warnings
@@ -186,7 +201,13 @@ class Evaluator:
         return F
 
     def _vectorized(self, X: np.ndarray) -> np.ndarray:
-        out = self.objective.fun(X.T.copy(), *self.objective.args)
+        if self.as_torch:
+            import torch
+
+            batch = torch.as_tensor(X.T, dtype=torch.float64).to(self.eval_device)
+        else:
+            batch = X.T.copy()
+        out = self.objective.fun(batch, *self.objective.args)
         if hasattr(out, "detach"):
             out = out.detach().cpu().numpy()
         F = np.asarray(out, dtype=np.float64)

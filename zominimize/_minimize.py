@@ -30,6 +30,7 @@ _DRIVER_DEFAULTS = dict(
     rng=None,
     workers=1,
     vectorized=False,
+    eval_device="cpu",
     timeout=None,
     checkpoint=None,
     checkpoint_every=10,
@@ -183,6 +184,7 @@ def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None,
         f_target = check_real("f_target", f_target)
     drv["checkpoint"] = _check_checkpoint(drv["checkpoint"])
     evaluator = Evaluator(fun, args, workers=drv["workers"], vectorized=drv["vectorized"],
+                          eval_device=drv["eval_device"],
                           timeout=drv["timeout"])
     opt = None
     if drv["resume"]:

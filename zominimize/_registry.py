@@ -112,9 +112,13 @@ workers : int or map-like callable, default 1
     no backend named, so ``joblib.parallel_config(backend=...)`` applies (dask,
     ray, threading); a map-like callable (``Pool.map``) is called as
     ``workers(func, points)``. ``fun`` must be picklable for processes.
-vectorized : bool, default False
+vectorized : bool or "torch", default False
     ``fun`` takes ``x`` of shape ``(n, S)`` and returns shape ``(S,)``: one call
-    per iteration. Ignored (with a warning) when ``workers != 1``.
+    per iteration. ``"torch"`` passes a float64 torch tensor on ``eval_device``
+    (e.g. a GPU objective; only the ``S`` values return to the host). Ignored
+    (with a warning) when ``workers != 1``.
+eval_device : str or torch.device, default "cpu"
+    Device of the batch with ``vectorized="torch"``.
 timeout : float, optional
     With ``workers`` an int, the time limit in seconds for one batch of
     evaluations; exceeding it raises ``TimeoutError`` carrying the best point.
