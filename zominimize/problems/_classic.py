@@ -10,6 +10,8 @@ defaults to all ones so that the default start is not the optimum.
 
 from __future__ import annotations
 
+import abc
+
 import numpy as np
 
 from ._base import Family, Problem, rms_distance
@@ -78,8 +80,9 @@ class _Shifted(Problem):
         self.x_scale = rms_distance(self.x0, self.x_opt) or 1.0
         self.name = f"{self._label}(d={dim}{',rot' if rotate else ''})"
 
+    @abc.abstractmethod
     def _g(self, Z):
-        raise NotImplementedError
+        """The function of the shifted (and rotated) point ``Z``, batched over leading axes."""
 
     def _g_opt(self, dim: int) -> float:
         return 0.0
