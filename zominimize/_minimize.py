@@ -6,7 +6,6 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import scipy.optimize
 from scipy.optimize import OptimizeResult, OptimizeWarning
 
@@ -124,9 +123,11 @@ def minimize(
         if isinstance(method, str) and not _is_scipy_method(method):
             _registry.get_method_class(method)  # raises the informative ValueError
         if rng is not None:
-            options.setdefault("rng", rng) if callable(method) else warnings.warn(
-                f"`rng` is ignored by SciPy's method {method!r}.", RuntimeWarning, stacklevel=2
-            )
+            if callable(method):  # a custom method: it receives rng like any option
+                options.setdefault("rng", rng)
+            else:
+                warnings.warn(f"`rng` is ignored by SciPy's method {method!r}.", RuntimeWarning,
+                              stacklevel=2)
         return scipy.optimize.minimize(
             fun, x0, args=args, method=method, jac=jac, hess=hess, hessp=hessp, bounds=bounds,
             constraints=constraints, tol=tol, callback=callback, options=options,
@@ -160,8 +161,9 @@ def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None,
         if val is not None and val is not False:
             warnings.warn(f"Method {method_name} does not use gradient information ({what}).",
                           RuntimeWarning, stacklevel=3)
-    if constraints is not None and len(np.atleast_1d(constraints) if not isinstance(
-            constraints, dict) else [constraints]):
+    no_constraints = constraints is None or (
+        isinstance(constraints, (list, tuple)) and len(constraints) == 0)
+    if not no_constraints:
         warnings.warn(f"Method {method_name} cannot handle constraints.", RuntimeWarning,
                       stacklevel=3)
     drv = {k: options.pop(k, v) for k, v in _DRIVER_DEFAULTS.items()}
