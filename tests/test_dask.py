@@ -26,6 +26,7 @@ import time
 import joblib
 import numpy as np
 import pytest
+from conftest import Quadratic
 
 import zominimize
 
@@ -40,16 +41,9 @@ MAIN_PID = os.getpid()  # in a worker process, importing this module sets its ow
 # -- objectives: module-level classes, so the worker processes unpickle them by reference ---
 
 
-class Quad:
-    """``sum(w * (x - c)**2)`` with fixed random ``w``, ``c``."""
-
-    def __init__(self, n=D, seed=0):
-        rng = np.random.default_rng(seed)
-        self.c = rng.uniform(-1, 1, n)
-        self.w = rng.uniform(0.5, 2.0, n)
-
-    def __call__(self, x):
-        return float(np.sum(self.w * (np.asarray(x) - self.c) ** 2))
+def Quad(n=D, seed=0):
+    """The shared test quadratic of ``conftest`` (picklable by reference)."""
+    return Quadratic(n, seed)
 
 
 def _on_a_worker_process(client_pid: int) -> bool:

@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import scipy.optimize
+from conftest import Quadratic
 
 import zominimize
 from zominimize._evaluate import Evaluator
@@ -40,14 +41,9 @@ MSG_INTERRUPTED = "Interrupted by {}: best point so far."
 # -- objectives (module level: they pickle by reference into loky's worker processes) -------
 
 
-class Quad:
-    def __init__(self, n=D, seed=3):
-        rng = np.random.default_rng(seed)
-        self.c = rng.uniform(-1, 1, n)
-        self.w = rng.uniform(0.5, 2.0, n)
-
-    def __call__(self, x):
-        return float(np.sum(self.w * (np.asarray(x) - self.c) ** 2))
+def Quad(n=D, seed=3):
+    """The shared test quadratic of ``conftest`` (picklable by reference)."""
+    return Quadratic(n, seed)
 
 
 class Holey:
