@@ -161,7 +161,7 @@ def run(
                 evaluating = True
                 F = evaluator(X)
                 evaluating = False
-                opt.tell(X, F)
+                opt._tell_asked(X, F)
                 if not np.isfinite(opt.f_best):
                     status = 3  # not even x0 gave a finite value: nothing to descend from
                     break

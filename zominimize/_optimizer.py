@@ -87,6 +87,11 @@ class Optimizer:
         X = np.asarray(X, dtype=np.float64)
         if X.shape != pending["X"].shape or not np.array_equal(X, pending["X"], equal_nan=True):
             raise ValueError("tell() must receive exactly the points returned by the last ask()")
+        self._tell_asked(X, F)
+
+    def _tell_asked(self, X, F) -> None:
+        # The driver's path: X is the array ask() returned, untouched, so the
+        # element-wise check of tell() (~0.5 s per iteration at d = 1e6) is skipped.
         F = np.asarray(F, dtype=np.float64).reshape(-1)
         if F.shape != (X.shape[0],):
             raise ValueError(f"tell() expected {X.shape[0]} values for the asked points, "
