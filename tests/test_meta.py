@@ -75,8 +75,26 @@ def test_cli_train(tmp_path, capsys):
     out = tmp_path / "cli.safetensors"
     args = ["train", "--out", str(out), "--family", "quadratic", "--update-iters", "2",
             "--query-iters", "1", "--horizon", "10", "--horizon-start", "10", "--truncation",
-            "10", "--q", "3", "--val-size", "1", "--val-steps", "10", "--val-every", "1"]
+            "10", "--q", "3", "--val-size", "1", "--val-steps", "10", "--val-every", "1",
+            "--sigma0-dim-ref", "inf"]
     assert main(args) == 0
     _, manifest = load_weights(out)
     assert manifest["command"] == "zominimize " + " ".join(args)
+    assert manifest["config"]["sigma0_dim_ref"] == float("inf")
     assert "validation score" in capsys.readouterr().out
+
+
+def test_sigma0_dim_ref_sets_the_initial_step_size_of_unrolls():
+    """Training uses the inference rule for sigma0 (shrinking above dim_ref), or the
+    rule without the dimension factor with dim_ref=inf (how "attack" was trained)."""
+    from zominimize.meta.unroll import _Run
+
+    net = L2LNet().double()
+    prob = get_family("quadratic", dim=50).sample(0)
+    gen = torch.Generator().manual_seed(0)
+
+    def sigma(ref):
+        return float(_Run(net, prob, torch.float64, 1.0, gen, torch.float64, ref).st["sigma"])
+
+    assert sigma(10.0) == pytest.approx(sigma(float("inf")) / 5)
+    assert sigma(200.0) == pytest.approx(sigma(float("inf")))

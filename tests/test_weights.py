@@ -143,3 +143,22 @@ def test_bundled_weights_have_manifests():
         assert m["command"].startswith("zominimize train"), name
         assert m["wall_time_s"] > 0
         assert m["family"]
+
+
+def test_bundled_weights_commands_give_their_recorded_configs():
+    """Each bundled manifest's command, parsed by today's CLI, gives exactly the training
+    configuration recorded with the weights (so the command still reproduces them)."""
+    import argparse
+    import dataclasses
+    import shlex
+
+    from zominimize._cli import _add_train
+    from zominimize.meta import TrainConfig
+
+    parser = argparse.ArgumentParser()
+    _add_train(parser.add_subparsers(dest="cmd"))
+    for name in bundled_weights():
+        _, m = load_weights(name)
+        args = parser.parse_args(shlex.split(m["command"])[1:])
+        cfg = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}
+        assert cfg == m["config"], name

@@ -66,6 +66,9 @@ class TrainConfig:
         Per-step weights of the meta-loss.
     sigma_jitter : float
         σ₀ is the default rule times a log-uniform factor in ``[1/j, j]``.
+    sigma0_dim_ref : float
+        Dimension above which the default σ₀ shrinks like ``1/d`` (``inf``: the
+        rule without this factor, with which the ``"attack"`` weights were trained).
     val_size, val_every, val_steps : int
         Validation problems, meta-iterations between validations, unroll length.
     seed : int
@@ -99,6 +102,7 @@ class TrainConfig:
     lr_query: float = 5e-3
     weighting: str = "uniform"
     sigma_jitter: float = 3.0
+    sigma0_dim_ref: float = 200.0
     val_size: int = 8
     val_every: int = 25
     val_steps: int = 200
@@ -126,6 +130,7 @@ def evaluate_net(net, problems, cfg: TrainConfig, *, use_query: bool, seed: int 
     outs = unroll_batch(net, problems, steps=cfg.val_steps, truncation=cfg.truncation, q=cfg.q,
                         mu_rel=cfg.mu_rel, mu=cfg.mu, use_query=use_query,
                         pred_ratio=0.5 if use_query else None, sigma_jitter=1.0, generator=gen,
+                        sigma0_dim_ref=cfg.sigma0_dim_ref,
                         problem_dtype=getattr(torch, cfg.problem_dtype))
     return float(np.mean([o["final"] for o in outs]))
 
@@ -246,7 +251,8 @@ def _train(cfg, out, checkpoint, resume, command, log, progress):
             probs = [train_fam.sample(rng) for _ in range(cfg.batch_size)]
             unroll_batch(net, probs, steps=_horizon(cfg, it, total), truncation=cfg.truncation,
                    q=cfg.q, mu_rel=cfg.mu_rel, mu=cfg.mu, use_query=use_query,
-                   sigma_jitter=cfg.sigma_jitter, weighting=cfg.weighting,
+                   sigma_jitter=cfg.sigma_jitter, sigma0_dim_ref=cfg.sigma0_dim_ref,
+                   weighting=cfg.weighting,
                    generator=gen, on_segment=step,
                    problem_dtype=getattr(torch, cfg.problem_dtype))
             state["it"] = it + 1

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from ..learned.core import detach_state, init_state, query_std, update_step
-from ..methods.l2l_zo import default_sigma0
+from ..methods.l2l_zo import SIGMA0_DIM_REF, default_sigma0
 
 __all__ = ["unroll", "unroll_batch"]
 
@@ -39,7 +39,7 @@ def _log_gap(f, f_lower: float, scale: float) -> torch.Tensor:
 class _Run:
     """The state of one problem's unroll."""
 
-    def __init__(self, net, problem, dtype, sigma_jitter, generator, pdt):
+    def __init__(self, net, problem, dtype, sigma_jitter, generator, pdt, sigma0_dim_ref):
         from ..problems import noise_free
 
         self.problem = problem
@@ -54,7 +54,8 @@ class _Run:
             ub_np = np.broadcast_to(np.asarray(bounds[1], dtype=float), (d,))
             self.lb = torch.as_tensor(lb_np, dtype=dtype)
             self.ub = torch.as_tensor(ub_np, dtype=dtype)
-        sigma0 = default_sigma0(np.asarray(problem.x0, dtype=float), lb_np, ub_np)
+        sigma0 = default_sigma0(np.asarray(problem.x0, dtype=float), lb_np, ub_np,
+                                sigma0_dim_ref)
         if sigma_jitter > 1:
             u = torch.rand((), generator=generator, dtype=torch.float64).item()
             sigma0 *= math.exp((2 * u - 1) * math.log(sigma_jitter))
@@ -84,6 +85,7 @@ def unroll_batch(
     use_query: bool = True,
     pred_ratio: float | None = None,
     sigma_jitter: float = 3.0,
+    sigma0_dim_ref: float = SIGMA0_DIM_REF,
     weighting: str = "uniform",
     generator: torch.Generator | None = None,
     on_segment: Callable[[torch.Tensor], None] | None = None,
@@ -110,6 +112,8 @@ def unroll_batch(
     sigma_jitter : float
         ``σ₀`` is the default rule times a log-uniform factor in
         ``[1/sigma_jitter, sigma_jitter]``, so the net learns to adapt ``σ``.
+    sigma0_dim_ref : float
+        ``dim_ref`` of the default rule (``inf``: no dimension factor).
     weighting : {"uniform", "linear"}
         Weights of the per-step losses (``"linear"``: ``w_t ∝ t``, official code).
     generator : torch.Generator, optional
@@ -137,7 +141,7 @@ def unroll_batch(
     def fval(problem, X):
         return problem.torch(X.to(pdt)).to(dtype)
 
-    runs = [_Run(net, p, dtype, sigma_jitter, g, pdt) for p in problems]
+    runs = [_Run(net, p, dtype, sigma_jitter, g, pdt, sigma0_dim_ref) for p in problems]
     curves = np.empty((len(runs), steps))
     weights = np.arange(1, steps + 1, dtype=float) if weighting == "linear" else np.ones(steps)
     weights /= weights.sum()

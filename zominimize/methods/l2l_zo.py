@@ -9,13 +9,26 @@ from ._base import GaussianQueryMethod, _check_positive
 __all__ = ["L2LZO", "default_sigma0", "resolve_device"]
 
 
-def default_sigma0(x0: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> float:
+# Beyond this dimension the default sigma0 shrinks like 1/d (selected on validation
+# problems by scripts/sigma0_selection.py): the networks were meta-trained at
+# d <= 200, and their Adam-like steps are about sigma per coordinate, so a fixed
+# sigma0 would make the first steps grow like sqrt(d).
+SIGMA0_DIM_REF = 200
+
+
+def default_sigma0(
+    x0: np.ndarray, lb: np.ndarray, ub: np.ndarray, dim_ref: float = SIGMA0_DIM_REF
+) -> float:
     """Initial step size: a tenth of the mean box width when the box is finite,
-    otherwise ``0.1 * max(1, rms(x0))`` (the learned σ-adaptation takes it from there)."""
+    otherwise ``0.1 * max(1, rms(x0))``, times ``min(1, dim_ref / d)`` (the learned
+    σ-adaptation takes it from there). ``dim_ref=inf`` is the rule without the
+    dimension factor, which the ``"attack"`` weights were trained with."""
+    d = max(1, np.size(x0))
+    shrink = min(1.0, dim_ref / d)
     width = ub - lb
     if np.all(np.isfinite(width)) and np.all(width > 0):
-        return float(0.1 * np.mean(width))
-    return float(0.1 * max(1.0, np.sqrt(np.mean(x0**2))))
+        return float(0.1 * np.mean(width) * shrink)
+    return float(0.1 * max(1.0, np.sqrt(np.mean(x0**2))) * shrink)
 
 
 def resolve_device(device):
@@ -84,7 +97,9 @@ class L2LZO(GaussianQueryMethod):
     sigma0 : float, optional
         Initial step size, in the units of ``x`` (like CMA-ES's ``sigma0``).
         Default: a tenth of the mean box width with finite bounds, else
-        ``0.1 * max(1, rms(x0))``.
+        ``0.1 * max(1, rms(x0))``; above ``d = 200`` (the largest dimension of
+        meta-training) times ``200 / d``, so that the first steps do not grow
+        with ``d``.
     mu_rel : float, optional
         Smoothing radius relative to the current step size. Default: the value
         the weights were trained with (in their manifest).

@@ -1,0 +1,102 @@
+"""Compare l2l-zo inference options on validation problems (never on reported tasks).
+
+Each candidate is a JSON object of ``l2l-zo`` options; every candidate runs on the
+same validation problems with the same ``rng``: fresh draws of the ``general``
+family (the default weights' training family; other seeds than training and
+checkpoint selection) and ``attack-val`` images. Score: mean over problems of
+``log10`` of the final best gap relative to the initial gap (noise-free values),
+lower is better. Held-out families (``HELD_OUT_FAMILIES``) are never used here.
+
+    python scripts/select_l2l_options.py --candidates '[{}, {"mu_rel": 0.3}]' \\
+        --out docs/_generated/option_selection.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+
+import numpy as np
+from joblib import Parallel, delayed
+
+from zominimize import minimize
+from zominimize.problems import general_family, get_family, noise_free
+
+
+def _problems(n_general: int, dims: tuple[int, int], n_attack: int, seed: int):
+    rng = np.random.default_rng(seed)
+    fam = general_family(dim=dims)
+    probs = [("general", fam.sample(rng)) for _ in range(n_general)]
+    att = get_family("attack-val")
+    probs += [("attack-val", att.sample(rng)) for _ in range(n_attack)]
+    return probs
+
+
+def _score(label, problem, options, seed, budget, weights):
+    x0 = np.asarray(problem.x0, dtype=float)
+    bounds = getattr(problem, "bounds", None)
+    box = None
+    if bounds is not None:
+        d = x0.size
+        box = list(zip(np.broadcast_to(bounds[0], (d,)), np.broadcast_to(bounds[1], (d,))))
+    res = minimize(problem, x0, method="l2l-zo", bounds=box,
+                   options={"maxfev": budget, "weights": weights, **options}, rng=seed)
+    clean = noise_free(problem)
+    f0, fb = float(clean(x0)), float(clean(res.x))
+    gap0 = max(f0 - problem.f_lower, 1e-12)
+    rel = max(fb - problem.f_lower, 1e-10 * gap0) / gap0
+    return label, json.dumps(options, sort_keys=True), math.log10(rel)
+
+
+def _mean(values) -> str:
+    return f"{np.mean(values):.3f}" if values else "-"
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--candidates", required=True, help="JSON list of option objects")
+    ap.add_argument("--n-general", type=int, default=24)
+    ap.add_argument("--dims", type=int, nargs=2, default=(10, 200))
+    ap.add_argument("--n-attack", type=int, default=4)
+    ap.add_argument("--weights", default="default", help="weights of every candidate")
+    ap.add_argument("--seed", type=int, default=2027)
+    ap.add_argument("--budget", type=int, default=4200)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out")
+    args = ap.parse_args(argv)
+    cands = json.loads(args.candidates)
+    t0 = time.perf_counter()
+    probs = _problems(args.n_general, tuple(args.dims), args.n_attack, args.seed)
+    rows = Parallel(n_jobs=args.jobs)(
+        delayed(_score)(lab, p, c, i, args.budget, args.weights)
+        for i, (lab, p) in enumerate(probs) for c in cands
+    )
+    d_lo, d_hi = args.dims
+    lines = [
+        f"**l2l-zo options, weights `{args.weights}`, on validation problems** (mean log10 "
+        f"of final/initial gap, lower is better; {args.n_general} draws of `general` at "
+        f"d = {d_lo}..{d_hi}, {args.n_attack} `attack-val` images; {args.budget} evaluations)",
+        "",
+        "| options | general | attack-val | all |",
+        "|---|---|---|---|",
+    ]
+    for c in cands:
+        key = json.dumps(c, sort_keys=True)
+        g = [r[2] for r in rows if r[1] == key and r[0] == "general"]
+        a = [r[2] for r in rows if r[1] == key and r[0] == "attack-val"]
+        lines.append(f"| `{key}` | {_mean(g)} | {_mean(a)} | {_mean(g + a)} |")
+    wall = time.perf_counter() - t0
+    lines += ["", f"Produced by `python scripts/select_l2l_options.py --candidates "
+              f"'{args.candidates}' --dims {d_lo} {d_hi} --n-general {args.n_general} "
+              f"--n-attack {args.n_attack} --weights {args.weights}` ({wall:.0f} s)."]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(text)
+
+
+if __name__ == "__main__":
+    main()
