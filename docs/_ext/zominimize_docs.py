@@ -41,6 +41,7 @@ MEASURED = DOCS / "_generated"
 #                 verbatim, optional figures docs/_generated/<key>*.png
 # The include file is docs/generated/bench/<key>.inc.
 # ---------------------------------------------------------------------------------------
+_V1 = "docs/_generated/weights/default-v1.safetensors"  # the first-round default weights
 MEASUREMENTS: dict[str, tuple[str, str]] = {
     "bench_paper": (
         "bench",
@@ -76,6 +77,27 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
         "md", "python scripts/l2l_analysis.py --only variance  (writes the figure)"),
     "memory_flat": ("text", "python scripts/memory_flat.py > docs/_generated/memory_flat.txt"),
     "demo": ("md", "zominimize demo --out docs/_generated/demo.png > docs/_generated/demo.md"),
+    # research log (docs/research.rst): selections on validation problems
+    "sigma0_selection": (
+        "md", f"python scripts/sigma0_selection.py --weights {_V1} "
+        "--out docs/_generated/sigma0_selection.md"),
+    "sigma0_attack_weights": (
+        "md", "python scripts/select_l2l_options.py --weights attack --n-general 0 "
+        "--n-attack 8 --candidates '[{}, {\"sigma0\": 0.1}, {\"sigma0\": 0.05}]' "
+        "--out docs/_generated/sigma0_attack_weights.md"),
+    "option_selection_mu_rel": (
+        "md", f"python scripts/select_l2l_options.py --weights {_V1} "
+        "--candidates '[{}, {\"mu_rel\": 0.3}, {\"mu_rel\": 1.0}]' "
+        "--out docs/_generated/option_selection_mu_rel.md"),
+    "selection_default_weights": (
+        "md", "python scripts/select_l2l_options.py "
+        f"--candidates '[{{\"weights\": \"{_V1}\"}}, {{}}]' (and --dims 300 1500 "
+        "--n-general 16 --seed 2026)"),
+    "selection_attack_weights": (
+        "md", "python scripts/select_l2l_options.py --weights attack --n-general 0 "
+        "--n-attack 8 --candidates '[{}, {\"weights\": \"docs/_generated/weights/"
+        "attack-r2-curriculum.safetensors\"}, {\"weights\": \"docs/_generated/weights/"
+        "attack-r2.safetensors\"}]'"),
 }
 
 
@@ -423,6 +445,14 @@ def _fmt_num(v) -> str:
     return f"{v:.4g}"
 
 
+def _reaches(s) -> str:
+    """'reaches the target in N evals (k/n runs)', or that the median run never does."""
+    runs = f"({s.target_hits}/{s.n_runs} runs)"
+    if s.evals_to_target is None or not np.isfinite(s.evals_to_target):
+        return f"does not reach the target in the median run {runs}"
+    return f"reaches the target in {_fmt_num(s.evals_to_target)} evals {runs}"
+
+
 def _hand_designed(result, problem) -> list[str]:
     """The hand-designed ZO rows of ``problem`` (the tuned grid point only, if tuned)."""
     hidden = set()
@@ -469,9 +499,8 @@ def _claim_cell(result, problems, kind) -> tuple[str, str]:
             if kind == "speed":
                 wins += s.evals_to_target < b.evals_to_target
                 texts.append(
-                    f"{problem}: {m} reaches the target in {_fmt_num(s.evals_to_target)} evals "
-                    f"({s.target_hits}/{s.n_runs} runs), best hand-designed ({best_hand}) in "
-                    f"{_fmt_num(b.evals_to_target)} ({b.target_hits}/{b.n_runs})")
+                    f"{problem}: {m} {_reaches(s)}, best hand-designed ({best_hand}) "
+                    f"{_reaches(b)}")
             else:
                 wins += s.best[last][0] < b.best[last][0]
                 text = (f"{problem}: median best f at {last} evals, {m} "
@@ -571,6 +600,10 @@ def problems_inc() -> tuple[str, str]:
         fam = P.get_family(name)
         if name == "general":
             what = _first_line(P.general_family)
+        elif name == "general-wide":
+            what = "The ``general`` mixture at d = 10..1000 (the ``\"default\"`` weights)."
+        elif name == "classification-train":
+            what = "The paper's classification task at d = 50..1000, random instances."
         else:
             what = _first_line(type(fam))
         what = re.sub(r":class:`(\w+)`", r":class:`~zominimize.problems.\1`", what)

@@ -121,7 +121,8 @@ def get_problem(name: str, **options: object) -> Problem:
 
 
 def general_family(dim: Range = (10, 200)) -> Family:
-    """The broad, randomly scaled training family of the default weights.
+    """The broad, randomly scaled training family of the default weights
+    (``"general-wide"``: this mixture at ``dim=(10, 1000)``).
 
     A :class:`MixtureFamily` under :class:`RandomScaleFamily` (``f`` scaled by
     1e-3..1e3, ``x`` by 1e-2..1e2): well- and ill-conditioned quadratics (half
@@ -159,7 +160,12 @@ def general_family(dim: Range = (10, 200)) -> Family:
 
 _FAMILIES: dict[str, Callable[..., Family]] = {
     "general": general_family,
+    # the same mixture up to d = 1000 (meta-training beyond the default's 10..200)
+    "general-wide": lambda **kw: _renamed(general_family(**{"dim": (10, 1000), **kw}),
+                                          "general-wide"),
     "classification": ClassificationFamily,
+    # the paper's task over a range of dimensions (the "classification" weights)
+    "classification-train": lambda **kw: ClassificationFamily(**{"dim": (50, 1000), **kw}),
     "quadratic": QuadraticFamily,
     "rosenbrock": RosenbrockFamily,
     "rastrigin": RastriginFamily,
@@ -173,11 +179,13 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
     "levy": LevyFamily,
 }
 
-# Meta-train on these ("general" for the default weights, "attack-train" for the
+# Meta-train on these ("general-wide" for the default weights, "attack-train" for the
 # attack weights, the others for specialised weights or curricula).
 TRAINING_FAMILIES = (
     "general",
+    "general-wide",
     "attack-train",
+    "classification-train",
     "classification",
     "quadratic",
     "rosenbrock",
@@ -190,6 +198,11 @@ VALIDATION_FAMILIES = ("attack-val",)
 # Never trained or selected on, and none is a component of "general": report
 # generalization on them (multimodal functions of other shapes, and unseen images).
 HELD_OUT_FAMILIES = ("ackley", "styblinski", "levy", "attack-test")
+
+
+def _renamed(family: Family, name: str) -> Family:
+    family.name = name
+    return family
 
 
 def list_families() -> list[str]:
