@@ -59,8 +59,8 @@ def test_first_steps_scale_with_sigma0():
 @pytest.mark.parametrize("bounded", [False, True])
 def test_default_sigma0_keeps_first_steps_from_growing_with_d(bounded):
     """Up to d = 200 (the training dimensions) sigma0 is a tenth of the scale; above,
-    it shrinks like 1/d, so the initial per-coordinate step does not stay fixed
-    while the number of coordinates grows."""
+    it shrinks like 1/d, so that the first steps (about sigma0 per coordinate) do not
+    grow with the dimension."""
     from zominimize.methods.l2l_zo import default_sigma0
 
     def sigma0(d):

@@ -70,6 +70,17 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
         "l2l-zo[weights=attack,sampler=guided-es],zo-adam' --seeds 5 "
         "--out docs/_generated/bench_ablation.json --plots docs/_generated/bench_ablation_plots",
     ),
+    "bench_cobyla_full_classification": (
+        "bench",
+        "zominimize bench --problems classification-100,classification-1000 --methods cobyla "
+        "--seeds 2 --no-time-limit --workers 1 "
+        "--out docs/_generated/bench_cobyla_full_classification.json --no-plots",
+    ),
+    "bench_cobyla_full_attack": (
+        "bench",
+        "zominimize bench --problems attack --methods cobyla --seeds 2 --no-time-limit "
+        "--workers 1 --out docs/_generated/bench_cobyla_full_attack.json --no-plots",
+    ),
     "overhead": ("md", "python scripts/overhead.py > docs/_generated/overhead.md"),
     "analysis_q": ("md", "python scripts/l2l_analysis.py --seeds 5 --only q"),
     "analysis_horizon": ("md", "python scripts/l2l_analysis.py --seeds 5 --only horizon"),

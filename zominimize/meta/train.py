@@ -68,7 +68,8 @@ class TrainConfig:
         σ₀ is the default rule times a log-uniform factor in ``[1/j, j]``.
     sigma0_dim_ref : float
         Dimension above which the default σ₀ shrinks like ``1/d`` (``inf``: the
-        rule without this factor, with which the ``"attack"`` weights were trained).
+        rule without this factor, with which the first-round weights, ``"attack"``
+        among them, were trained).
     val_size, val_every, val_steps : int
         Validation problems, meta-iterations between validations, unroll length.
     seed : int

@@ -10,9 +10,10 @@ __all__ = ["L2LZO", "default_sigma0", "resolve_device"]
 
 
 # Beyond this dimension the default sigma0 shrinks like 1/d (selected on validation
-# problems by scripts/sigma0_selection.py): the networks were meta-trained at
-# d <= 200, and their Adam-like steps are about sigma per coordinate, so a fixed
-# sigma0 would make the first steps grow like sqrt(d).
+# problems by scripts/sigma0_selection.py): the first bundled networks were
+# meta-trained at d <= 200, and their Adam-like steps are about sigma per
+# coordinate, so a fixed sigma0 made the first steps grow like sqrt(d).
+# Meta-training uses the same rule (TrainConfig.sigma0_dim_ref).
 SIGMA0_DIM_REF = 200
 
 
@@ -22,7 +23,7 @@ def default_sigma0(
     """Initial step size: a tenth of the mean box width when the box is finite,
     otherwise ``0.1 * max(1, rms(x0))``, times ``min(1, dim_ref / d)`` (the learned
     σ-adaptation takes it from there). ``dim_ref=inf`` is the rule without the
-    dimension factor, which the ``"attack"`` weights were trained with."""
+    dimension factor, with which the ``"attack"`` weights were trained."""
     d = max(1, np.size(x0))
     shrink = min(1.0, dim_ref / d)
     width = ub - lb
