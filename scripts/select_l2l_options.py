@@ -25,7 +25,8 @@ from zominimize import minimize
 from zominimize.problems import general_family, get_family, noise_free
 
 
-def _problems(n_general: int, dims: tuple[int, int], n_attack: int, seed: int):
+def draw_problems(n_general: int, dims: tuple[int, int], n_attack: int, seed: int):
+    """``(label, problem)`` pairs: draws of ``general`` at ``dims``, then ``attack-val``."""
     rng = np.random.default_rng(seed)
     fam = general_family(dim=dims)
     probs = [("general", fam.sample(rng)) for _ in range(n_general)]
@@ -34,20 +35,37 @@ def _problems(n_general: int, dims: tuple[int, int], n_attack: int, seed: int):
     return probs
 
 
+def box(problem) -> list | None:
+    """The problem's bounds as ``(lo, hi)`` pairs, or ``None``."""
+    bounds = getattr(problem, "bounds", None)
+    if bounds is None:
+        return None
+    d = np.size(problem.x0)
+    return list(zip(np.broadcast_to(bounds[0], (d,)), np.broadcast_to(bounds[1], (d,))))
+
+
+def log_gap(problem, x0, x) -> float:
+    """``log10`` of the noise-free gap at ``x`` relative to the gap at ``x0`` (floor 1e-10)."""
+    clean = noise_free(problem)
+    f0, fb = float(clean(x0)), float(clean(x))
+    gap0 = max(f0 - problem.f_lower, 1e-12)
+    return math.log10(max(fb - problem.f_lower, 1e-10 * gap0) / gap0)
+
+
+def write_report(lines: list[str], out: str | None) -> None:
+    """Print the markdown report and write it to ``out`` if given."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if out:
+        with open(out, "w") as fh:
+            fh.write(text)
+
+
 def _score(label, problem, options, seed, budget, weights):
     x0 = np.asarray(problem.x0, dtype=float)
-    bounds = getattr(problem, "bounds", None)
-    box = None
-    if bounds is not None:
-        d = x0.size
-        box = list(zip(np.broadcast_to(bounds[0], (d,)), np.broadcast_to(bounds[1], (d,))))
-    res = minimize(problem, x0, method="l2l-zo", bounds=box,
+    res = minimize(problem, x0, method="l2l-zo", bounds=box(problem),
                    options={"maxfev": budget, "weights": weights, **options}, rng=seed)
-    clean = noise_free(problem)
-    f0, fb = float(clean(x0)), float(clean(res.x))
-    gap0 = max(f0 - problem.f_lower, 1e-12)
-    rel = max(fb - problem.f_lower, 1e-10 * gap0) / gap0
-    return label, json.dumps(options, sort_keys=True), math.log10(rel)
+    return label, json.dumps(options, sort_keys=True), log_gap(problem, x0, res.x)
 
 
 def _mean(values) -> str:
@@ -68,7 +86,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     cands = json.loads(args.candidates)
     t0 = time.perf_counter()
-    probs = _problems(args.n_general, tuple(args.dims), args.n_attack, args.seed)
+    probs = draw_problems(args.n_general, tuple(args.dims), args.n_attack, args.seed)
     rows = Parallel(n_jobs=args.jobs)(
         delayed(_score)(lab, p, c, i, args.budget, args.weights)
         for i, (lab, p) in enumerate(probs) for c in cands
@@ -91,11 +109,7 @@ def main(argv=None) -> None:
     lines += ["", f"Produced by `python scripts/select_l2l_options.py --candidates "
               f"'{args.candidates}' --dims {d_lo} {d_hi} --n-general {args.n_general} "
               f"--n-attack {args.n_attack} --weights {args.weights}` ({wall:.0f} s)."]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        with open(args.out, "w") as fh:
-            fh.write(text)
+    write_report(lines, args.out)
 
 
 if __name__ == "__main__":

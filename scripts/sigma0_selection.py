@@ -27,44 +27,28 @@ import time
 import numpy as np
 from joblib import Parallel, delayed
 
+# scripts/ is on sys.path when a script runs: share the validation helpers
+from select_l2l_options import box, draw_problems, log_gap, write_report
+
 from zominimize import minimize
-from zominimize.problems import general_family, get_family, noise_free
+from zominimize.methods.l2l_zo import default_sigma0
 
 CANDIDATES = ((math.inf, 0.5), (400.0, 0.5), (200.0, 0.5), (100.0, 0.5), (200.0, 1.0),
               (100.0, 1.0))
-
-
-def _problems(n_general: int, n_attack: int, seed: int):
-    rng = np.random.default_rng(seed)
-    fam = general_family(dim=(300, 1500))
-    probs = [("general", fam.sample(rng)) for _ in range(n_general)]
-    att = get_family("attack-val")
-    probs += [("attack-val", att.sample(rng)) for _ in range(n_attack)]
-    return probs
 
 
 def _score(label, problem, rule, seed, budget, weights):
     D, p = rule
     x0 = np.asarray(problem.x0, dtype=float)
     d = x0.size
-    bounds = getattr(problem, "bounds", None)
-    lb = np.full(d, -np.inf) if bounds is None else np.broadcast_to(bounds[0], (d,)).astype(float)
-    ub = np.full(d, np.inf) if bounds is None else np.broadcast_to(bounds[1], (d,)).astype(float)
-    # the rule as it was before this selection (no dimension factor)
-    width = ub - lb
-    if np.all(np.isfinite(width)):
-        base = 0.1 * float(np.mean(width))
-    else:
-        base = 0.1 * max(1.0, float(np.sqrt(np.mean(x0**2))))
-    sigma0 = base * min(1.0, D / d) ** p
-    box = None if bounds is None else list(zip(lb, ub))
-    res = minimize(problem, x0, method="l2l-zo", bounds=box,
+    bounds = box(problem)
+    lo, hi = (np.asarray(b, float) for b in zip(*bounds)) if bounds else (
+        np.full(d, -np.inf), np.full(d, np.inf))
+    # the rule as it was before this selection: no dimension factor
+    sigma0 = default_sigma0(x0, lo, hi, dim_ref=math.inf) * min(1.0, D / d) ** p
+    res = minimize(problem, x0, method="l2l-zo", bounds=bounds,
                    options={"maxfev": budget, "sigma0": sigma0, "weights": weights}, rng=seed)
-    clean = noise_free(problem)
-    f0, fb = float(clean(x0)), float(clean(res.x))
-    gap0 = max(f0 - problem.f_lower, 1e-12)
-    rel = max(fb - problem.f_lower, 1e-10 * gap0) / gap0
-    return label, d, rule, math.log10(rel)
+    return label, d, rule, log_gap(problem, x0, res.x)
 
 
 def main(argv=None) -> None:
@@ -78,7 +62,7 @@ def main(argv=None) -> None:
     ap.add_argument("--out")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    probs = _problems(args.n_general, args.n_attack, args.seed)
+    probs = draw_problems(args.n_general, (300, 1500), args.n_attack, args.seed)
     rows = Parallel(n_jobs=args.jobs)(
         delayed(_score)(lab, p, D, i, args.budget, args.weights)
         for i, (lab, p) in enumerate(probs) for D in CANDIDATES
@@ -100,11 +84,7 @@ def main(argv=None) -> None:
     wall = time.perf_counter() - t0
     lines += ["", f"Produced by `python scripts/sigma0_selection.py --weights {args.weights}` "
               f"({wall:.0f} s)."]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        with open(args.out, "w") as fh:
-            fh.write(text)
+    write_report(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -121,3 +121,16 @@ def slow_sphere(x, delay: float = 0.02) -> float:
 @pytest.fixture
 def quad10() -> Quadratic:
     return Quadratic(10, seed=1)
+
+
+@pytest.fixture(scope="session")
+def random_weights(tmp_path_factory) -> str:
+    """A random-initialised (untrained) l2l-zo weights file, so tests of the machinery
+    do not depend on the bundled weights."""
+    torch = pytest.importorskip("torch")
+    from zominimize.learned import L2LNet, save_weights
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("w") / "random.safetensors"
+    save_weights(L2LNet(), path, {"family": "test: random init"})
+    return str(path)

@@ -126,18 +126,6 @@ def _two_workers(client):
     assert sum(client.ncores().values()) == 2
 
 
-@pytest.fixture(scope="module")
-def random_weights(tmp_path_factory):
-    """A random-initialised (untrained) weights file: l2l-zo without bundled weights."""
-    torch = pytest.importorskip("torch")
-    from zominimize.learned import L2LNet, save_weights
-
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("w") / "random.safetensors"
-    save_weights(L2LNet(), path, {"family": "test: random init"})
-    return str(path)
-
-
 def _opts(method, random_weights_path=None, **kw):
     if method == "l2l-zo":
         kw["weights"] = random_weights_path

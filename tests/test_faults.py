@@ -152,18 +152,6 @@ def loky():
     Evaluator(Quad(), workers=2)(np.zeros((4, D)))
 
 
-@pytest.fixture(scope="module")
-def random_weights(tmp_path_factory):
-    """An untrained (random) l2l-zo weights file, so l2l-zo runs without bundled weights."""
-    torch = pytest.importorskip("torch")
-    from zominimize.learned import L2LNet, save_weights
-
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("w") / "random.safetensors"
-    save_weights(L2LNet(), path, {"family": "test: random init"})
-    return str(path)
-
-
 def _route_fixtures(request, route):
     if route == "workers=2":
         request.getfixturevalue("loky")

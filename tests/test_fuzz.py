@@ -518,16 +518,14 @@ class _Base(tuple):
         return f"<weights {self[0].name}>"
 
 
-@pytest.fixture(scope="module")
-def l2l_weights(tmp_path_factory):
+@pytest.fixture(scope="session")
+def l2l_weights(random_weights):
     """A valid (random, untrained) weights file, its bytes and its tensors."""
-    torch = pytest.importorskip("torch")
-    from zominimize.learned import L2LNet, save_weights
+    from pathlib import Path
 
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("weights") / "base.safetensors"
-    save_weights(L2LNet(), path, {"family": "fuzz base"})
     from zominimize._safetensors import load_file
+
+    path = Path(random_weights)
 
     return _Base(path, path.read_bytes(), load_file(path)[0])
 
