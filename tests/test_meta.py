@@ -98,3 +98,13 @@ def test_sigma0_dim_ref_sets_the_initial_step_size_of_unrolls():
 
     assert sigma(10.0) == pytest.approx(sigma(float("inf")) / 5)
     assert sigma(200.0) == pytest.approx(sigma(float("inf")))
+
+
+@pytest.mark.parametrize("field, value", [
+    ("batch_size", 0), ("q", 2.5), ("update_iters", -1), ("sigma0_dim_ref", 0.0),
+    ("lr_update", -1e-3), ("sigma_jitter", 0.5), ("variant", "lstm"),
+    ("weighting", "cubic"), ("problem_dtype", "float16"),
+])
+def test_train_config_rejects_bad_values_by_name(field, value):
+    with pytest.raises(ValueError, match=f"TrainConfig.{field}"):
+        TrainConfig(**{field: value})

@@ -114,6 +114,31 @@ class TrainConfig:
     init_from: str | None = None
     notes: str = field(default="")
 
+    def __post_init__(self) -> None:
+        # a bad value fails here, naming the field, not deep inside an unroll
+        for name in ("hidden", "batch_size", "horizon", "horizon_start", "truncation", "q",
+                     "val_size", "val_every", "val_steps", "threads"):
+            _check_int(name, getattr(self, name), 1)
+        for name in ("update_iters", "query_iters"):
+            _check_int(name, getattr(self, name), 0)
+        for name in ("mu_rel", "mu", "lr_update", "lr_query", "sigma0_dim_ref"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"TrainConfig.{name} must be a positive number, got {value!r}")
+        if not isinstance(self.sigma_jitter, (int, float)) or not self.sigma_jitter >= 1:
+            raise ValueError(f"TrainConfig.sigma_jitter must be >= 1, got {self.sigma_jitter!r}")
+        for name, allowed in (("variant", ("scaled", "paper")),
+                              ("weighting", ("uniform", "linear")),
+                              ("problem_dtype", ("float64", "float32"))):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"TrainConfig.{name} must be one of {allowed}, "
+                                 f"got {getattr(self, name)!r}")
+
+
+def _check_int(name: str, value, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"TrainConfig.{name} must be an integer >= {minimum}, got {value!r}")
+
 
 def _family(name):
     if not isinstance(name, str):
