@@ -59,6 +59,34 @@ def test_training_is_reproducible_and_resumable(tmp_path):
         torch.testing.assert_close(x, y, rtol=0, atol=0, msg=k)
 
 
+def test_cosine_schedule_decays_each_stage_to_zero_and_resumes(tmp_path):
+    from zominimize.meta.train import _lr_factor
+
+    cos = TrainConfig(lr_schedule="cosine")
+    assert _lr_factor(cos, 0, 100) == 1.0
+    assert _lr_factor(cos, 50, 100) == pytest.approx(0.5)
+    assert _lr_factor(cos, 99, 100) < 1e-3
+    assert _lr_factor(TrainConfig(), 99, 100) == 1.0
+
+    cfg = TrainConfig(**dict(TINY, lr_schedule="cosine"))
+    a, _ = train(cfg, None, log=lambda s: None)
+    const, _ = train(TrainConfig(**TINY), None, log=lambda s: None)
+    assert any(not torch.equal(x, y) for x, y in
+               zip(a.state_dict().values(), const.state_dict().values()))
+    ck = tmp_path / "ck.pt"
+
+    def interrupt(msg):  # stop the run at its second validation (the first is saved)
+        if msg.startswith("[update] it 3"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, None, checkpoint=ck, log=interrupt)
+    # the rate is a function of the iteration: the resumed run is the uninterrupted one
+    b, _ = train(cfg, None, checkpoint=ck, resume=True, log=lambda s: None)
+    for (k, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
+        torch.testing.assert_close(x, y, rtol=0, atol=0, msg=k)
+
+
 @pytest.mark.parametrize("variant", ["paper"])
 def test_paper_variant_trains(variant, tmp_path):
     net, manifest = train(TrainConfig(**dict(TINY, variant=variant)), tmp_path / "p.safetensors",
@@ -103,7 +131,7 @@ def test_sigma0_dim_ref_sets_the_initial_step_size_of_unrolls():
 @pytest.mark.parametrize("field, value", [
     ("batch_size", 0), ("q", 2.5), ("update_iters", -1), ("sigma0_dim_ref", 0.0),
     ("lr_update", -1e-3), ("sigma_jitter", 0.5), ("variant", "lstm"),
-    ("weighting", "cubic"), ("problem_dtype", "float16"),
+    ("weighting", "cubic"), ("problem_dtype", "float16"), ("lr_schedule", "linear"),
 ])
 def test_train_config_rejects_bad_values_by_name(field, value):
     with pytest.raises(ValueError, match=f"TrainConfig.{field}"):
