@@ -132,6 +132,7 @@ def test_sigma0_dim_ref_sets_the_initial_step_size_of_unrolls():
     ("batch_size", 0), ("q", 2.5), ("update_iters", -1), ("sigma0_dim_ref", 0.0),
     ("lr_update", -1e-3), ("sigma_jitter", 0.5), ("variant", "lstm"),
     ("weighting", "cubic"), ("problem_dtype", "float16"), ("lr_schedule", "linear"),
+    ("sigma_vote_bound", 3.0),
 ])
 def test_train_config_rejects_bad_values_by_name(field, value):
     with pytest.raises(ValueError, match=f"TrainConfig.{field}"):

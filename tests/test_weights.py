@@ -41,6 +41,35 @@ def test_paper_variant_round_trip(tmp_path):
     assert manifest["arch"]["variant"] == "paper"
 
 
+def test_sigma_vote_bound_round_trips_and_lets_the_vote_overturn_the_shrink(tmp_path):
+    """With a bound above the prior's shrink (0.4), a net voting "grow" makes σ grow
+    even after f got worse; with the default 0.3 it only slows the shrink."""
+    import math
+
+    from zominimize.learned.core import init_state, update_step
+
+    def sigma_after_deterioration(bound):
+        net = L2LNet("scaled", sigma_vote_bound=bound).double().requires_grad_(False)
+        with torch.no_grad():  # the σ vote saturates at +bound
+            net.update_rnn.head.weight[1].zero_()
+            net.update_rnn.head.bias[1].fill_(50.0)
+        st = init_state(net, np.zeros(4), 1.0)
+        st["f_prev"] = 0.0
+        _, st = update_step(net, st, torch.ones(4, dtype=torch.float64), 1.0,
+                            torch.zeros(4, dtype=torch.float64))
+        return float(st["sigma"].detach()), net
+
+    s03, _ = sigma_after_deterioration(0.3)
+    s06, net = sigma_after_deterioration(0.6)
+    assert s03 == pytest.approx(math.exp(0.5 * math.tanh(-0.1))) and s03 < 1
+    assert s06 == pytest.approx(math.exp(0.5 * math.tanh(0.2))) and s06 > 1
+    save_weights(net, tmp_path / "b.safetensors", {})
+    net2, manifest = load_weights(tmp_path / "b.safetensors")
+    assert manifest["arch"]["sigma_vote_bound"] == 0.6 and net2.sigma_vote_bound == 0.6
+    with pytest.raises(ValueError, match="sigma_vote_bound"):
+        L2LNet("scaled", sigma_vote_bound=-1)
+
+
 def test_safetensors_reader_rejects_garbage(tmp_path):
     p = tmp_path / "x.safetensors"
     p.write_bytes(b"\x01\x02")

@@ -35,10 +35,10 @@ _MAX_DLOG_SIGMA = 0.5
 # improvement of f, shrink it after a deterioration, in the spirit of the 1/5th
 # success rule of evolution strategies. In units of the tanh argument.
 _SIGMA_UP, _SIGMA_DOWN = 0.2, 0.4
-# Bound of the learned correction to the prior (tanh units): smaller than
-# _SIGMA_DOWN, so σ always shrinks after a deterioration whatever the net says,
-# which keeps meta-training from learning runaway step sizes.
-_SIGMA_LEARNED = 0.3
+# The learned correction to the prior is bounded by ``net.sigma_vote_bound`` (tanh
+# units; 0.3 for the bundled weights): smaller than _SIGMA_DOWN, so σ always shrinks
+# after a deterioration whatever the net says, which keeps meta-training from
+# learning runaway step sizes.
 # Bound of the learned per-coordinate residual step (units of σ).
 _MAX_RESIDUAL = 2.0
 
@@ -117,7 +117,7 @@ def update_step(
     # A residual on the normalised-momentum direction: the untrained net is Adam-like.
     step = _MAX_RESIDUAL * torch.tanh(out[0] / _MAX_RESIDUAL) - b
     prior = _SIGMA_UP if imp > 0 else (-_SIGMA_DOWN if imp < 0 else 0.0)
-    learned = _SIGMA_LEARNED * torch.tanh(out[1].mean())
+    learned = net.sigma_vote_bound * torch.tanh(out[1].mean())
     dlog = _MAX_DLOG_SIGMA * torch.tanh(prior + learned)
     dx = sigma * step
     new = dict(

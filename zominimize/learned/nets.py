@@ -86,14 +86,24 @@ class L2LNet(nn.Module):
         Input/output convention (module docstring).
     hidden : int, default 10
         LSTM hidden size (the paper's value).
+    sigma_vote_bound : float, default 0.3
+        "scaled" only: bound of the learned vote on ``log σ`` (tanh units). Below
+        the prior's shrink after a deterioration (0.4), the net can slow that shrink
+        but never turn it into growth; above it, it can.
     """
 
-    def __init__(self, variant: str = "scaled", hidden: int = 10):
+    def __init__(self, variant: str = "scaled", hidden: int = 10,
+                 sigma_vote_bound: float = 0.3):
         super().__init__()
         if variant not in ARCH_VARIANTS:
             raise ValueError(f"`variant` must be one of {ARCH_VARIANTS}, got {variant!r}")
+        if (isinstance(sigma_vote_bound, bool) or not isinstance(sigma_vote_bound, (int, float))
+                or not 0 <= sigma_vote_bound <= 2):
+            raise ValueError(f"`sigma_vote_bound` must be a number in [0, 2], "
+                             f"got {sigma_vote_bound!r}")
         self.variant = variant
         self.hidden = int(hidden)
+        self.sigma_vote_bound = float(sigma_vote_bound)
         bias = variant != "paper"
         n_in = 1 if variant == "paper" else N_UPDATE_FEATURES
         n_out = 1 if variant == "paper" else 2
@@ -106,4 +116,7 @@ class L2LNet(nn.Module):
     @property
     def arch(self) -> dict:
         """What is needed to rebuild the module (stored in the weights manifest)."""
-        return {"variant": self.variant, "hidden": self.hidden}
+        arch = {"variant": self.variant, "hidden": self.hidden}
+        if self.sigma_vote_bound != 0.3:  # older manifests lack it: they mean 0.3
+            arch["sigma_vote_bound"] = self.sigma_vote_bound
+        return arch

@@ -47,6 +47,9 @@ class TrainConfig:
         Architecture variant (see :class:`zominimize.learned.L2LNet`).
     hidden : int
         LSTM hidden size.
+    sigma_vote_bound : float
+        Bound of the learned vote on ``log σ`` ("scaled"; see
+        :class:`zominimize.learned.L2LNet`).
     batch_size : int
         Problems unrolled in lockstep per meta-update.
     update_iters, query_iters : int
@@ -94,6 +97,7 @@ class TrainConfig:
     val_family: str | None = None  # None: the training family, on disjoint seeds
     variant: str = "scaled"
     hidden: int = 10
+    sigma_vote_bound: float = 0.3
     batch_size: int = 1
     update_iters: int = 300
     query_iters: int = 150
@@ -130,6 +134,9 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"TrainConfig.{name} must be a positive number, got {value!r}")
+        svb = self.sigma_vote_bound
+        if isinstance(svb, bool) or not isinstance(svb, (int, float)) or not 0 <= svb <= 2:
+            raise ValueError(f"TrainConfig.sigma_vote_bound must be in [0, 2], got {svb!r}")
         if not isinstance(self.sigma_jitter, (int, float)) or not self.sigma_jitter >= 1:
             raise ValueError(f"TrainConfig.sigma_jitter must be >= 1, got {self.sigma_jitter!r}")
         for name, allowed in (("variant", ("scaled", "paper")),
@@ -230,7 +237,7 @@ def _train(cfg, out, checkpoint, resume, command, log, progress):
                     for i in range(cfg.val_size)]
     with torch.random.fork_rng():  # seeded initial weights, global RNG untouched
         torch.manual_seed(cfg.seed)
-        net = L2LNet(cfg.variant, cfg.hidden).to(torch.float64)
+        net = L2LNet(cfg.variant, cfg.hidden, cfg.sigma_vote_bound).to(torch.float64)
     if cfg.init_from:
         from ..learned.weights import load_weights
 
