@@ -3,9 +3,11 @@
 Each candidate is a JSON object of ``l2l-zo`` options; every candidate runs on the
 same validation problems with the same ``rng``: fresh draws of the ``general``
 family (the default weights' training family; other seeds than training and
-checkpoint selection) and ``attack-val`` images. Score: mean over problems of
-``log10`` of the final best gap relative to the initial gap (noise-free values),
-lower is better. Held-out families (``HELD_OUT_FAMILIES``) are never used here.
+checkpoint selection), or of another training family with ``--family`` (e.g.
+``classification-train`` for the classification weights), and ``attack-val`` images.
+Score: mean over problems of ``log10`` of the final best gap relative to the initial
+gap (noise-free values), lower is better (the median over the first set is reported
+beside it). Held-out families (``HELD_OUT_FAMILIES``) are never used here.
 
     python scripts/select_l2l_options.py --candidates '[{}, {"mu_rel": 0.3}]' \\
         --out docs/_generated/option_selection.md
@@ -25,10 +27,12 @@ from zominimize import minimize
 from zominimize.problems import general_family, get_family, noise_free
 
 
-def draw_problems(n_general: int, dims: tuple[int, int], n_attack: int, seed: int):
-    """``(label, problem)`` pairs: draws of ``general`` at ``dims``, then ``attack-val``."""
+def draw_problems(n_general: int, dims: tuple[int, int], n_attack: int, seed: int,
+                  family: str = "general"):
+    """``(label, problem)`` pairs: draws of ``family`` (``general`` at ``dims``; any
+    other family at its own dimensions), then ``attack-val``."""
     rng = np.random.default_rng(seed)
-    fam = general_family(dim=dims)
+    fam = general_family(dim=dims) if family == "general" else get_family(family)
     probs = [("general", fam.sample(rng)) for _ in range(n_general)]
     att = get_family("attack-val")
     probs += [("attack-val", att.sample(rng)) for _ in range(n_attack)]
@@ -75,7 +79,9 @@ def _mean(values) -> str:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--candidates", required=True, help="JSON list of option objects")
-    ap.add_argument("--n-general", type=int, default=24)
+    ap.add_argument("--family", default="general",
+                    help="family of the first problem set (a training family, never held out)")
+    ap.add_argument("--n-general", type=int, default=24, help="draws of --family")
     ap.add_argument("--dims", type=int, nargs=2, default=(10, 200))
     ap.add_argument("--n-attack", type=int, default=4)
     ap.add_argument("--weights", default="default", help="weights of every candidate")
@@ -86,29 +92,38 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     cands = json.loads(args.candidates)
     t0 = time.perf_counter()
-    probs = draw_problems(args.n_general, tuple(args.dims), args.n_attack, args.seed)
+    from zominimize.problems import HELD_OUT_FAMILIES
+
+    if args.family in HELD_OUT_FAMILIES:
+        ap.error(f"--family {args.family} is held out: never select on it")
+    probs = draw_problems(args.n_general, tuple(args.dims), args.n_attack, args.seed,
+                          args.family)
     rows = Parallel(n_jobs=args.jobs)(
         delayed(_score)(lab, p, c, i, args.budget, args.weights)
         for i, (lab, p) in enumerate(probs) for c in cands
     )
     d_lo, d_hi = args.dims
+    where = f"at d = {d_lo}..{d_hi}" if args.family == "general" else "(its own dimensions)"
+    fam_opt = "" if args.family == "general" else f" --family {args.family}"
     lines = [
         f"**l2l-zo options, weights `{args.weights}`, on validation problems** (mean log10 "
-        f"of final/initial gap, lower is better; {args.n_general} draws of `general` at "
-        f"d = {d_lo}..{d_hi}, {args.n_attack} `attack-val` images; {args.budget} evaluations)",
+        f"of final/initial gap, lower is better; {args.n_general} draws of `{args.family}` "
+        f"{where}, {args.n_attack} `attack-val` images; {args.budget} evaluations)",
         "",
-        "| options | general | attack-val | all |",
-        "|---|---|---|---|",
+        f"| options | {args.family} | {args.family} (median) | attack-val | all |",
+        "|---|---|---|---|---|",
     ]
     for c in cands:
         key = json.dumps(c, sort_keys=True)
         g = [r[2] for r in rows if r[1] == key and r[0] == "general"]
         a = [r[2] for r in rows if r[1] == key and r[0] == "attack-val"]
-        lines.append(f"| `{key}` | {_mean(g)} | {_mean(a)} | {_mean(g + a)} |")
+        med = f"{np.median(g):.3f}" if g else "-"
+        lines.append(f"| `{key}` | {_mean(g)} | {med} | {_mean(a)} | {_mean(g + a)} |")
     wall = time.perf_counter() - t0
     lines += ["", f"Produced by `python scripts/select_l2l_options.py --candidates "
-              f"'{args.candidates}' --dims {d_lo} {d_hi} --n-general {args.n_general} "
-              f"--n-attack {args.n_attack} --weights {args.weights}` ({wall:.0f} s)."]
+              f"'{args.candidates}'{fam_opt} --dims {d_lo} {d_hi} --n-general {args.n_general} "
+              f"--n-attack {args.n_attack} --weights {args.weights} --seed {args.seed} "
+              f"--budget {args.budget}` ({wall:.0f} s)."]
     write_report(lines, args.out)
 
 

@@ -42,6 +42,10 @@ MEASURED = DOCS / "_generated"
 # The include file is docs/generated/bench/<key>.inc.
 # ---------------------------------------------------------------------------------------
 _V1 = "docs/_generated/weights/default-v1.safetensors"  # the first-round default weights
+# the third round's candidates for "default" (docs/research.rst)
+_R3_CANDIDATES = ", ".join(
+    f'{{"weights": "docs/_generated/weights/r3-{run}.safetensors"}}'
+    for run in ("cosine-200", "cosine-300", "vote06", "batch8"))
 MEASUREMENTS: dict[str, tuple[str, str]] = {
     "bench_paper": (
         "bench",
@@ -109,6 +113,19 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
         "--n-attack 8 --candidates '[{}, {\"weights\": \"docs/_generated/weights/"
         "attack-r2-curriculum.safetensors\"}, {\"weights\": \"docs/_generated/weights/"
         "attack-r2.safetensors\"}]'"),
+    "selection_r3_A": ("md", "python scripts/select_l2l_options.py --candidates "
+                       f"'[{{}}, {_R3_CANDIDATES}]' --out docs/_generated/selection_r3_A.md"),
+    "selection_r3_B": ("md", "python scripts/select_l2l_options.py --dims 300 1500 "
+                       f"--n-general 16 --seed 2026 --candidates '[{{}}, {_R3_CANDIDATES}]' "
+                       "--out docs/_generated/selection_r3_B.md"),
+    "selection_r3_classification": (
+        "md", "python scripts/select_l2l_options.py --family classification-train "
+        "--n-general 16 --n-attack 0 --seed 2028 --candidates '[{}, {\"sampler\": "
+        "\"gaussian\"}, {\"sampler\": \"guided-es\"}, ...]' (the full list is in the file)"),
+    "selection_r3_classification_confirm": (
+        "md", "python scripts/select_l2l_options.py --family classification-train "
+        "--n-general 24 --n-attack 0 --seed 2029 --candidates '[{}, {\"weights\": "
+        "\"docs/_generated/weights/r3-cls-ft.safetensors\"}]'"),
 }
 
 
