@@ -36,9 +36,9 @@ _MAX_DLOG_SIGMA = 0.5
 # success rule of evolution strategies. In units of the tanh argument.
 _SIGMA_UP, _SIGMA_DOWN = 0.2, 0.4
 # The learned correction to the prior is bounded by ``net.sigma_vote_bound`` (tanh
-# units; 0.3 for the bundled weights): smaller than _SIGMA_DOWN, so σ always shrinks
-# after a deterioration whatever the net says, which keeps meta-training from
-# learning runaway step sizes.
+# units). The bundled weights use 0.3 < _SIGMA_DOWN, so σ always shrinks after a
+# deterioration whatever the net says, which keeps meta-training from learning
+# runaway step sizes (a bound of 0.6 did learn them: docs/research.rst, third round).
 # Bound of the learned per-coordinate residual step (units of σ).
 _MAX_RESIDUAL = 2.0
 

@@ -67,8 +67,8 @@ class TrainConfig:
         Adam learning rates of the two stages.
     lr_schedule : {"constant", "cosine"}
         Meta-learning rate over each stage: constant, or decaying from ``lr_update``
-        (``lr_query``) to zero along half a cosine (the mixed family's runs at a
-        constant 3e-4 peak and then collapse after about 100 iterations).
+        (``lr_query``) to zero along half a cosine. (On ``general-wide`` it did not
+        prevent the collapse that constant-rate runs show after ~100 iterations.)
     weighting : {"uniform", "linear"}
         Per-step weights of the meta-loss.
     sigma_jitter : float
