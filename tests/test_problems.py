@@ -52,6 +52,8 @@ FAMILY_OPTIONS = {
     "rosenbrock": {"dim": (5, 30)},
     "rastrigin": {"dim": (5, 30)},
     "ackley": {"dim": (5, 30)},
+    "salomon": {"dim": (5, 30)},
+    "alpine": {"dim": (5, 30)},
     "logistic": {"dim": (5, 30)},
     "styblinski": {"dim": (5, 30)},
     "levy": {"dim": (5, 30)},

@@ -22,6 +22,8 @@ from ._xp import safe_sqrt, xp
 __all__ = [
     "Ackley",
     "AckleyFamily",
+    "Alpine",
+    "AlpineFamily",
     "Levy",
     "LevyFamily",
     "Quadratic",
@@ -30,6 +32,8 @@ __all__ = [
     "RastriginFamily",
     "Rosenbrock",
     "RosenbrockFamily",
+    "Salomon",
+    "SalomonFamily",
     "Sphere",
     "StyblinskiTang",
     "StyblinskiTangFamily",
@@ -246,6 +250,57 @@ class Ackley(_Shifted):
         return -20.0 * m.exp(-0.2 * rms) - m.exp(wave) + (20.0 + np.e)
 
 
+class Salomon(_Shifted):
+    """Salomon ``1 - cos(2 pi ||z||) + 0.1 ||z||``, ``z = R (x - x_opt)``; ``f_opt = 0``.
+
+    A radial funnel with concentric ripples (a training cousin of Ackley's global
+    structure, which is held out). The torch gradient at ``x_opt`` is taken as 0.
+
+    Parameters
+    ----------
+    dim : int
+    x_opt : array_like, optional
+        The minimizer (default: all ones).
+    x0 : array_like, optional
+        The start (default: zeros).
+    rotate : bool, default False
+        (The function is radial: a rotation changes nothing but the cost.)
+    rng : seed or Generator, optional
+        Randomness for the rotation.
+    """
+
+    _label = "salomon"
+
+    def _g(self, Z):
+        m = xp(Z)
+        r = safe_sqrt((Z * Z).sum(axis=-1))
+        return 1.0 - m.cos(2.0 * np.pi * r) + 0.1 * r
+
+
+class Alpine(_Shifted):
+    """Alpine N.1 ``sum |z sin(z) + 0.1 z|``, ``z = R (x - x_opt)``; ``f_opt = 0``.
+
+    Separable (without rotation), non-smooth and multimodal.
+
+    Parameters
+    ----------
+    dim : int
+    x_opt : array_like, optional
+        The minimizer (default: all ones).
+    x0 : array_like, optional
+        The start (default: zeros).
+    rotate : bool, default False
+    rng : seed or Generator, optional
+        Randomness for the rotation.
+    """
+
+    _label = "alpine"
+
+    def _g(self, Z):
+        m = xp(Z)
+        return m.abs(Z * m.sin(Z) + 0.1 * Z).sum(axis=-1)
+
+
 # Minimizer of the Styblinski-Tang term 0.5 (z^4 - 16 z^2 + 5 z): the root of its
 # derivative 2 z^3 - 16 z + 2.5 near -2.9035.
 _ST_Z = float(min(r.real for r in np.roots([2.0, 0.0, -16.0, 2.5]) if abs(r.imag) < 1e-12))
@@ -426,6 +481,41 @@ class AckleyFamily(_MultimodalFamily):
 
     name = "ackley"
     problem = Ackley
+
+
+class SalomonFamily(_MultimodalFamily):
+    """Random :class:`Salomon` instances: ``x_opt ~ U(-shift, shift)^d``, ``x0 = 0``.
+
+    Parameters
+    ----------
+    dim : int or (int, int), default (10, 200)
+    shift : float, default 3.0
+    rotate : bool or float, default 0
+        Whether to rotate, or the probability of a rotated instance (a radial
+        function: rotation only costs time).
+    """
+
+    name = "salomon"
+    problem = Salomon
+
+    def __init__(self, dim: Range = (10, 200), shift: float = 3.0,
+                 rotate: bool | float = 0.0) -> None:
+        super().__init__(dim, shift, rotate)
+
+
+class AlpineFamily(_MultimodalFamily):
+    """Random :class:`Alpine` instances: ``x_opt ~ U(-shift, shift)^d``, ``x0 = 0``.
+
+    Parameters
+    ----------
+    dim : int or (int, int), default (10, 200)
+    shift : float, default 3.0
+    rotate : bool or float, default 0.5
+        Whether to rotate, or the probability of a rotated instance.
+    """
+
+    name = "alpine"
+    problem = Alpine
 
 
 class StyblinskiTangFamily(Family):

@@ -20,6 +20,7 @@ from ._base import Family, Problem
 from ._classic import (
     Ackley,
     AckleyFamily,
+    AlpineFamily,
     Levy,
     LevyFamily,
     Quadratic,
@@ -28,6 +29,7 @@ from ._classic import (
     RastriginFamily,
     Rosenbrock,
     RosenbrockFamily,
+    SalomonFamily,
     Sphere,
     StyblinskiTang,
     StyblinskiTangFamily,
@@ -120,7 +122,7 @@ def get_problem(name: str, **options: object) -> Problem:
     return factory(**options)
 
 
-def general_family(dim: Range = (10, 200)) -> Family:
+def general_family(dim: Range = (10, 200), multimodal: bool = False) -> Family:
     """The broad, randomly scaled training family of the default weights
     (``"general-wide"``: this mixture at ``dim=(10, 1000)``).
 
@@ -136,6 +138,10 @@ def general_family(dim: Range = (10, 200)) -> Family:
     dim : int or (int, int), default (10, 200)
         Dimension range of the components (the small networks keep their own
         41..301); the default is modest because meta-training runs on CPUs.
+    multimodal : bool, default False
+        Add two more multimodal components, Salomon (a rippled radial funnel) and
+        Alpine N.1 (non-smooth, separable), each with Rastrigin's weight
+        (``"general-wide-mm"``).
     """
     quadratic = QuadraticFamily(dim=dim, cond=(1.0, 1e4), rotate=0.5)
     classification = ClassificationFamily(dim=dim)
@@ -150,8 +156,10 @@ def general_family(dim: Range = (10, 200)) -> Family:
             (RastriginFamily(dim=dim), 0.5),
             (NoisyFamily(quadratic), 0.5),
             (NoisyFamily(classification), 0.5),
+            *([(SalomonFamily(dim=dim), 0.5), (AlpineFamily(dim=dim), 0.5)]
+              if multimodal else []),
         ],
-        name="general-mixture",
+        name="general-mixture-mm" if multimodal else "general-mixture",
     )
     family = RandomScaleFamily(mixture)
     family.name = "general"
@@ -163,12 +171,17 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
     # the same mixture up to d = 1000 (meta-training beyond the default's 10..200)
     "general-wide": lambda **kw: _renamed(general_family(**{"dim": (10, 1000), **kw}),
                                           "general-wide"),
+    # with more multimodal components (Salomon, Alpine), none of them held out
+    "general-wide-mm": lambda **kw: _renamed(
+        general_family(**{"dim": (10, 1000), "multimodal": True, **kw}), "general-wide-mm"),
     "classification": ClassificationFamily,
     # the paper's task over a range of dimensions (the "classification" weights)
     "classification-train": lambda **kw: ClassificationFamily(**{"dim": (50, 1000), **kw}),
     "quadratic": QuadraticFamily,
     "rosenbrock": RosenbrockFamily,
     "rastrigin": RastriginFamily,
+    "salomon": SalomonFamily,
+    "alpine": AlpineFamily,
     "logistic": LogisticRegressionFamily,
     "smallnet": SmallNetFamily,
     "attack-train": lambda **kw: AttackFamily("train", **kw),
@@ -184,12 +197,15 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
 TRAINING_FAMILIES = (
     "general",
     "general-wide",
+    "general-wide-mm",
     "attack-train",
     "classification-train",
     "classification",
     "quadratic",
     "rosenbrock",
     "rastrigin",
+    "salomon",
+    "alpine",
     "logistic",
     "smallnet",
 )
@@ -218,8 +234,9 @@ def get_family(name: str, **options: object) -> Family:
     name : str
         One of :func:`list_families`: ``"general"``, ``"classification"``,
         ``"attack-train"``, ``"attack-val"``, ``"attack-test"``, ``"quadratic"``,
-        ``"rosenbrock"``, ``"rastrigin"``, ``"ackley"``, ``"logistic"``,
-        ``"smallnet"``, ``"styblinski"``, ``"levy"``.
+        ``"rosenbrock"``, ``"rastrigin"``, ``"salomon"``, ``"alpine"``, ``"ackley"``,
+        ``"logistic"``, ``"smallnet"``, ``"styblinski"``, ``"levy"``, ``"general-wide"``,
+        ``"general-wide-mm"``, ``"classification-train"``.
     **options
         Constructor arguments of the family (e.g. ``get_family("quadratic", dim=50)``).
 
