@@ -46,6 +46,9 @@ _V1 = "docs/_generated/weights/default-v1.safetensors"  # the first-round defaul
 _R3_CANDIDATES = ", ".join(
     f'{{"weights": "docs/_generated/weights/r3-{run}.safetensors"}}'
     for run in ("cosine-200", "cosine-300", "vote06", "batch8"))
+_R3_SEEDS = ", ".join(
+    f'{{"weights": "docs/_generated/weights/r3-{run}.safetensors"}}'
+    for run in ("seed2", "mm-seed1"))
 _R3_SEED1_MM = ", ".join(
     f'{{"weights": "docs/_generated/weights/r3-{run}.safetensors"}}' for run in ("seed1", "mm"))
 MEASUREMENTS: dict[str, tuple[str, str]] = {
@@ -135,6 +138,17 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
         "md", "python scripts/select_l2l_options.py --family alpine --n-general 16 "
         f"--n-attack 0 --seed 2031 --candidates '[{{}}, {_R3_SEED1_MM}]' "
         "--out docs/_generated/selection_r3_mm_alpine.md"),
+    "selection_r3_seeds_A": (
+        "md", "python scripts/select_l2l_options.py --candidates "
+        f"'[{{}}, {_R3_SEEDS}]' --out docs/_generated/selection_r3_seeds_A.md"),
+    "selection_r3_seeds_B": (
+        "md", "python scripts/select_l2l_options.py --dims 300 1500 --n-general 16 "
+        f"--seed 2026 --candidates '[{{}}, {_R3_SEEDS}]' "
+        "--out docs/_generated/selection_r3_seeds_B.md"),
+    "selection_r3_seeds_alpine": (
+        "md", "python scripts/select_l2l_options.py --family alpine --n-general 16 "
+        f"--n-attack 0 --seed 2031 --candidates '[{{}}, {_R3_SEEDS}]' "
+        "--out docs/_generated/selection_r3_seeds_alpine.md"),
     "selection_r3_classification": (
         "md", "python scripts/select_l2l_options.py --family classification-train "
         "--n-general 16 --n-attack 0 --seed 2028 --candidates '[{}, {\"sampler\": "
