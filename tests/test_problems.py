@@ -277,6 +277,13 @@ def test_held_out_families_are_not_in_general():
     assert not components & set(HELD_OUT_FAMILIES)
     assert {"quadratic", "rosenbrock", "classification", "logistic", "smallnet"} <= components
 
+    # the multimodal variant adds training-only components, and only those
+    mm = get_family("general-wide-mm")
+    mm_components = {family.name for family in mm.family.families}
+    mm_components |= {f.family.name for f in mm.family.families if isinstance(f, NoisyFamily)}
+    assert mm_components - components == {"salomon", "alpine"}
+    assert not mm_components & set(HELD_OUT_FAMILIES)
+
 
 @pytest.mark.parametrize("name", list_problems())
 def test_named_problems_are_deterministic(name):
