@@ -24,7 +24,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from zominimize import minimize
-from zominimize.problems import general_family, get_family, noise_free
+from zominimize.problems import HELD_OUT_FAMILIES, general_family, get_family, noise_free
 
 
 def draw_problems(n_general: int, dims: tuple[int, int], n_attack: int, seed: int,
@@ -90,12 +90,10 @@ def main(argv=None) -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out")
     args = ap.parse_args(argv)
-    cands = json.loads(args.candidates)
-    t0 = time.perf_counter()
-    from zominimize.problems import HELD_OUT_FAMILIES
-
     if args.family in HELD_OUT_FAMILIES:
         ap.error(f"--family {args.family} is held out: never select on it")
+    cands = json.loads(args.candidates)
+    t0 = time.perf_counter()
     probs = draw_problems(args.n_general, tuple(args.dims), args.n_attack, args.seed,
                           args.family)
     rows = Parallel(n_jobs=args.jobs)(
