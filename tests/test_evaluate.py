@@ -65,7 +65,7 @@ def test_to_scalar_passes_nonfinite_values_through(value):
         np.array([]),
         torch.tensor([1.0, 2.0]),
         torch.zeros(0),
-        object(),
+        pytest.param(object(), id="object"),
         1 + 2j,
         "abc",
         "1.5",

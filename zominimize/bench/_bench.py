@@ -424,8 +424,10 @@ def tune_lr(
     grid_specs: dict[str, list[str]] = {}
     lrs: dict[str, list[float]] = {}
     for m in methods:
+        # the lr check first: a method without one is the error to report, also where
+        # the method's package (pycma) is not installed
+        lr0 = _default_lr(parse_spec(m))
         spec = check_method(m)
-        lr0 = _default_lr(spec)
         base = Spec(spec.name, {k: v for k, v in spec.options.items() if k != "lr"})
         lrs[str(spec)] = [float(lr0 * factor**k) for k in exponents]
         grid_specs[str(spec)] = [str(base.with_options(lr=lr)) for lr in lrs[str(spec)]]
