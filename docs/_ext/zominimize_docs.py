@@ -91,6 +91,8 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
         "--workers 1 --out docs/_generated/bench_cobyla_full_attack.json --no-plots",
     ),
     "overhead": ("md", "python scripts/overhead.py > docs/_generated/overhead.md"),
+    "gpu_check": ("md", "python scripts/gpu_check.py > docs/_generated/gpu_check.md  "
+                  "# on a machine with a CUDA GPU"),
     "analysis_q": ("md", "python scripts/l2l_analysis.py --seeds 5 --only q"),
     "analysis_horizon": ("md", "python scripts/l2l_analysis.py --seeds 5 --only horizon"),
     "analysis_query_variance": (
