@@ -121,15 +121,20 @@ def test_sigma0_dim_ref_sets_the_initial_step_size_of_unrolls():
     prob = get_family("quadratic", dim=50).sample(0)
     gen = torch.Generator().manual_seed(0)
 
-    def sigma(ref):
-        return float(_Run(net, prob, torch.float64, 1.0, gen, torch.float64, ref).st["sigma"])
+    def sigma(ref, rel=0.1):
+        run = _Run(net, prob, torch.float64, 1.0, gen, torch.float64, ref, rel)
+        return float(run.st["sigma"])
 
     assert sigma(10.0) == pytest.approx(sigma(float("inf")) / 5)
     assert sigma(200.0) == pytest.approx(sigma(float("inf")))
+    # sigma0_rel is the rule's constant: the bundled weights were trained with 0.1
+    assert sigma(200.0, rel=0.03) == pytest.approx(0.3 * sigma(200.0))
+    assert TrainConfig().sigma0_rel == 0.1
 
 
 @pytest.mark.parametrize("field, value", [
     ("batch_size", 0), ("q", 2.5), ("update_iters", -1), ("sigma0_dim_ref", 0.0),
+    ("sigma0_rel", -0.1),
     ("lr_update", -1e-3), ("sigma_jitter", 0.5), ("variant", "lstm"),
     ("weighting", "cubic"), ("problem_dtype", "float16"), ("lr_schedule", "linear"),
     ("sigma_vote_bound", 3.0),

@@ -77,6 +77,10 @@ class TrainConfig:
         Dimension above which the default σ₀ shrinks like ``1/d`` (``inf``: the
         rule without this factor, with which the first-round weights, ``"attack"``
         among them, were trained).
+    sigma0_rel : float
+        The constant of the default σ₀ rule during training (σ₀ = ``sigma0_rel`` ×
+        the problem's scale). Every bundled weight set was trained with 0.1;
+        ``l2l-zo`` starts at inference from its own ``SIGMA0_REL``.
     val_size, val_every, val_steps : int
         Validation problems, meta-iterations between validations, unroll length.
     seed : int
@@ -113,6 +117,7 @@ class TrainConfig:
     weighting: str = "uniform"
     sigma_jitter: float = 3.0
     sigma0_dim_ref: float = 200.0
+    sigma0_rel: float = 0.1
     val_size: int = 8
     val_every: int = 25
     val_steps: int = 200
@@ -130,7 +135,7 @@ class TrainConfig:
             _check_int(name, getattr(self, name), 1)
         for name in ("update_iters", "query_iters"):
             _check_int(name, getattr(self, name), 0)
-        for name in ("mu_rel", "mu", "lr_update", "lr_query", "sigma0_dim_ref"):
+        for name in ("mu_rel", "mu", "lr_update", "lr_query", "sigma0_dim_ref", "sigma0_rel"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"TrainConfig.{name} must be a positive number, got {value!r}")
@@ -169,7 +174,7 @@ def evaluate_net(net, problems, cfg: TrainConfig, *, use_query: bool, seed: int 
     outs = unroll_batch(net, problems, steps=cfg.val_steps, truncation=cfg.truncation, q=cfg.q,
                         mu_rel=cfg.mu_rel, mu=cfg.mu, use_query=use_query,
                         pred_ratio=0.5 if use_query else None, sigma_jitter=1.0, generator=gen,
-                        sigma0_dim_ref=cfg.sigma0_dim_ref,
+                        sigma0_dim_ref=cfg.sigma0_dim_ref, sigma0_rel=cfg.sigma0_rel,
                         problem_dtype=getattr(torch, cfg.problem_dtype))
     return float(np.mean([o["final"] for o in outs]))
 
@@ -300,6 +305,7 @@ def _train(cfg, out, checkpoint, resume, command, log, progress):
             unroll_batch(net, probs, steps=_horizon(cfg, it, total), truncation=cfg.truncation,
                    q=cfg.q, mu_rel=cfg.mu_rel, mu=cfg.mu, use_query=use_query,
                    sigma_jitter=cfg.sigma_jitter, sigma0_dim_ref=cfg.sigma0_dim_ref,
+                   sigma0_rel=cfg.sigma0_rel,
                    weighting=cfg.weighting,
                    generator=gen, on_segment=step,
                    problem_dtype=getattr(torch, cfg.problem_dtype))

@@ -39,7 +39,8 @@ def _log_gap(f, f_lower: float, scale: float) -> torch.Tensor:
 class _Run:
     """The state of one problem's unroll."""
 
-    def __init__(self, net, problem, dtype, sigma_jitter, generator, pdt, sigma0_dim_ref):
+    def __init__(self, net, problem, dtype, sigma_jitter, generator, pdt, sigma0_dim_ref,
+                 sigma0_rel):
         from ..problems import noise_free
 
         self.problem = problem
@@ -55,7 +56,7 @@ class _Run:
             self.lb = torch.as_tensor(lb_np, dtype=dtype)
             self.ub = torch.as_tensor(ub_np, dtype=dtype)
         sigma0 = default_sigma0(np.asarray(problem.x0, dtype=float), lb_np, ub_np,
-                                sigma0_dim_ref)
+                                sigma0_dim_ref, sigma0_rel)
         if sigma_jitter > 1:
             u = torch.rand((), generator=generator, dtype=torch.float64).item()
             sigma0 *= math.exp((2 * u - 1) * math.log(sigma_jitter))
@@ -86,6 +87,7 @@ def unroll_batch(
     pred_ratio: float | None = None,
     sigma_jitter: float = 3.0,
     sigma0_dim_ref: float = SIGMA0_DIM_REF,
+    sigma0_rel: float = 0.1,
     weighting: str = "uniform",
     generator: torch.Generator | None = None,
     on_segment: Callable[[torch.Tensor], None] | None = None,
@@ -114,6 +116,9 @@ def unroll_batch(
         ``[1/sigma_jitter, sigma_jitter]``, so the net learns to adapt ``σ``.
     sigma0_dim_ref : float
         ``dim_ref`` of the default rule (``inf``: no dimension factor).
+    sigma0_rel : float
+        ``rel`` of the default rule (0.1: the constant of every bundled weight set's
+        training, which may differ from inference's ``SIGMA0_REL``).
     weighting : {"uniform", "linear"}
         Weights of the per-step losses (``"linear"``: ``w_t ∝ t``, official code).
     generator : torch.Generator, optional
@@ -141,7 +146,8 @@ def unroll_batch(
     def fval(problem, X):
         return problem.torch(X.to(pdt)).to(dtype)
 
-    runs = [_Run(net, p, dtype, sigma_jitter, g, pdt, sigma0_dim_ref) for p in problems]
+    runs = [_Run(net, p, dtype, sigma_jitter, g, pdt, sigma0_dim_ref, sigma0_rel)
+            for p in problems]
     curves = np.empty((len(runs), steps))
     weights = np.arange(1, steps + 1, dtype=float) if weighting == "linear" else np.ones(steps)
     weights /= weights.sum()

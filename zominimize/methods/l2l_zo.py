@@ -15,21 +15,29 @@ __all__ = ["L2LZO", "default_sigma0", "resolve_device"]
 # coordinate, so a fixed sigma0 made the first steps grow like sqrt(d).
 # Meta-training uses the same rule (TrainConfig.sigma0_dim_ref).
 SIGMA0_DIM_REF = 200
+# The constant of the rule: sigma0 is this fraction of the problem's scale.
+# Meta-training keeps 0.1 (TrainConfig.sigma0_rel), with which every bundled weight
+# set was trained.
+SIGMA0_REL = 0.1
 
 
 def default_sigma0(
-    x0: np.ndarray, lb: np.ndarray, ub: np.ndarray, dim_ref: float = SIGMA0_DIM_REF
+    x0: np.ndarray,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    dim_ref: float = SIGMA0_DIM_REF,
+    rel: float = SIGMA0_REL,
 ) -> float:
-    """Initial step size: a tenth of the mean box width when the box is finite,
-    otherwise ``0.1 * max(1, rms(x0))``, times ``min(1, dim_ref / d)`` (the learned
+    """Initial step size: ``rel`` times the mean box width when the box is finite,
+    otherwise ``rel * max(1, rms(x0))``, times ``min(1, dim_ref / d)`` (the learned
     σ-adaptation takes it from there). ``dim_ref=inf`` is the rule without the
     dimension factor, with which the ``"attack"`` weights were trained."""
     d = max(1, np.size(x0))
     shrink = min(1.0, dim_ref / d)
     width = ub - lb
     if np.all(np.isfinite(width)) and np.all(width > 0):
-        return float(0.1 * np.mean(width) * shrink)
-    return float(0.1 * max(1.0, np.sqrt(np.mean(x0**2))) * shrink)
+        return float(rel * np.mean(width) * shrink)
+    return float(rel * max(1.0, np.sqrt(np.mean(x0**2))) * shrink)
 
 
 def resolve_device(device):
