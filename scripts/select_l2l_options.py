@@ -9,6 +9,9 @@ Score: mean over problems of ``log10`` of the final best gap relative to the ini
 gap (noise-free values), lower is better (the median over the first set is reported
 beside it). Held-out families (``HELD_OUT_FAMILIES``) are never used here.
 
+Besides ``l2l-zo``'s options, a candidate may hold ``"sigma0_factor": k``: the run
+starts from ``sigma0 = k`` times the default rule (``default_sigma0``) of its problem.
+
     python scripts/select_l2l_options.py --candidates '[{}, {"mu_rel": 0.3}]' \\
         --out docs/_generated/option_selection.md
 """
@@ -24,15 +27,19 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from zominimize import minimize
+from zominimize.methods.l2l_zo import default_sigma0
 from zominimize.problems import HELD_OUT_FAMILIES, general_family, get_family, noise_free
 
 
-def draw_problems(n_general: int, dims: tuple[int, int], n_attack: int, seed: int,
+def draw_problems(n_general: int, dims: tuple[int, int] | None, n_attack: int, seed: int,
                   family: str = "general"):
-    """``(label, problem)`` pairs: draws of ``family`` (``general`` at ``dims``; any
-    other family at its own dimensions), then ``attack-val``."""
+    """``(label, problem)`` pairs: draws of ``family`` (at ``dims``; ``None``: the
+    family's own dimensions, d = 10..200 for ``general``), then ``attack-val``."""
     rng = np.random.default_rng(seed)
-    fam = general_family(dim=dims) if family == "general" else get_family(family)
+    if family == "general":
+        fam = general_family(dim=dims or (10, 200))
+    else:
+        fam = get_family(family, **({"dim": dims} if dims else {}))
     probs = [("general", fam.sample(rng)) for _ in range(n_general)]
     att = get_family("attack-val")
     probs += [("attack-val", att.sample(rng)) for _ in range(n_attack)]
@@ -67,9 +74,16 @@ def write_report(lines: list[str], out: str | None) -> None:
 
 def _score(label, problem, options, seed, budget, weights):
     x0 = np.asarray(problem.x0, dtype=float)
-    res = minimize(problem, x0, method="l2l-zo", bounds=box(problem),
+    bounds = box(problem)
+    key = json.dumps(options, sort_keys=True)
+    options = dict(options)
+    if "sigma0_factor" in options:
+        lb, ub = (np.array(bounds).T if bounds is not None
+                  else (np.full_like(x0, -np.inf), np.full_like(x0, np.inf)))
+        options["sigma0"] = options.pop("sigma0_factor") * default_sigma0(x0, lb, ub)
+    res = minimize(problem, x0, method="l2l-zo", bounds=bounds,
                    options={"maxfev": budget, "weights": weights, **options}, rng=seed)
-    return label, json.dumps(options, sort_keys=True), log_gap(problem, x0, res.x)
+    return label, key, log_gap(problem, x0, res.x)
 
 
 def _mean(values) -> str:
@@ -82,7 +96,9 @@ def main(argv=None) -> None:
     ap.add_argument("--family", default="general",
                     help="family of the first problem set (a training family, never held out)")
     ap.add_argument("--n-general", type=int, default=24, help="draws of --family")
-    ap.add_argument("--dims", type=int, nargs=2, default=(10, 200))
+    ap.add_argument("--dims", type=int, nargs=2, default=None,
+                    help="range of dimensions of the draws (default: the family's own; "
+                         "10 200 for general)")
     ap.add_argument("--n-attack", type=int, default=4)
     ap.add_argument("--weights", default="default", help="weights of every candidate")
     ap.add_argument("--seed", type=int, default=2027)
@@ -94,15 +110,17 @@ def main(argv=None) -> None:
         ap.error(f"--family {args.family} is held out: never select on it")
     cands = json.loads(args.candidates)
     t0 = time.perf_counter()
-    probs = draw_problems(args.n_general, tuple(args.dims), args.n_attack, args.seed,
-                          args.family)
+    dims = tuple(args.dims) if args.dims else None
+    probs = draw_problems(args.n_general, dims, args.n_attack, args.seed, args.family)
     rows = Parallel(n_jobs=args.jobs)(
         delayed(_score)(lab, p, c, i, args.budget, args.weights)
         for i, (lab, p) in enumerate(probs) for c in cands
     )
-    d_lo, d_hi = args.dims
-    where = f"at d = {d_lo}..{d_hi}" if args.family == "general" else "(its own dimensions)"
+    if dims is None and args.family == "general":
+        dims = (10, 200)
+    where = f"at d = {dims[0]}..{dims[1]}" if dims else "(its own dimensions)"
     fam_opt = "" if args.family == "general" else f" --family {args.family}"
+    dims_opt = f" --dims {dims[0]} {dims[1]}" if dims else ""
     lines = [
         f"**l2l-zo options, weights `{args.weights}`, on validation problems** (mean log10 "
         f"of final/initial gap, lower is better; {args.n_general} draws of `{args.family}` "
@@ -119,7 +137,7 @@ def main(argv=None) -> None:
         lines.append(f"| `{key}` | {_mean(g)} | {med} | {_mean(a)} | {_mean(g + a)} |")
     wall = time.perf_counter() - t0
     lines += ["", f"Produced by `python scripts/select_l2l_options.py --candidates "
-              f"'{args.candidates}'{fam_opt} --dims {d_lo} {d_hi} --n-general {args.n_general} "
+              f"'{args.candidates}'{fam_opt}{dims_opt} --n-general {args.n_general} "
               f"--n-attack {args.n_attack} --weights {args.weights} --seed {args.seed} "
               f"--budget {args.budget}` ({wall:.0f} s)."]
     write_report(lines, args.out)
