@@ -10,7 +10,10 @@ gap (noise-free values), lower is better (the median over the first set is repor
 beside it). Held-out families (``HELD_OUT_FAMILIES``) are never used here.
 
 Besides ``l2l-zo``'s options, a candidate may hold ``"sigma0_factor": k``: the run
-starts from ``sigma0 = k`` times the default rule (``default_sigma0``) of its problem.
+starts from ``sigma0 = k`` times the default rule (``default_sigma0``) of its problem,
+whose constant is ``--sigma0-rel`` (default: ``l2l-zo``'s, ``SIGMA0_REL``; the tables of
+the first three research rounds were made with 0.1, and ``--sigma0-rel 0.1``
+reproduces them).
 
     python scripts/select_l2l_options.py --candidates '[{}, {"mu_rel": 0.3}]' \\
         --out docs/_generated/option_selection.md
@@ -27,7 +30,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from zominimize import minimize
-from zominimize.methods.l2l_zo import default_sigma0
+from zominimize.methods.l2l_zo import SIGMA0_REL, default_sigma0
 from zominimize.problems import HELD_OUT_FAMILIES, general_family, get_family, noise_free
 
 
@@ -72,15 +75,16 @@ def write_report(lines: list[str], out: str | None) -> None:
             fh.write(text)
 
 
-def _score(label, problem, options, seed, budget, weights):
+def _score(label, problem, options, seed, budget, weights, sigma0_rel):
     x0 = np.asarray(problem.x0, dtype=float)
     bounds = box(problem)
     key = json.dumps(options, sort_keys=True)
     options = dict(options)
-    if "sigma0_factor" in options:
+    if "sigma0" not in options:
         lb, ub = (np.array(bounds).T if bounds is not None
                   else (np.full_like(x0, -np.inf), np.full_like(x0, np.inf)))
-        options["sigma0"] = options.pop("sigma0_factor") * default_sigma0(x0, lb, ub)
+        factor = options.pop("sigma0_factor", 1.0)
+        options["sigma0"] = factor * default_sigma0(x0, lb, ub, rel=sigma0_rel)
     res = minimize(problem, x0, method="l2l-zo", bounds=bounds,
                    options={"maxfev": budget, "weights": weights, **options}, rng=seed)
     return label, key, log_gap(problem, x0, res.x)
@@ -101,6 +105,8 @@ def main(argv=None) -> None:
                          "10 200 for general)")
     ap.add_argument("--n-attack", type=int, default=4)
     ap.add_argument("--weights", default="default", help="weights of every candidate")
+    ap.add_argument("--sigma0-rel", type=float, default=SIGMA0_REL,
+                    help="constant of the default sigma0 rule (0.1 before the fourth round)")
     ap.add_argument("--seed", type=int, default=2027)
     ap.add_argument("--budget", type=int, default=4200)
     ap.add_argument("--jobs", type=int, default=2)
@@ -113,7 +119,7 @@ def main(argv=None) -> None:
     dims = tuple(args.dims) if args.dims else None
     probs = draw_problems(args.n_general, dims, args.n_attack, args.seed, args.family)
     rows = Parallel(n_jobs=args.jobs)(
-        delayed(_score)(lab, p, c, i, args.budget, args.weights)
+        delayed(_score)(lab, p, c, i, args.budget, args.weights, args.sigma0_rel)
         for i, (lab, p) in enumerate(probs) for c in cands
     )
     if dims is None and args.family == "general":
@@ -138,7 +144,8 @@ def main(argv=None) -> None:
     wall = time.perf_counter() - t0
     lines += ["", f"Produced by `python scripts/select_l2l_options.py --candidates "
               f"'{args.candidates}'{fam_opt}{dims_opt} --n-general {args.n_general} "
-              f"--n-attack {args.n_attack} --weights {args.weights} --seed {args.seed} "
+              f"--n-attack {args.n_attack} --weights {args.weights} --sigma0-rel {args.sigma0_rel} "
+              f"--seed {args.seed} "
               f"--budget {args.budget}` ({wall:.0f} s)."]
     write_report(lines, args.out)
 

@@ -44,8 +44,8 @@ def _score(label, problem, rule, seed, budget, weights):
     bounds = box(problem)
     lo, hi = (np.asarray(b, float) for b in zip(*bounds)) if bounds else (
         np.full(d, -np.inf), np.full(d, np.inf))
-    # the rule as it was before this selection: no dimension factor
-    sigma0 = default_sigma0(x0, lo, hi, dim_ref=math.inf) * min(1.0, D / d) ** p
+    # the rule as it was before this selection: no dimension factor, constant 0.1
+    sigma0 = default_sigma0(x0, lo, hi, dim_ref=math.inf, rel=0.1) * min(1.0, D / d) ** p
     res = minimize(problem, x0, method="l2l-zo", bounds=bounds,
                    options={"maxfev": budget, "sigma0": sigma0, "weights": weights}, rng=seed)
     return label, d, rule, log_gap(problem, x0, res.x)

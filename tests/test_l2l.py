@@ -58,24 +58,26 @@ def test_first_steps_scale_with_sigma0():
 
 @pytest.mark.parametrize("bounded", [False, True])
 def test_default_sigma0_keeps_first_steps_from_growing_with_d(bounded):
-    """Up to d = 200 (the training dimensions) sigma0 is a tenth of the scale; above,
-    it shrinks like 1/d, so that the first steps (about sigma0 per coordinate) do not
-    grow with the dimension."""
-    from zominimize.methods.l2l_zo import default_sigma0
+    """Up to d = 200 (the training dimensions) sigma0 is 0.03 times the scale (box
+    width, or rms(x0) at least 1); above, it shrinks like 1/d, so that the first steps
+    (about sigma0 per coordinate) do not grow with the dimension."""
+    from zominimize.methods.l2l_zo import SIGMA0_REL, default_sigma0
+
+    assert SIGMA0_REL == 0.03  # selected in docs/research.rst, fourth round
 
     def sigma0(d):
         lb, ub = (np.full(d, -2.0), np.full(d, 2.0)) if bounded else (
             np.full(d, -np.inf), np.full(d, np.inf))
         return default_sigma0(np.full(d, 3.0 if not bounded else 0.0), lb, ub)
 
-    expected = 0.4 if bounded else 0.3
+    expected = 0.12 if bounded else 0.09
     assert sigma0(10) == pytest.approx(expected)
     assert sigma0(200) == pytest.approx(expected)
     assert sigma0(1000) == pytest.approx(expected / 5)
     # the method uses it: the first step of l2l-zo at d = 1000 is sigma0-sized
     opt = zominimize.Optimizer("l2l-zo", np.zeros(1000), rng=0)
     opt.ask()
-    assert opt.result.sigma == pytest.approx(0.1 / 5)
+    assert opt.result.sigma == pytest.approx(0.03 / 5)
 
 
 @pytest.mark.parametrize("d", [1, 2, 7])

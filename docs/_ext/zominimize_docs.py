@@ -51,6 +51,10 @@ _R3_SEEDS = ", ".join(
     for run in ("seed2", "mm-seed1"))
 _R3_SEED1_MM = ", ".join(
     f'{{"weights": "docs/_generated/weights/r3-{run}.safetensors"}}' for run in ("seed1", "mm"))
+# the selections of the first three research rounds ran with the sigma0 rule's old
+# constant, 0.1 (the fourth round changed the default to 0.03)
+_SELECT_R3 = "python scripts/select_l2l_options.py --sigma0-rel 0.1 "
+
 MEASUREMENTS: dict[str, tuple[str, str]] = {
     "bench_paper": (
         "bench",
@@ -104,59 +108,59 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
         "md", f"python scripts/sigma0_selection.py --weights {_V1} "
         "--out docs/_generated/sigma0_selection.md"),
     "sigma0_attack_weights": (
-        "md", "python scripts/select_l2l_options.py --weights attack --n-general 0 "
+        "md", _SELECT_R3 + "--weights attack --n-general 0 "
         "--n-attack 8 --candidates '[{}, {\"sigma0\": 0.1}, {\"sigma0\": 0.05}]' "
         "--out docs/_generated/sigma0_attack_weights.md"),
     "option_selection_mu_rel": (
-        "md", f"python scripts/select_l2l_options.py --weights {_V1} "
+        "md", _SELECT_R3 + f"--weights {_V1} "
         "--candidates '[{}, {\"mu_rel\": 0.3}, {\"mu_rel\": 1.0}]' "
         "--out docs/_generated/option_selection_mu_rel.md"),
     "selection_default_weights": (
-        "md", "python scripts/select_l2l_options.py "
-        f"--candidates '[{{\"weights\": \"{_V1}\"}}, {{}}]' (and --dims 300 1500 "
+        "md", _SELECT_R3
+        + f"--candidates '[{{\"weights\": \"{_V1}\"}}, {{}}]' (and --dims 300 1500 "
         "--n-general 16 --seed 2026)"),
     "selection_attack_weights": (
-        "md", "python scripts/select_l2l_options.py --weights attack --n-general 0 "
+        "md", _SELECT_R3 + "--weights attack --n-general 0 "
         "--n-attack 8 --candidates '[{}, {\"weights\": \"docs/_generated/weights/"
         "attack-r2-curriculum.safetensors\"}, {\"weights\": \"docs/_generated/weights/"
         "attack-r2.safetensors\"}]'"),
-    "selection_r3_A": ("md", "python scripts/select_l2l_options.py --candidates "
+    "selection_r3_A": ("md", _SELECT_R3 + "--candidates "
                        f"'[{{}}, {_R3_CANDIDATES}]' --out docs/_generated/selection_r3_A.md"),
-    "selection_r3_B": ("md", "python scripts/select_l2l_options.py --dims 300 1500 "
+    "selection_r3_B": ("md", _SELECT_R3 + "--dims 300 1500 "
                        f"--n-general 16 --seed 2026 --candidates '[{{}}, {_R3_CANDIDATES}]' "
                        "--out docs/_generated/selection_r3_B.md"),
     "selection_r3_seed1_mm_A": (
-        "md", "python scripts/select_l2l_options.py --candidates "
+        "md", _SELECT_R3 + "--candidates "
         f"'[{{}}, {_R3_SEED1_MM}]' --out docs/_generated/selection_r3_seed1_mm_A.md"),
     "selection_r3_seed1_mm_B": (
-        "md", "python scripts/select_l2l_options.py --dims 300 1500 --n-general 16 "
+        "md", _SELECT_R3 + "--dims 300 1500 --n-general 16 "
         f"--seed 2026 --candidates '[{{}}, {_R3_SEED1_MM}]' "
         "--out docs/_generated/selection_r3_seed1_mm_B.md"),
     "selection_r3_mm_salomon": (
-        "md", "python scripts/select_l2l_options.py --family salomon --n-general 16 "
+        "md", _SELECT_R3 + "--family salomon --n-general 16 "
         f"--n-attack 0 --seed 2031 --candidates '[{{}}, {_R3_SEED1_MM}]' "
         "--out docs/_generated/selection_r3_mm_salomon.md"),
     "selection_r3_mm_alpine": (
-        "md", "python scripts/select_l2l_options.py --family alpine --n-general 16 "
+        "md", _SELECT_R3 + "--family alpine --n-general 16 "
         f"--n-attack 0 --seed 2031 --candidates '[{{}}, {_R3_SEED1_MM}]' "
         "--out docs/_generated/selection_r3_mm_alpine.md"),
     "selection_r3_seeds_A": (
-        "md", "python scripts/select_l2l_options.py --candidates "
+        "md", _SELECT_R3 + "--candidates "
         f"'[{{}}, {_R3_SEEDS}]' --out docs/_generated/selection_r3_seeds_A.md"),
     "selection_r3_seeds_B": (
-        "md", "python scripts/select_l2l_options.py --dims 300 1500 --n-general 16 "
+        "md", _SELECT_R3 + "--dims 300 1500 --n-general 16 "
         f"--seed 2026 --candidates '[{{}}, {_R3_SEEDS}]' "
         "--out docs/_generated/selection_r3_seeds_B.md"),
     "selection_r3_seeds_alpine": (
-        "md", "python scripts/select_l2l_options.py --family alpine --n-general 16 "
+        "md", _SELECT_R3 + "--family alpine --n-general 16 "
         f"--n-attack 0 --seed 2031 --candidates '[{{}}, {_R3_SEEDS}]' "
         "--out docs/_generated/selection_r3_seeds_alpine.md"),
     "selection_r3_classification": (
-        "md", "python scripts/select_l2l_options.py --family classification-train "
+        "md", _SELECT_R3 + "--family classification-train "
         "--n-general 16 --n-attack 0 --seed 2028 --candidates '[{}, {\"sampler\": "
         "\"gaussian\"}, {\"sampler\": \"guided-es\"}, ...]' (the full list is in the file)"),
     "selection_r3_classification_confirm": (
-        "md", "python scripts/select_l2l_options.py --family classification-train "
+        "md", _SELECT_R3 + "--family classification-train "
         "--n-general 24 --n-attack 0 --seed 2029 --candidates '[{}, {\"weights\": "
         "\"docs/_generated/weights/r3-cls-ft.safetensors\"}]'"),
 }
