@@ -55,6 +55,14 @@ _R3_SEED1_MM = ", ".join(
 # constant, 0.1 (the fourth round changed the default to 0.03)
 _SELECT_R3 = "python scripts/select_l2l_options.py --sigma0-rel 0.1 "
 
+
+def _r4(key: str, args: str, factors: tuple) -> tuple[str, str]:
+    """A fourth-round selection: candidates start at k times the old sigma0 rule."""
+    cands = ", ".join("{}" if k == 1 else f'{{"sigma0_factor": {k}}}' for k in factors)
+    return ("md", f"{_SELECT_R3}{args + ' ' if args else ''}--candidates '[{cands}]' "
+                  f"--out docs/_generated/{key}.md")
+
+
 MEASUREMENTS: dict[str, tuple[str, str]] = {
     "bench_paper": (
         "bench",
@@ -163,6 +171,30 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
         "md", _SELECT_R3 + "--family classification-train "
         "--n-general 24 --n-attack 0 --seed 2029 --candidates '[{}, {\"weights\": "
         "\"docs/_generated/weights/r3-cls-ft.safetensors\"}]'"),
+    **{key: _r4(key, args, ks) for key, args, ks in (
+        ("selection_r4_A", "", (1, 0.5, 0.3, 0.2, 0.1)),
+        ("selection_r4_B", "--dims 300 1500 --n-general 16 --seed 2026", (1, 0.5, 0.3, 0.2)),
+        ("selection_r4_A2", "--seed 2030", (1, 0.5, 0.3, 0.2)),
+        ("selection_r4_attack", "--weights attack --n-general 0 --n-attack 8 --seed 2031",
+         (1, 0.5, 0.3, 0.2)),
+        ("selection_r4_cls100", "--family classification-train --dims 100 100 "
+         "--n-general 24 --n-attack 0 --seed 2028", (1, 0.5, 0.3, 0.2, 0.1)),
+        ("selection_r4_cls1000", "--family classification-train --dims 1000 1000 "
+         "--n-general 8 --n-attack 0 --seed 2028", (1, 0.5, 0.3, 0.2, 0.1, 0.03)),
+        ("selection_r4_cls100_confirm", "--family classification-train --dims 100 100 "
+         "--n-general 24 --n-attack 0 --seed 2029", (1, 0.3, 0.1, 0.03)),
+        ("selection_r4_cls1000_confirm", "--family classification-train --dims 1000 1000 "
+         "--n-general 12 --n-attack 0 --seed 2029", (1, 0.3, 0.1, 0.03)),
+        ("selection_r4_A3", "--seed 2032", (1, 0.3)),
+        ("selection_r4_B2", "--dims 300 1500 --n-general 16 --seed 2033", (1, 0.3)),
+    )},
+    "bench_classification_start": (
+        "bench",
+        "zominimize bench --problems classification-100,classification-1000 "
+        "--methods 'l2l-zo,l2l-zo[sigma0=0.01],l2l-zo[sigma0=0.002],zo-sgd,zo-signsgd,zo-adam' "
+        "--seeds 5 --out docs/_generated/bench_classification_start.json "
+        "--plots docs/_generated/bench_classification_start_plots",
+    ),
 }
 
 
