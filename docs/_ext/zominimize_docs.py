@@ -188,6 +188,10 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
         ("selection_r4_A3", "--seed 2032", (1, 0.3)),
         ("selection_r4_B2", "--dims 300 1500 --n-general 16 --seed 2033", (1, 0.3)),
     )},
+    "selection_r4_cls1000_options": (
+        "md", _SELECT_R3 + "--family classification-train --dims 1000 1000 --n-general 8 "
+        "--n-attack 0 --seed 2028 --candidates '[{\"sigma0_factor\": 0.1}, ...]' (the full "
+        "list is in the file)"),
     "bench_classification_start": (
         "bench",
         "zominimize bench --problems classification-100,classification-1000 "
