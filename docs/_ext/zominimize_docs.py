@@ -54,6 +54,9 @@ _R3_SEED1_MM = ", ".join(
 # the selections of the first three research rounds ran with the sigma0 rule's old
 # constant, 0.1 (the fourth round changed the default to 0.03)
 _SELECT_R3 = "python scripts/select_l2l_options.py --sigma0-rel 0.1 "
+# the fourth round's training runs at the new start, compared at the new inference default
+_R4_TRAIN = ", ".join(f'{{"weights": "docs/_generated/weights/{n}.safetensors"}}'
+                      for n in ("r4-rel003", "r4-rel003-seed1"))
 
 
 def _r4(key: str, args: str, factors: tuple) -> tuple[str, str]:
@@ -188,6 +191,12 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
         ("selection_r4_A3", "--seed 2032", (1, 0.3)),
         ("selection_r4_B2", "--dims 300 1500 --n-general 16 --seed 2033", (1, 0.3)),
     )},
+    **{f"selection_r4_train_{name}": (
+        "md", f"python scripts/select_l2l_options.py {args}--candidates '[{{}}, {_R4_TRAIN}]' "
+        f"--out docs/_generated/selection_r4_train_{name}.md")
+       for name, args in (("A", ""), ("A2", "--seed 2030 "), ("A3", "--seed 2032 "),
+                          ("B", "--dims 300 1500 --n-general 16 --seed 2026 "),
+                          ("B2", "--dims 300 1500 --n-general 16 --seed 2033 "))},
     "selection_r4_cls1000_options": (
         "md", _SELECT_R3 + "--family classification-train --dims 1000 1000 --n-general 8 "
         "--n-attack 0 --seed 2028 --candidates '[{\"sigma0_factor\": 0.1}, ...]' (the full "
