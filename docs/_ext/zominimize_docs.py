@@ -197,6 +197,9 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
        for name, args in (("A", ""), ("A2", "--seed 2030 "), ("A3", "--seed 2032 "),
                           ("B", "--dims 300 1500 --n-general 16 --seed 2026 "),
                           ("B2", "--dims 300 1500 --n-general 16 --seed 2033 "))},
+    "selection_r4_cls1000_options2": (
+        "md", _SELECT_R3 + "--family classification-train --dims 1000 1000 --n-general 8 "
+        "--n-attack 0 --seed 2028 --candidates '[...]' (the full list is in the file)"),
     "selection_r4_cls1000_options": (
         "md", _SELECT_R3 + "--family classification-train --dims 1000 1000 --n-general 8 "
         "--n-attack 0 --seed 2028 --candidates '[{\"sigma0_factor\": 0.1}, ...]' (the full "
