@@ -80,6 +80,20 @@ def test_default_sigma0_keeps_first_steps_from_growing_with_d(bounded):
     assert opt.result.sigma == pytest.approx(0.03 / 5)
 
 
+def test_weight_set_may_record_its_own_start_and_smoothing():
+    """A manifest's options.sigma0_rel and options.mu_rel set l2l-zo's defaults:
+    "classification" records 0.01 for both; explicit options still win."""
+    opt = zominimize.Optimizer("l2l-zo", np.zeros(100), rng=0, weights="classification")
+    opt.ask()
+    assert opt.result.sigma == pytest.approx(0.01)
+    assert opt.method.mu_rel == 0.01
+    opt = zominimize.Optimizer("l2l-zo", np.zeros(100), rng=0, weights="classification",
+                               sigma0=0.5, mu_rel=0.1)
+    opt.ask()
+    assert opt.result.sigma == pytest.approx(0.5)
+    assert opt.method.mu_rel == 0.1
+
+
 @pytest.mark.parametrize("d", [1, 2, 7])
 def test_small_dimensions(d):
     res = minimize(quad, np.zeros(d), method="l2l-zo", options={"maxfev": 21 * 40}, rng=0)

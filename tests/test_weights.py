@@ -166,7 +166,7 @@ def test_unknown_name_and_missing_path():
 
 def test_bundled_weights_have_manifests():
     bundled = bundled_weights()
-    assert {"default", "attack"} <= set(bundled)
+    assert {"default", "attack", "classification"} <= set(bundled)
     for name in bundled:
         net, m = load_weights(name)  # verifies the checksum
         assert m["command"].startswith("zominimize train"), name

@@ -99,7 +99,9 @@ class L2LZO(GaussianQueryMethod):
     weights : str or path, default "default"
         A bundled weight set (``"default"``, trained on a broad family of
         randomly scaled problems; ``"attack"``, trained on the black-box
-        adversarial attack family) or the path of a ``.safetensors`` file
+        adversarial attack family; ``"classification"``, fine-tuned on the
+        paper's non-convex classification task, with a smaller start and
+        smoothing radius selected for it) or the path of a ``.safetensors`` file
         written by ``zominimize.meta.train``. See
         ``zominimize.learned.bundled_weights()``.
     q : int, default 20
@@ -109,10 +111,12 @@ class L2LZO(GaussianQueryMethod):
         Default: 0.03 times the mean box width with finite bounds, else
         ``0.03 * max(1, rms(x0))``; above ``d = 200`` (the largest dimension of
         meta-training) times ``200 / d``, so that the first steps do not grow
-        with ``d``.
+        with ``d``. A weight set may record its own constant instead of 0.03
+        (``options.sigma0_rel`` in its manifest: 0.01 for ``"classification"``).
     mu_rel : float, optional
-        Smoothing radius relative to the current step size. Default: the value
-        the weights were trained with (in their manifest).
+        Smoothing radius relative to the current step size. Default: the weight
+        set's value in its manifest (the value it was trained with, or one selected
+        for it at inference: 0.01 for ``"classification"``).
     mu : float, optional
         A fixed absolute smoothing radius instead (the ``"paper"`` architecture
         uses ``1e-6``, as the official code).
@@ -165,6 +169,7 @@ class L2LZO(GaussianQueryMethod):
         self.variant = self.net.variant
         trained = self.manifest.get("options", {})
         self.sigma0 = None if sigma0 is None else _check_positive("sigma0", sigma0)
+        self.sigma0_rel = _check_positive("sigma0_rel", trained.get("sigma0_rel", SIGMA0_REL))
         self.mu_rel = _check_positive(
             "mu_rel", trained.get("mu_rel", 0.1) if mu_rel is None else mu_rel
         )
@@ -183,7 +188,7 @@ class L2LZO(GaussianQueryMethod):
     def _setup(self, state):
         from ..learned.core import init_state
 
-        sigma0 = self.sigma0 or default_sigma0(state.x, state.lb, state.ub)
+        sigma0 = self.sigma0 or default_sigma0(state.x, state.lb, state.ub, rel=self.sigma0_rel)
         n = state.x.size
         state.memory.update(
             net=init_state(self.net, state.x, sigma0, dtype=self.dtype, device=self.device),
