@@ -197,6 +197,23 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
        for name, args in (("A", ""), ("A2", "--seed 2030 "), ("A3", "--seed 2032 "),
                           ("B", "--dims 300 1500 --n-general 16 --seed 2026 "),
                           ("B2", "--dims 300 1500 --n-general 16 --seed 2033 "))},
+    "selection_r4_cls1000_confirm2": (
+        "md", _SELECT_R3 + "--family classification-train --dims 1000 1000 --n-general 12 "
+        "--n-attack 0 --seed 2029 --candidates '[{\"sigma0_factor\": 0.1}, "
+        "{\"sigma0_factor\": 0.1, \"weights\": \"docs/_generated/weights/r3-cls-ft.safetensors\", "
+        "\"mu_rel\": 0.01}]' --out docs/_generated/selection_r4_cls1000_confirm2.md"),
+    "selection_r4_cls100_confirm2": (
+        "md", _SELECT_R3 + "--family classification-train --dims 100 100 --n-general 24 "
+        "--n-attack 0 --seed 2029 --candidates '[{}, {\"sigma0_factor\": 0.1}, "
+        "{\"sigma0_factor\": 0.1, \"weights\": \"docs/_generated/weights/r3-cls-ft.safetensors\", "
+        "\"mu_rel\": 0.01}]' --out docs/_generated/selection_r4_cls100_confirm2.md"),
+    "bench_classification_weights": (
+        "bench",
+        "zominimize bench --problems classification-100,classification-1000 "
+        "--methods 'l2l-zo[weights=classification],l2l-zo,zo-sgd,zo-signsgd,zo-adam' "
+        "--seeds 5 --out docs/_generated/bench_classification_weights.json "
+        "--plots docs/_generated/bench_classification_weights_plots",
+    ),
     "selection_r4_cls1000_options2": (
         "md", _SELECT_R3 + "--family classification-train --dims 1000 1000 --n-general 8 "
         "--n-attack 0 --seed 2028 --candidates '[...]' (the full list is in the file)"),
