@@ -13,7 +13,9 @@ Besides ``l2l-zo``'s options, a candidate may hold ``"sigma0_factor": k``: the r
 starts from ``sigma0 = k`` times the default rule (``default_sigma0``) of its problem,
 whose constant is ``--sigma0-rel`` (default: ``l2l-zo``'s, ``SIGMA0_REL``; the tables of
 the first three research rounds were made with 0.1, and ``--sigma0-rel 0.1``
-reproduces them).
+reproduces them). Every candidate without ``"sigma0"`` starts from that rule, so a weight
+set's own ``options.sigma0_rel`` (``"classification"``) is not used here: candidates are
+explicit.
 
     python scripts/select_l2l_options.py --candidates '[{}, {"mu_rel": 0.3}]' \\
         --out docs/_generated/option_selection.md

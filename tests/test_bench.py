@@ -137,7 +137,10 @@ def test_suites():
     assert paper.budget == 4200 and paper.seeds >= 5
     assert {"zo-sgd", "zo-signsgd", "zo-adam", "l2l-zo", "nelder-mead", "powell", "cobyla",
             "cobyqa", "cma"} <= set(paper.methods)
-    assert paper.extra_methods == {"attack": ("l2l-zo[weights=attack]",)}
+    assert paper.extra_methods == {
+        "attack": ("l2l-zo[weights=attack]",),
+        "classification-100": ("l2l-zo[weights=classification]",),
+        "classification-1000": ("l2l-zo[weights=classification]",)}
     families = {parse_spec(p).name for p in SUITES["heldout"].problems}
     assert {f for f in HELD_OUT_FAMILIES if f != "attack-test"} <= families
     for spec in SUITES["heldout"].problems:

@@ -75,7 +75,7 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
     "bench_tuned": (
         "bench",
         "zominimize bench --suite paper --tune-lr zo-adam,zo-sgd,zo-signsgd "
-        "--methods 'l2l-zo,l2l-zo[weights=attack]' --seeds 5 "
+        "--methods 'l2l-zo,l2l-zo[weights=attack],l2l-zo[weights=classification]' --seeds 5 "
         "--out docs/_generated/bench_tuned.json --plots docs/_generated/bench_tuned_plots",
     ),
     "bench_heldout": (

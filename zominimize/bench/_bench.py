@@ -69,12 +69,14 @@ SUITES: dict[str, Suite] = {
         description="The paper's tasks (Ruan et al., 2020): non-convex binary classification "
         "at d = 100 and 1000, and the black-box attack on digit images (d = 784); q = 20, "
         "4,200 evaluations (200 iterations); ZO baselines at the paper's learning rates, "
-        "l2l-zo with its default weights (and the attack weights on the attack), SciPy's "
-        "derivative-free methods and CMA-ES. COBYLA and COBYQA at d ~ 1000 are cut by the "
+        "l2l-zo with its default weights (and the task's weights: attack, classification), "
+        "SciPy's derivative-free methods and CMA-ES. COBYLA and COBYQA at d ~ 1000 are cut by the "
         "15 s per-run time limit, which keeps 5 seeds under 15 minutes on 2 cores.",
         problems=("classification-100", "classification-1000", "attack"),
         methods=_BASELINES,
-        extra_methods={"attack": ("l2l-zo[weights=attack]",)},
+        extra_methods={"attack": ("l2l-zo[weights=attack]",),
+                       "classification-100": ("l2l-zo[weights=classification]",),
+                       "classification-1000": ("l2l-zo[weights=classification]",)},
     ),
     "heldout": Suite(
         name="heldout",
