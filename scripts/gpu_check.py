@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import time
 
@@ -32,14 +31,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.p
 
 import torch  # noqa: E402
 
+# scripts/ is on sys.path when a script runs: share overhead.py's timing
+from overhead import Q, fmt_time, iteration_overhead  # noqa: E402
+
 import zominimize  # noqa: E402
 from zominimize.problems import Ackley, Levy  # noqa: E402
-
-Q = 20
-
-
-def fmt_time(t: float) -> str:
-    return f"{t * 1e3:.1f} ms" if t < 1.0 else f"{t:.2f} s"
 
 
 def sync(device: str) -> None:
@@ -70,21 +66,9 @@ def overhead(gpu: str, dims: list[int]) -> None:
     print("| ---: | ---: | ---: | ---: |")
     for d in dims:
         its = 3 if d >= 10_000_000 else 7 if d >= 1_000_000 else 30
-        cells = []
-        for device in ("cpu", gpu):
-            opt = zominimize.Optimizer("l2l-zo", np.zeros(d), rng=0, q=Q, device=device)
-            times = []
-            for _ in range(its + 1):
-                t0 = time.perf_counter()
-                X = opt.ask()
-                sync(device)
-                t1 = time.perf_counter()
-                F = X[:, 0].copy()
-                t2 = time.perf_counter()
-                opt.tell(X, F)
-                sync(device)
-                times.append((t1 - t0) + (time.perf_counter() - t2))
-            cells.append(statistics.median(times[1:]))  # first: lazy imports, CUDA init
+        # the first iteration (lazy imports, CUDA initialisation) is left out
+        cells = [iteration_overhead("l2l-zo", d, its, sync=lambda dev=device: sync(dev),
+                                    device=device) for device in ("cpu", gpu)]
         print(f"| {d:.0e} | {fmt_time(cells[0])} | {fmt_time(cells[1])} | "
               f"{cells[0] / cells[1]:.1f}x |", flush=True)
 

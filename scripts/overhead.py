@@ -51,6 +51,7 @@ def unavailable(method: str) -> str | None:
 
 
 def fmt_time(t: float) -> str:
+    """``t`` seconds in µs, ms or s."""
     if t < 1e-3:
         return f"{t * 1e6:.0f} µs"
     if t < 1.0:
@@ -58,17 +59,22 @@ def fmt_time(t: float) -> str:
     return f"{t:.2f} s"
 
 
-def iteration_overhead(method: str, d: int, iterations: int) -> float:
-    """Median seconds of ask + tell per iteration (objective excluded)."""
-    opt = zominimize.Optimizer(method, np.zeros(d), rng=0, q=Q)
+def iteration_overhead(method: str, d: int, iterations: int, sync=None, **options) -> float:
+    """Median seconds of ask + tell per iteration (objective excluded). ``sync`` is
+    called after each, before the clock is read (``torch.cuda.synchronize`` for a
+    method whose work runs asynchronously on a GPU); ``options`` go to the method."""
+    opt = zominimize.Optimizer(method, np.zeros(d), rng=0, q=Q, **options)
+    sync = sync or (lambda: None)
     times = []
     for _ in range(iterations + 1):
         t0 = time.perf_counter()
         X = opt.ask()
+        sync()
         t1 = time.perf_counter()
         F = X[:, 0].copy()  # the objective: not timed
         t2 = time.perf_counter()
         opt.tell(X, F)
+        sync()
         t3 = time.perf_counter()
         times.append((t1 - t0) + (t3 - t2))
     return statistics.median(times[1:])  # the first iteration (lazy imports) is left out

@@ -60,6 +60,15 @@ def box(problem) -> list | None:
     return list(zip(np.broadcast_to(bounds[0], (d,)), np.broadcast_to(bounds[1], (d,))))
 
 
+def box_arrays(problem, x0) -> tuple[np.ndarray, np.ndarray]:
+    """The problem's bounds as ``(lb, ub)`` arrays like ``x0`` (infinite if unbounded)."""
+    bounds = box(problem)
+    if bounds is None:
+        return np.full_like(x0, -np.inf), np.full_like(x0, np.inf)
+    lb, ub = np.array(bounds, dtype=float).T
+    return lb, ub
+
+
 def log_gap(problem, x0, x) -> float:
     """``log10`` of the noise-free gap at ``x`` relative to the gap at ``x0`` (floor 1e-10)."""
     clean = noise_free(problem)
@@ -83,8 +92,7 @@ def _score(label, problem, options, seed, budget, weights, sigma0_rel):
     key = json.dumps(options, sort_keys=True)
     options = dict(options)
     if "sigma0" not in options:
-        lb, ub = (np.array(bounds).T if bounds is not None
-                  else (np.full_like(x0, -np.inf), np.full_like(x0, np.inf)))
+        lb, ub = box_arrays(problem, x0)
         factor = options.pop("sigma0_factor", 1.0)
         options["sigma0"] = factor * default_sigma0(x0, lb, ub, rel=sigma0_rel)
     res = minimize(problem, x0, method="l2l-zo", bounds=bounds,

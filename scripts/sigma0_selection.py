@@ -28,7 +28,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 # scripts/ is on sys.path when a script runs: share the validation helpers
-from select_l2l_options import box, draw_problems, log_gap, write_report
+from select_l2l_options import box, box_arrays, draw_problems, log_gap, write_report
 
 from zominimize import minimize
 from zominimize.methods.l2l_zo import default_sigma0
@@ -42,8 +42,7 @@ def _score(label, problem, rule, seed, budget, weights):
     x0 = np.asarray(problem.x0, dtype=float)
     d = x0.size
     bounds = box(problem)
-    lo, hi = (np.asarray(b, float) for b in zip(*bounds)) if bounds else (
-        np.full(d, -np.inf), np.full(d, np.inf))
+    lo, hi = box_arrays(problem, x0)
     # the rule as it was before this selection: no dimension factor, constant 0.1
     sigma0 = default_sigma0(x0, lo, hi, dim_ref=math.inf, rel=0.1) * min(1.0, D / d) ** p
     res = minimize(problem, x0, method="l2l-zo", bounds=bounds,

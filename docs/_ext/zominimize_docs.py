@@ -42,21 +42,28 @@ MEASURED = DOCS / "_generated"
 # The include file is docs/generated/bench/<key>.inc.
 # ---------------------------------------------------------------------------------------
 _V1 = "docs/_generated/weights/default-v1.safetensors"  # the first-round default weights
+
+
+def _weights_candidates(*runs: str) -> str:
+    """Selection candidates, one per research-log weight file (JSON, without brackets)."""
+    return ", ".join(f'{{"weights": "docs/_generated/weights/{run}.safetensors"}}'
+                     for run in runs)
+
+
 # the third round's candidates for "default" (docs/research.rst)
-_R3_CANDIDATES = ", ".join(
-    f'{{"weights": "docs/_generated/weights/r3-{run}.safetensors"}}'
-    for run in ("cosine-200", "cosine-300", "vote06", "batch8"))
-_R3_SEEDS = ", ".join(
-    f'{{"weights": "docs/_generated/weights/r3-{run}.safetensors"}}'
-    for run in ("seed2", "mm-seed1"))
-_R3_SEED1_MM = ", ".join(
-    f'{{"weights": "docs/_generated/weights/r3-{run}.safetensors"}}' for run in ("seed1", "mm"))
+_R3_CANDIDATES = _weights_candidates("r3-cosine-200", "r3-cosine-300", "r3-vote06",
+                                     "r3-batch8")
+_R3_SEEDS = _weights_candidates("r3-seed2", "r3-mm-seed1")
+_R3_SEED1_MM = _weights_candidates("r3-seed1", "r3-mm")
 # the selections of the first three research rounds ran with the sigma0 rule's old
 # constant, 0.1 (the fourth round changed the default to 0.03)
-_SELECT_R3 = "python scripts/select_l2l_options.py --sigma0-rel 0.1 "
+_SELECT = "python scripts/select_l2l_options.py "
+_SELECT_R3 = _SELECT + "--sigma0-rel 0.1 "
 # the fourth round's training runs at the new start, compared at the new inference default
-_R4_TRAIN = ", ".join(f'{{"weights": "docs/_generated/weights/{n}.safetensors"}}'
-                      for n in ("r4-rel003", "r4-rel003-seed1"))
+_R4_TRAIN = _weights_candidates("r4-rel003", "r4-rel003-seed1")
+# the configuration bundled as "classification", as a selection candidate
+_R4_CLS = ('{"sigma0_factor": 0.1, "weights": "docs/_generated/weights/r3-cls-ft.safetensors", '
+           '"mu_rel": 0.01}')
 
 
 def _r4(key: str, args: str, factors: tuple) -> tuple[str, str]:
@@ -192,7 +199,7 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
         ("selection_r4_B2", "--dims 300 1500 --n-general 16 --seed 2033", (1, 0.3)),
     )},
     **{f"selection_r4_train_{name}": (
-        "md", f"python scripts/select_l2l_options.py {args}--candidates '[{{}}, {_R4_TRAIN}]' "
+        "md", f"{_SELECT}{args}--candidates '[{{}}, {_R4_TRAIN}]' "
         f"--out docs/_generated/selection_r4_train_{name}.md")
        for name, args in (("A", ""), ("A2", "--seed 2030 "), ("A3", "--seed 2032 "),
                           ("B", "--dims 300 1500 --n-general 16 --seed 2026 "),
@@ -200,13 +207,11 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
     "selection_r4_cls1000_confirm2": (
         "md", _SELECT_R3 + "--family classification-train --dims 1000 1000 --n-general 12 "
         "--n-attack 0 --seed 2029 --candidates '[{\"sigma0_factor\": 0.1}, "
-        "{\"sigma0_factor\": 0.1, \"weights\": \"docs/_generated/weights/r3-cls-ft.safetensors\", "
-        "\"mu_rel\": 0.01}]' --out docs/_generated/selection_r4_cls1000_confirm2.md"),
+        f"{_R4_CLS}]' --out docs/_generated/selection_r4_cls1000_confirm2.md"),
     "selection_r4_cls100_confirm2": (
         "md", _SELECT_R3 + "--family classification-train --dims 100 100 --n-general 24 "
         "--n-attack 0 --seed 2029 --candidates '[{}, {\"sigma0_factor\": 0.1}, "
-        "{\"sigma0_factor\": 0.1, \"weights\": \"docs/_generated/weights/r3-cls-ft.safetensors\", "
-        "\"mu_rel\": 0.01}]' --out docs/_generated/selection_r4_cls100_confirm2.md"),
+        f"{_R4_CLS}]' --out docs/_generated/selection_r4_cls100_confirm2.md"),
     "bench_classification_weights": (
         "bench",
         "zominimize bench --problems classification-100,classification-1000 "

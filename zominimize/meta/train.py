@@ -26,6 +26,7 @@ import torch
 
 from ..learned.nets import L2LNet
 from ..learned.weights import save_weights
+from ..methods.l2l_zo import SIGMA0_REL_TRAIN
 from .unroll import unroll_batch
 
 __all__ = ["TrainConfig", "train", "evaluate_net"]
@@ -117,7 +118,7 @@ class TrainConfig:
     weighting: str = "uniform"
     sigma_jitter: float = 3.0
     sigma0_dim_ref: float = 200.0
-    sigma0_rel: float = 0.1
+    sigma0_rel: float = SIGMA0_REL_TRAIN
     val_size: int = 8
     val_every: int = 25
     val_steps: int = 200

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from ..learned.core import detach_state, init_state, query_std, update_step
-from ..methods.l2l_zo import SIGMA0_DIM_REF, default_sigma0
+from ..methods.l2l_zo import SIGMA0_DIM_REF, SIGMA0_REL_TRAIN, default_sigma0
 
 __all__ = ["unroll", "unroll_batch"]
 
@@ -87,7 +87,7 @@ def unroll_batch(
     pred_ratio: float | None = None,
     sigma_jitter: float = 3.0,
     sigma0_dim_ref: float = SIGMA0_DIM_REF,
-    sigma0_rel: float = 0.1,
+    sigma0_rel: float = SIGMA0_REL_TRAIN,
     weighting: str = "uniform",
     generator: torch.Generator | None = None,
     on_segment: Callable[[torch.Tensor], None] | None = None,
