@@ -250,9 +250,9 @@ def _block_in_c(spec, problem, counted):
 def test_time_limit_kills_a_blocked_method(monkeypatch):
     import time
 
-    from zominimize.bench import _runner
+    from zominimize.bench import _peers
 
-    monkeypatch.setattr(_runner, "_run_scipy", _block_in_c)
+    monkeypatch.setattr(_peers, "run_scipy", _block_in_c)
     t = time.perf_counter()
     rec = run_one("cobyqa", "sphere-10", 0, 100, time_limit=0.3)
     assert time.perf_counter() - t < 10

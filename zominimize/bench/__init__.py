@@ -22,8 +22,20 @@ of ``zo-adam`` at the paper's learning rate (or of the first method listed when
 The command line ``zominimize bench`` wraps this module (``zominimize bench -h``).
 """
 
+from ._analysis import (
+    ecdf,
+    fraction_at_or_below,
+    median_precisions,
+    median_ranks,
+    ranks,
+    solver_runs,
+    validation_score,
+)
+from ._bbob import BBOB_GROUPS, BBOBProblem
 from ._bench import SUITES, Suite, get_suite, run_benchmark, run_suite, tune_lr
-from ._result import BenchResult, Summary
+from ._record import ECDF_TARGETS, checkpoint_grid
+from ._report import bbob_report, plot_ecdfs, score_table
+from ._result import BenchResult, Summary, merge_results
 from ._runner import (
     SCIPY_METHODS,
     RunRecord,
@@ -36,22 +48,37 @@ from ._runner import (
 from ._spec import Spec, parse_spec, split_specs
 
 __all__ = [
+    "BBOB_GROUPS",
+    "ECDF_TARGETS",
     "SCIPY_METHODS",
     "SUITES",
+    "BBOBProblem",
     "BenchResult",
     "RunRecord",
     "Spec",
     "Suite",
     "Summary",
+    "bbob_report",
     "check_method",
     "check_problem",
+    "checkpoint_grid",
+    "ecdf",
+    "fraction_at_or_below",
     "get_suite",
     "make_problem",
+    "median_precisions",
+    "median_ranks",
+    "merge_results",
     "method_kind",
     "parse_spec",
+    "plot_ecdfs",
+    "ranks",
     "run_benchmark",
     "run_one",
     "run_suite",
+    "score_table",
+    "solver_runs",
     "split_specs",
     "tune_lr",
+    "validation_score",
 ]

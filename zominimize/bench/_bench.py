@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import json
+import os
 import platform
 import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -35,12 +38,17 @@ class Suite:
         ``{problem: method specs}`` run on that problem only.
     budget : int
         Evaluations per run.
-    seeds : int
-        Default number of seeds.
+    seeds : int or tuple of int
+        The default seeds: a count (``0 .. n-1``) or the seeds themselves (the BBOB
+        suites run seeds 1..5: COCO's instances start at 1).
     time_limit : float or None
         Default per-run time limit in seconds.
     targets : dict
         ``{problem: target value}``; other problems use the default target.
+    tune : tuple of str
+        Methods whose learning rate is tuned per problem (:func:`tune_lr`).
+    tune_exponents : tuple of int
+        The grid ``lr0 * 2**k`` of the tuning.
     """
 
     name: str
@@ -49,9 +57,18 @@ class Suite:
     methods: tuple[str, ...]
     extra_methods: dict[str, tuple[str, ...]] = field(default_factory=dict)
     budget: int = 4200
-    seeds: int = 5
+    seeds: int | tuple[int, ...] = 5
     time_limit: float | None = 15.0
     targets: dict[str, float] = field(default_factory=dict)
+    tune: tuple[str, ...] = ()
+    tune_exponents: tuple[int, ...] = tuple(range(-3, 4))
+
+    def seed_list(self, n: int | None = None) -> list[int]:
+        """The suite's seeds, or ``n`` seeds counted from its first one."""
+        first = self.seeds[0] if isinstance(self.seeds, tuple) else 0
+        if n is not None:
+            return list(range(first, first + int(n)))
+        return list(self.seeds) if isinstance(self.seeds, tuple) else list(range(self.seeds))
 
 
 _BASELINES = ("zo-sgd", "zo-signsgd", "zo-adam", "l2l-zo", "nelder-mead", "powell", "cobyla",
@@ -91,8 +108,52 @@ SUITES: dict[str, Suite] = {
 }
 
 
+#: The BBOB peers, each with the initial step 2 per coordinate (x0 = 0); the ZO
+#: baselines are tuned per problem instead, and l2l-zo starts with sigma0 = 2.
+BBOB_PEERS = ("cma[sigma0=2]", "nelder-mead[step=2]", "powell[step=2]", "cobyla[step=2]",
+              "cobyqa[step=2]", "ngopt[sigma0=2]", "les[sigma0=2]")
+BBOB_L2L = "l2l-zo[sigma0=2]"
+BBOB_TUNED = ("zo-sgd", "zo-signsgd", "zo-adam")
+
+
+def _bbob(fids, dims, offset: int = 0) -> tuple[str, ...]:
+    extra = f",iid_offset={offset}" if offset else ""
+    return tuple(f"bbob[fid={f},dim={d}{extra}]" for d in dims for f in fids)
+
+
+_BBOB_PROTOCOL = ("x0 = 0, unconstrained (COCO's [-5, 5]^d is the region of interest, "
+                  "given to no solver), initial step 2 per coordinate (CMA-ES, NGOpt and "
+                  "LES sigma0 = 2, l2l-zo sigma0 = 2, COBYLA rhobeg = 2, COBYQA initial "
+                  "radius 2, a Nelder-Mead simplex of edge 2, Powell directions 2 e_i), "
+                  "ZO-SGD, ZO-signSGD and ZO-Adam with the lr tuned per problem on "
+                  "lr0 * 2^k, k = -3..3; 4,200 evaluations, seeds 1..5 (seed s is instance s")
+
+SUITES["bbob-val"] = Suite(
+    name="bbob-val",
+    description="The validation set of the fifth-round protocol: BBOB f1-f14 on instances "
+    "101-105 at d = 5, 20 and 100; " + _BBOB_PROTOCOL + " + 100). The only BBOB "
+    "problems on which weights and rules may be selected.",
+    problems=_bbob(range(1, 15), (5, 20, 100), offset=100),
+    methods=(*BBOB_PEERS, BBOB_L2L), seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED,
+)
+SUITES["bbob"] = Suite(
+    name="bbob",
+    description="COCO's BBOB f1-f24 at d = 2, 5, 10, 20 and 40 on instances 1-5 (the "
+    "reported instances; f15-f24 never trained or selected on); " + _BBOB_PROTOCOL + ").",
+    problems=_bbob(range(1, 25), (2, 5, 10, 20, 40)),
+    methods=(*BBOB_PEERS, BBOB_L2L), seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED,
+)
+SUITES["bbob-large"] = Suite(
+    name="bbob-large",
+    description="COCO's BBOB f1-f24 at d = 100 and 500 on instances 1-5 (the large-scale "
+    "set); " + _BBOB_PROTOCOL + ").",
+    problems=_bbob(range(1, 25), (100, 500)),
+    methods=(*BBOB_PEERS, BBOB_L2L), seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED,
+)
+
+
 def get_suite(name: str) -> Suite:
-    """The suite called ``name`` (``"paper"`` or ``"heldout"``)."""
+    """The suite called ``name`` (see :data:`SUITES`)."""
     try:
         return SUITES[name]
     except KeyError:
@@ -161,6 +222,8 @@ def run_benchmark(
     skip_unavailable: bool = False,
     progress: bool | Callable[[int, int, RunRecord], None] = False,
     meta: Mapping | None = None,
+    journal: str | os.PathLike | None = None,
+    keep_traces: bool = False,
 ) -> BenchResult:
     """Run every method on every problem for every seed, each held to ``budget``.
 
@@ -214,6 +277,13 @@ def run_benchmark(
         ``progress(done, total, record)``.
     meta : mapping, optional
         Extra information stored in ``result.meta``.
+    journal : path, optional
+        A file that records every finished run as it arrives (JSON lines). If it
+        exists, its runs are not run again: an interrupted benchmark resumes where
+        it stopped when called again with the same journal and settings.
+    keep_traces : bool, default False
+        Keep every improvement of every run (``RunRecord.full_trace``), for
+        debugging; results store them only when written with ``keep_traces``.
 
     Returns
     -------
@@ -272,22 +342,40 @@ def run_benchmark(
     report = _progress_printer(progress)
     t0 = time.perf_counter()
     records: list[tuple[int, RunRecord]] = []
-    kwargs = dict(budget=budget, time_limit=time_limit, vectorized=vectorized)
-    if workers == 1:
+    kwargs = dict(budget=budget, time_limit=time_limit, vectorized=vectorized,
+                  keep_trace=keep_traces)
+    log = _Journal(journal, kwargs) if journal is not None else None
+    if log is not None:
+        todo = []
         for job in jobs:
-            rec = run_one(*job, **kwargs)
-            records.append((order[id(job)], rec))
-            if report:
-                report(len(records), len(jobs), rec)
+            done = log.done.get((str(job[0]), str(job[1]), int(job[2])))
+            if done is None:
+                todo.append(job)
+            else:
+                records.append((order[id(job)], done))
+        if records and report:
+            print(f"resuming from {journal}: {len(records)} of {len(jobs)} runs done",
+                  file=sys.stderr, flush=True)
+    else:
+        todo = jobs
+
+    def finished(idx: int, rec: RunRecord) -> None:
+        records.append((idx, rec))
+        if log is not None:
+            log.add(rec)
+        if report:
+            report(len(records), len(jobs), rec)
+
+    if workers == 1:
+        for job in todo:
+            finished(order[id(job)], run_one(*job, **kwargs))
     else:
         from joblib import Parallel, delayed
 
         parallel = Parallel(n_jobs=workers, return_as="generator_unordered")
-        tagged = parallel(delayed(_run_tagged)(order[id(j)], *j, **kwargs) for j in jobs)
+        tagged = parallel(delayed(_run_tagged)(order[id(j)], *j, **kwargs) for j in todo)
         for idx, rec in tagged:
-            records.append((idx, rec))
-            if report:
-                report(len(records), len(jobs), rec)
+            finished(idx, rec)
     records.sort(key=lambda t: t[0])
     info = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -306,6 +394,44 @@ def run_benchmark(
                                       for k, v in (targets or {}).items()},
         target_method=str(parse_spec(target_method)), meta=info,
     )
+
+
+class _Journal:
+    """Append-only JSON lines of finished runs, so that a long benchmark resumes.
+
+    The first line records the settings; a journal of other settings is an error.
+    """
+
+    def __init__(self, path: str | os.PathLike, settings: dict):
+        self.path = Path(path)
+        self.settings = {k: settings[k] for k in ("budget", "time_limit", "vectorized")}
+        self.done: dict[tuple[str, str, int], RunRecord] = {}
+        if self.path.exists() and self.path.stat().st_size:
+            with self.path.open(encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
+            head = json.loads(lines[0])
+            if head.get("settings") != self.settings:
+                raise ValueError(
+                    f"journal {self.path} was written with other settings "
+                    f"({head.get('settings')}, now {self.settings}): remove it to start over")
+            for line in lines[1:]:
+                try:
+                    rec = RunRecord.from_dict(json.loads(line))
+                except (ValueError, KeyError, TypeError):  # a line cut by a kill
+                    continue
+                self.done[(rec.method, rec.problem, rec.seed)] = rec
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps({"settings": self.settings}) + "\n",
+                                 encoding="utf-8")
+
+    def add(self, rec: RunRecord) -> None:
+        from ._result import _jsonable
+
+        line = json.dumps(_jsonable(rec.to_dict(improvements=True)), allow_nan=False,
+                          separators=(",", ":"))
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
 
 
 def _run_tagged(idx: int, *args, **kwargs) -> tuple[int, RunRecord]:
@@ -333,6 +459,9 @@ def run_suite(
     seeds: int | Iterable[int] | None = None,
     budget: int | None = None,
     time_limit: float | None | str = "suite",
+    methods: Sequence[str | Spec] | None = None,
+    tune: Sequence[str | Spec] | None = None,
+    exclude: Sequence[str | Spec] = (),
     **kwargs,
 ) -> BenchResult:
     """Run a named suite (:data:`SUITES`); methods that cannot run here are skipped.
@@ -340,11 +469,20 @@ def run_suite(
     Parameters
     ----------
     suite : str or Suite
-        ``"paper"`` or ``"heldout"``.
+        A name of :data:`SUITES` (``"paper"``, ``"heldout"``, ``"bbob-val"``,
+        ``"bbob"``, ``"bbob-large"``) or a :class:`Suite`.
     seeds, budget : optional
-        Override the suite's defaults.
+        Override the suite's defaults; an int ``n`` of seeds counts from the suite's
+        first seed.
     time_limit : float, None or "suite"
         The per-run time limit; ``"suite"`` keeps the suite's (15 s).
+    methods, tune : sequence of str, optional
+        Run these methods (and tune these) instead of the suite's, on its problems:
+        e.g. one new method, to merge with stored results of the others
+        (:func:`~zominimize.bench.merge_results`).
+    exclude : sequence of str, optional
+        Method specs of the suite not to run (e.g. ``["l2l-zo[sigma0=2]"]``: the
+        peers only).
     **kwargs
         Passed to :func:`run_benchmark` (``workers``, ``progress``, ...).
     """
@@ -352,12 +490,25 @@ def run_suite(
     kwargs.setdefault("skip_unavailable", True)
     meta = dict(kwargs.pop("meta", None) or {})
     meta.setdefault("suite", s.name)
-    return run_benchmark(
-        s.problems, s.methods, budget=s.budget if budget is None else budget,
-        seeds=s.seeds if seeds is None else seeds, extra_methods=s.extra_methods,
+    methods = s.methods if methods is None else tuple(methods)
+    skip = {str(parse_spec(m)) for m in exclude}
+    methods = tuple(m for m in methods if str(parse_spec(m)) not in skip)
+    tune = tuple(m for m in (s.tune if tune is None else tune) if str(parse_spec(m)) not in skip)
+    if isinstance(seeds, int | np.integer):
+        seeds = s.seed_list(int(seeds))
+    common = dict(
+        budget=s.budget if budget is None else budget,
+        seeds=s.seed_list() if seeds is None else seeds,
+        extra_methods={p: tuple(m for m in ms if str(parse_spec(m)) not in skip)
+                       for p, ms in s.extra_methods.items()},
         targets={**s.targets, **dict(kwargs.pop("targets", None) or {})},
-        time_limit=s.time_limit if time_limit == "suite" else time_limit, meta=meta, **kwargs,
+        time_limit=s.time_limit if time_limit == "suite" else time_limit, meta=meta,
     )
+    if tune:
+        kwargs.pop("target_method", None)
+        return tune_lr(tune, s.problems, compare=methods, exponents=s.tune_exponents,
+                       **common, **kwargs)
+    return run_benchmark(s.problems, methods, **common, **kwargs)
 
 
 def _default_lr(spec: Spec) -> float:

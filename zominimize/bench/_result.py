@@ -1,22 +1,31 @@
-"""Benchmark results: summaries, the markdown table, JSON and plots."""
+"""Benchmark results: summaries, the markdown table, JSON, merging and plots.
+
+The JSON form (format version 2) stores each run compactly (see
+:class:`~zominimize.bench.RunRecord`): the best value at the checkpoints, the final
+value, the evaluations to COCO's 51 precision targets, ``nfev``, how it stopped and
+its times; full traces only on request. Files of format version 1 (a full trace per
+run) still load. A path ending in ``.gz`` is read and written gzip-compressed.
+"""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._runner import RunRecord
+from ._record import ECDF_TARGETS, RunRecord, checkpoint_grid
 
-__all__ = ["BenchResult", "Summary"]
+__all__ = ["BenchResult", "Summary", "merge_results"]
 
 FORMAT = "zominimize-bench"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DAGGER = "†"
 
 
@@ -288,8 +297,24 @@ class BenchResult:
 
     # -- persistence ----------------------------------------------------------------
 
-    def to_dict(self) -> dict:
-        """A JSON-compatible dict (non-finite numbers become ``null``)."""
+    def to_dict(self, *, keep_traces: bool = False) -> dict:
+        """A JSON-compatible dict (non-finite numbers become ``null``).
+
+        Parameters
+        ----------
+        keep_traces : bool, default False
+            Also store the full traces of the runs that have one (large; for
+            debugging, never for committed results).
+        """
+        grid = checkpoint_grid(self.budget).tolist()
+        resolved = {p: self.target(p)[0] for p in self.problems}
+        runs = []
+        for r in self.runs:
+            d = r.to_dict(keep_trace=keep_traces, grid=grid)
+            target = resolved[r.problem]
+            if np.isfinite(target):  # read back, the table's evaluations stay exact
+                d["target_evals"] = [[target, r.evals_to(target)]]
+            runs.append(d)
         return _jsonable({
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -298,30 +323,48 @@ class BenchResult:
             "fractions": list(self.fractions),
             "targets": dict(self.targets),
             "target_method": self.target_method,
-            "resolved_targets": {p: self.target(p)[0] for p in self.problems},
+            "resolved_targets": resolved,
             "meta": self.meta,
-            "runs": [r.to_dict() for r in self.runs],
+            "checkpoints": grid,
+            "ecdf_targets": [float(t) for t in ECDF_TARGETS],
+            "runs": runs,
         })
 
-    def to_json(self, path: str | os.PathLike) -> None:
-        """Write the results (every run with its best-so-far trace) to ``path``."""
-        text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
-        Path(path).write_text(text + "\n", encoding="utf-8")
+    def to_json(self, path: str | os.PathLike, *, keep_traces: bool = False) -> None:
+        """Write the results to ``path`` (gzip-compressed if it ends in ``.gz``), one
+        run per line.
+
+        Parameters
+        ----------
+        path : str or path-like
+        keep_traces : bool, default False
+            See :meth:`to_dict`.
+        """
+        data = self.to_dict(keep_traces=keep_traces)
+        runs = data.pop("runs")
+        head = json.dumps(data, indent=1, allow_nan=False)
+        lines = [json.dumps(r, allow_nan=False, separators=(",", ":")) for r in runs]
+        text = head[:-2] + ',\n "runs": [\n' + ",\n".join(lines) + "\n ]\n}\n"
+        path = Path(path)
+        if path.suffix == ".gz":
+            with gzip.open(path, "wt", encoding="utf-8") as fh:
+                fh.write(text)
+        else:
+            path.write_text(text, encoding="utf-8")
 
     @classmethod
     def from_dict(cls, data: dict) -> BenchResult:
+        """Read :meth:`to_dict`'s output (format version 1 or 2)."""
         if data.get("format") != FORMAT:
             raise ValueError("not a zominimize benchmark result (missing 'format' tag)")
         if data.get("version", 0) > FORMAT_VERSION:
             raise ValueError(f"benchmark result format {data['version']} is newer than "
                              f"this zominimize ({FORMAT_VERSION})")
-        runs = []
-        for d in data["runs"]:
-            d = dict(d)
-            d["trace_f"] = [np.inf if v is None else float(v) for v in d["trace_f"]]
-            if d.get("f_lower") is None:
-                d["f_lower"] = 0.0
-            runs.append(RunRecord.from_dict(d))
+        grid = data.get("checkpoints")
+        targets = data.get("ecdf_targets")
+        if targets is not None and not np.allclose(targets, ECDF_TARGETS):
+            raise ValueError("the result's ECDF targets differ from this zominimize's")
+        runs = [RunRecord.from_dict(d, grid=grid) for d in data["runs"]]
         return cls(runs=runs, budget=int(data["budget"]), time_limit=data.get("time_limit"),
                    fractions=tuple(data.get("fractions", (0.25, 0.5, 1.0))),
                    targets={k: float(v) for k, v in data.get("targets", {}).items()},
@@ -330,8 +373,18 @@ class BenchResult:
 
     @classmethod
     def from_json(cls, path: str | os.PathLike) -> BenchResult:
-        """Read results written by :meth:`to_json`."""
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        """Read results written by :meth:`to_json` (also gzip-compressed, ``.gz``)."""
+        path = Path(path)
+        if path.suffix == ".gz":
+            with gzip.open(path, "rt", encoding="utf-8") as fh:
+                return cls.from_dict(json.load(fh))
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    # -- merging --------------------------------------------------------------------
+
+    def merge(self, *others: BenchResult) -> BenchResult:
+        """This result with the runs of ``others`` added; see :func:`merge_results`."""
+        return merge_results([self, *others])
 
     # -- plots ----------------------------------------------------------------------
 
@@ -417,3 +470,63 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, float) and not np.isfinite(obj):
         return None
     return obj
+
+
+def merge_results(results: Iterable[BenchResult]) -> BenchResult:
+    """Combine benchmark results, e.g. one new method with stored peers.
+
+    Runs are keyed by (method, problem, seed): a run of a later result replaces the
+    same run of an earlier one (re-running a method after a change updates it, and
+    the peers need not run again). Learning-rate tuning records are combined per
+    tuned method (later wins per problem); targets are combined; the first result's
+    fractions, target method and meta data are kept, with a ``"merged"`` list that
+    records each source's command, date and time limit.
+
+    Raises
+    ------
+    ValueError
+        For no results, or results of different budgets.
+    """
+    results = list(results)
+    if not results:
+        raise ValueError("no results to merge")
+    budgets = {r.budget for r in results}
+    if len(budgets) > 1:
+        raise ValueError(f"cannot merge results of different budgets: {sorted(budgets)}")
+    runs: dict[tuple[str, str, int], RunRecord] = {}
+    targets: dict[str, float] = {}
+    tuning: dict[str, dict] = {}
+    skipped: dict[str, str] = {}
+    sources = []
+    limits = {r.time_limit for r in results}
+    for res in results:
+        for run in res.runs:
+            runs[(run.method, run.problem, run.seed)] = run
+        targets.update(res.targets)
+        skipped.update(res.meta.get("skipped") or {})
+        for base, info in (res.meta.get("tuning") or {}).items():
+            old = tuning.get(base)
+            if old is not None and (old["lrs"] != info["lrs"] or old["specs"] != info["specs"]):
+                raise ValueError(f"cannot merge the tuning of {base}: different lr grids")
+            merged = dict(info) if old is None else {**old, "best": {**old["best"]}}
+            merged["best"] = {**(old or {}).get("best", {}), **info["best"]}
+            tuning[base] = merged
+        sources += res.meta.get("merged") or [
+            {k: res.meta.get(k) for k in ("command", "date", "suite") if res.meta.get(k)}
+            | {"time_limit": res.time_limit}]
+    first = results[0]
+    meta = {k: v for k, v in first.meta.items() if k not in ("tuning", "skipped", "merged")}
+    if tuning:
+        meta["tuning"] = tuning
+    present = {run.method for run in runs.values()}
+    skipped = {m: why for m, why in skipped.items() if m not in present}
+    if skipped:
+        meta["skipped"] = skipped
+    meta["merged"] = sources
+    if len(limits) > 1:
+        warnings.warn("merging results of different per-run time limits "
+                      f"({', '.join(str(t) for t in limits)}); the first one is reported",
+                      RuntimeWarning, stacklevel=2)
+    return BenchResult(runs=list(runs.values()), budget=first.budget,
+                       time_limit=first.time_limit, fractions=first.fractions,
+                       targets=targets, target_method=first.target_method, meta=meta)

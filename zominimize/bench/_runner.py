@@ -11,11 +11,19 @@ from __future__ import annotations
 import inspect
 import time
 import warnings
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
+from ._peers import (
+    PEERS,
+    SCIPY_METHODS,
+    check_peer,
+    cma_seed,
+    run_peer,
+    substitute,
+    warm_les,
+)
+from ._record import RunRecord
 from ._spec import Spec, parse_spec
 
 __all__ = [
@@ -23,16 +31,11 @@ __all__ = [
     "SCIPY_METHODS",
     "check_method",
     "check_problem",
+    "cma_seed",
     "method_kind",
     "make_problem",
     "run_one",
 ]
-
-#: SciPy's derivative-free methods that the benchmark runs (through
-#: :func:`scipy.optimize.minimize`), with the option that carries the budget.
-SCIPY_METHODS = {"nelder-mead": "maxfev", "powell": "maxfev", "cobyla": "maxiter",
-                 "cobyqa": "maxfev"}
-_CMA_NAMES = ("cma", "cma-es")
 
 
 class _Stop(Exception):
@@ -47,100 +50,12 @@ class _TimeLimitReached(_Stop):
     """Raised by the counting wrapper on the first evaluation after the time limit."""
 
 
-@dataclass
-class RunRecord:
-    """The outcome of one run.
-
-    Attributes
-    ----------
-    method, problem : str
-        The method and problem specs (canonical text).
-    seed : int
-        Selects the problem instance and the method's ``rng``.
-    instance : str
-        The instance's name (e.g. ``"attack(test[3],label=5)"``).
-    dim : int
-    budget : int
-        The evaluation budget the run was held to.
-    nfev : int
-        Evaluations made (``<= budget``).
-    stop : {"budget", "time", "converged", "error"}
-        ``"budget"``: stopped exactly at the budget; ``"time"``: stopped by the
-        per-run time limit; ``"converged"``: the method ended by itself before the
-        budget; ``"error"``: it raised (see ``error``).
-    wall_time : float
-        Seconds for the whole run.
-    fun_time : float
-        Seconds spent inside the objective (and the attack-success bookkeeping).
-    f_lower : float
-        The problem's known lower bound (for plotting gaps).
-    trace_nfev, trace_f : list
-        The best-so-far value as a step function: ``trace_f[i]`` is the best value
-        from evaluation ``trace_nfev[i]`` (1-based) on, until the next change.
-    first_success : int or None
-        Attacks only: the evaluation at which an evaluated point first succeeded
-        (margin ``<= -kappa``), else ``None``.
-    is_attack : bool
-    error : str or None
-    """
-
-    method: str
-    problem: str
-    seed: int
-    instance: str
-    dim: int
-    budget: int
-    nfev: int
-    stop: str
-    wall_time: float
-    fun_time: float
-    f_lower: float = 0.0
-    trace_nfev: list[int] = field(default_factory=list)
-    trace_f: list[float] = field(default_factory=list)
-    first_success: int | None = None
-    is_attack: bool = False
-    error: str | None = None
-
-    @property
-    def compute_time(self) -> float:
-        """The method's own time: wall time minus time inside the objective."""
-        return max(self.wall_time - self.fun_time, 0.0)
-
-    @property
-    def fun(self) -> float:
-        """Best value found (``inf`` when no finite value was seen)."""
-        return self.trace_f[-1] if self.trace_f else np.inf
-
-    def best_at(self, nfev: int | np.ndarray) -> float | np.ndarray:
-        """Best-so-far value after ``nfev`` evaluations (``inf`` before the first
-        finite one; a run that stopped early keeps its final best)."""
-        values = np.asarray(self.trace_f + [np.inf], dtype=np.float64)
-        idx = np.searchsorted(np.asarray(self.trace_nfev, dtype=np.int64), nfev, side="right")
-        out = np.where(idx > 0, values[idx - 1], np.inf)
-        return float(out) if np.ndim(out) == 0 else out
-
-    def evals_to(self, target: float) -> float:
-        """First evaluation with best-so-far ``<= target``; ``inf`` if never."""
-        for n, f in zip(self.trace_nfev, self.trace_f):
-            if f <= target:
-                return float(n)
-        return np.inf
-
-    def to_dict(self) -> dict:
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        d["trace_f"] = [float(v) for v in self.trace_f]
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> RunRecord:
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
-
-
 # -- methods and problems -----------------------------------------------------------
 
 
 def method_kind(name: str) -> str:
-    """``"zo"`` (a registered zominimize method), ``"scipy"`` or ``"cma"``.
+    """``"zo"`` (a registered zominimize method), ``"scipy"``, ``"cma"``, ``"ngopt"``
+    (nevergrad) or ``"les"`` (evosax).
 
     Raises
     ------
@@ -154,77 +69,62 @@ def method_kind(name: str) -> str:
         return "zo"
     if name in SCIPY_METHODS:
         return "scipy"
-    if name in _CMA_NAMES:
-        return "cma"
+    if name in PEERS:
+        return PEERS[name][0]
     raise ValueError(
         f"unknown method {name!r}; known: {', '.join(list_methods())}, "
-        f"{', '.join(SCIPY_METHODS)}, cma"
+        f"{', '.join(SCIPY_METHODS)}, cma, ngopt (nevergrad), les (evosax)"
     )
-
-
-def _substitute(options: dict, problem: Any | None) -> dict:
-    scale = 1.0 if problem is None else float(problem.x_scale)
-    return {k: (scale if v == "x_scale" else v) for k, v in options.items()}
 
 
 def check_method(spec: str | Spec) -> Spec:
     """Parse a method spec and check that it can run here.
 
     Builds zominimize methods once (loading ``l2l-zo`` weights), rejects unknown
-    options of zominimize and SciPy methods, and checks that ``cma`` is importable.
+    options of zominimize methods, SciPy's methods, NGOpt and LES, and checks that
+    the peers' packages (pycma, nevergrad, evosax) are importable.
 
     Raises
     ------
     ValueError, TypeError
         For an unknown method, an unknown or invalid option, or missing weights.
     ImportError
-        For ``cma`` when pycma is not installed.
+        For a peer whose package is not installed.
     """
     spec = parse_spec(spec)
     kind = method_kind(spec.name)
     if kind == "zo":
         from .._registry import build_method
 
-        build_method(spec.name, _substitute(spec.options, None), strict=True)
-    elif kind == "scipy" and spec.options:
-        import scipy.optimize
-
-        options = {**_substitute(spec.options, None), SCIPY_METHODS[spec.name]: 10}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            warnings.filterwarnings("error", "Unknown solver options",
-                                    scipy.optimize.OptimizeWarning)
-            try:  # a short dry run on a constant: SciPy checks the option names
-                scipy.optimize.minimize(lambda x: 0.0, [0.0, 0.0], method=spec.name,
-                                        options=options)
-            except scipy.optimize.OptimizeWarning as exc:
-                raise TypeError(f"method {spec.name!r}: {exc}") from None
-    elif kind == "cma":
-        try:
-            import cma  # noqa: F401
-        except ImportError as exc:
-            raise ImportError(
-                "method 'cma' needs pycma: pip install cma (or zominimize[bench])"
-            ) from exc
+        build_method(spec.name, substitute(spec.options, None), strict=True)
+    else:
+        check_peer(kind, spec)
     return spec
 
 
 def check_problem(spec: str | Spec) -> Spec:
     """Parse a problem spec: a name of :func:`zominimize.problems.list_problems` or
-    of :func:`~zominimize.problems.list_families`, with options.
+    of :func:`~zominimize.problems.list_families`, or ``bbob[fid=F,dim=D,...]``
+    (COCO's BBOB through ``ioh``), with options.
 
     Raises
     ------
     ValueError
-        For an unknown name.
+        For an unknown name or invalid BBOB options.
+    ImportError
+        For a BBOB problem when ``ioh`` is not installed.
     """
     from ..problems import list_families, list_problems
 
     spec = parse_spec(spec)
+    if spec.name == "bbob":
+        from ._bbob import check_bbob
+
+        return check_bbob(spec)
     if spec.name not in list_problems() and spec.name not in list_families():
         raise ValueError(
             f"unknown problem {spec.name!r}; named problems: {', '.join(list_problems())}; "
-            f"families: {', '.join(list_families())}"
+            f"families: {', '.join(list_families())}; and bbob[fid=F,dim=D]"
         )
     return spec
 
@@ -235,7 +135,8 @@ def make_problem(spec: str | Spec, seed: int):
     A family name samples instance ``seed`` of the family. A named problem whose
     class is indexed (the attack: ``index``) or randomly generated (``rng``) is
     rebuilt with ``index=seed`` or ``rng=seed``, unless the spec pins that option;
-    other named problems are the same for every seed.
+    other named problems are the same for every seed. ``bbob[...]`` is BBOB instance
+    ``seed + iid_offset`` (see :mod:`zominimize.bench._bbob`).
 
     Returns
     -------
@@ -244,6 +145,10 @@ def make_problem(spec: str | Spec, seed: int):
     from ..problems import get_family, get_problem, list_problems
 
     spec = check_problem(spec)
+    if spec.name == "bbob":
+        from ._bbob import make_bbob
+
+        return make_bbob(spec, seed)
     if spec.name not in list_problems():
         return get_family(spec.name, **spec.options).sample(seed)
     problem = get_problem(spec.name, **spec.options)
@@ -393,61 +298,16 @@ def _attack_candidates(problem, X: np.ndarray, F: np.ndarray) -> np.ndarray:
 def _run_zo(spec: Spec, problem, counted: _Counted, seed: int, vectorized: bool) -> None:
     from .. import minimize
 
-    options = _substitute(spec.options, problem)
+    options = substitute(spec.options, problem)
     vec = bool(vectorized and hasattr(problem, "vectorized"))
     options.update(maxfev=counted.budget, vectorized=vec)
     fun = counted.vectorized if vec else counted
-    minimize(fun, problem.x0, method=spec.name, bounds=_bounds(problem), options=options,
-             rng=seed)
-
-
-def _bounds(problem):
-    if problem.bounds is None:
-        return None
-    from scipy.optimize import Bounds
-
-    return Bounds(*problem.bounds)
-
-
-def _run_scipy(spec: Spec, problem, counted: _Counted) -> None:
-    import scipy.optimize
-
-    options = {SCIPY_METHODS[spec.name]: counted.budget}
-    options.update(_substitute(spec.options, problem))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", scipy.optimize.OptimizeWarning)
-        warnings.filterwarnings("ignore", ".*Invalid MAXFUN", UserWarning)  # tiny budgets
-        scipy.optimize.minimize(counted, problem.x0, method=spec.name, bounds=_bounds(problem),
-                                options=options)
-
-
-def cma_seed(seed: int) -> int:
-    """pycma's ``seed`` option for benchmark seed ``seed`` (never 0, which pycma
-    reads as "seed from the clock")."""
-    return int(np.random.SeedSequence(int(seed)).generate_state(1)[0]) % (2**31 - 1) + 1
-
-
-def _run_cma(spec: Spec, problem, counted: _Counted, seed: int, vectorized: bool) -> None:
-    import cma
-
-    options = _substitute(spec.options, problem)
-    sigma0 = float(options.pop("sigma0", problem.x_scale))
-    inopts = {"seed": cma_seed(seed), "verbose": -9, "maxfevals": counted.budget}
+    bounds = None
     if problem.bounds is not None:
-        inopts["bounds"] = [list(problem.bounds[0]), list(problem.bounds[1])]
-    inopts.update(options)
-    vec = bool(vectorized and hasattr(problem, "vectorized"))
-    counted(problem.x0)  # the shared start is evaluated first, as by every other method
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pycma's notes on large dimensions and flat fitness
-        es = cma.CMAEvolutionStrategy(problem.x0, sigma0, inopts)
-        while not es.stop():
-            X = es.ask()
-            if vec:
-                F = counted.vectorized(np.asarray(X).T)
-            else:
-                F = np.array([counted(x) for x in X])
-            es.tell(X, list(F))
+        from scipy.optimize import Bounds
+
+        bounds = Bounds(*problem.bounds)
+    minimize(fun, problem.x0, method=spec.name, bounds=bounds, options=options, rng=seed)
 
 
 def run_one(
@@ -459,6 +319,7 @@ def run_one(
     time_limit: float | None = 60.0,
     vectorized: bool = True,
     threads: int | None = 1,
+    keep_trace: bool = False,
 ) -> RunRecord:
     """Run ``method`` on instance ``seed`` of ``problem``, held to ``budget`` evaluations.
 
@@ -468,7 +329,8 @@ def run_one(
         Specs (``"zo-adam[lr=2]"``, ``"classification-100"``, ``"rastrigin[dim=50]"``).
     seed : int
         Selects the problem instance (see :func:`make_problem`) and seeds the method
-        (``rng=seed`` for zominimize methods; a derived seed for CMA-ES).
+        (``rng=seed`` for zominimize methods; JAX key ``seed`` for LES; a derived
+        seed for CMA-ES and NGOpt).
     budget : int
         Evaluations; the run is cut exactly there.
     time_limit : float or None, default 60
@@ -478,16 +340,22 @@ def run_one(
         ``problem.vectorized`` (identical results, faster).
     threads : int or None, default 1
         Cap torch's and the BLAS's threads during the run (``None``: leave them).
+    keep_trace : bool, default False
+        Keep every improvement of the best value (``record.full_trace``) beside the
+        compact summary; for debugging.
 
     Returns
     -------
     RunRecord
+        The compact summary of the run (see :class:`RunRecord`).
     """
     method, problem_spec = parse_spec(method), check_problem(problem)
     kind = method_kind(method.name)
     with _thread_limit(threads):
         _preload(kind, method)  # imports are not the method's time
         prob = make_problem(problem_spec, seed)
+        if kind == "les":
+            warm_les(method, prob)  # JAX compiles once per process: not the method's time
         args = (kind, method, prob, seed, budget, time_limit, vectorized)
         if time_limit is not None and kind == "scipy" and _can_fork():
             counted, stop, error, wall = _run_forked(*args)
@@ -495,15 +363,18 @@ def run_one(
             counted, stop, error, wall = _run_here(*args)
     if stop != "error" and counted.n >= counted.budget:
         stop = "budget"
-    trace_nfev, trace_f = counted.trace()
     f_lower = float(getattr(prob, "f_lower", 0.0))
-    return RunRecord(
+    f_opt = getattr(prob, "f_opt", None)
+    if f_opt is not None and not np.isfinite(f_opt):
+        f_opt = None
+    return RunRecord.from_values(
+        counted.values[: counted.n], keep_trace=keep_trace,
         method=str(method), problem=str(problem_spec), seed=int(seed), instance=prob.name,
-        dim=int(prob.dim), budget=int(budget), nfev=int(counted.n), stop=stop,
+        dim=int(prob.dim), budget=int(budget), stop=stop,
         wall_time=wall, fun_time=counted.fun_time,
         f_lower=f_lower if np.isfinite(f_lower) else 0.0,
-        trace_nfev=trace_nfev, trace_f=trace_f, first_success=counted.first_success,
-        is_attack=counted.is_attack, error=error,
+        f_opt=None if f_opt is None else float(f_opt),
+        first_success=counted.first_success, is_attack=counted.is_attack, error=error,
     )
 
 
@@ -516,10 +387,8 @@ def _run_here(kind, method, prob, seed, budget, time_limit, vectorized, storage=
         try:
             if kind == "zo":
                 _run_zo(method, prob, counted, seed, vectorized)
-            elif kind == "scipy":
-                _run_scipy(method, prob, counted)
             else:
-                _run_cma(method, prob, counted, seed, vectorized)
+                run_peer(kind, method, prob, counted, seed, vectorized)
         finally:
             alarm.cancel()  # an alarm due now raises here, inside the outer try
     except _BudgetExhausted:
@@ -603,8 +472,8 @@ def _run_forked(kind, method, prob, seed, budget, time_limit, vectorized):
 def _preload(kind: str, method: Spec) -> None:
     """Import what the method needs before the clock starts (pycma takes seconds to
     import in a fresh worker)."""
-    if kind == "cma":
-        import cma  # noqa: F401
+    if kind in ("cma", "ngopt", "les"):
+        __import__({"cma": "cma", "ngopt": "nevergrad", "les": "evosax.algorithms"}[kind])
     elif kind == "scipy":
         import scipy.optimize  # noqa: F401
     else:

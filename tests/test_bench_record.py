@@ -1,0 +1,193 @@
+"""Tests of the compact run records, result files (old and new), merging and the journal."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from zominimize.bench import BenchResult, RunRecord, merge_results, run_benchmark
+from zominimize.bench._record import ECDF_TARGETS, checkpoint_grid
+
+INFO = dict(method="m", problem="p", seed=0, instance="p0", dim=3, budget=500,
+            stop="budget", wall_time=1.0, fun_time=0.25)
+
+
+def _values(seed=0, n=500, f_opt=0.0):
+    rng = np.random.default_rng(seed)
+    return f_opt + np.abs(rng.standard_normal(n)) * np.geomspace(1e3, 1e-10, n)
+
+
+def _brute_best(values):
+    return np.minimum.accumulate(np.where(np.isfinite(values), values, np.inf))
+
+
+def test_checkpoint_grid():
+    grid = checkpoint_grid(4200)
+    assert grid[0] == 1 and grid[-1] == 4200 and np.all(np.diff(grid) > 0)
+    assert {1050, 2100, 3150, 4200} <= set(grid.tolist())  # the table's fractions
+    ratios = grid[1:] / grid[:-1]
+    assert ratios.max() <= 2.0 and (grid[grid >= 10][1:] / grid[grid >= 10][:-1]).max() <= 1.3
+    assert checkpoint_grid(0).size == 0
+
+
+def test_record_hits_and_checkpoints_exact():
+    f_opt = -462.09
+    values = _values(f_opt=f_opt)
+    values[[3, 50, 51]] = [np.nan, np.inf, -np.inf]  # never the best
+    rec = RunRecord.from_values(values, **INFO, f_opt=f_opt)
+    best = _brute_best(values)
+    assert rec.fun == best[-1] and rec.nfev == 500
+    for j, target in enumerate(ECDF_TARGETS):
+        reached = np.flatnonzero(best - f_opt <= target)
+        assert rec.hits[j] == (int(reached[0]) + 1 if reached.size else None)
+    for c, b in zip(rec.checkpoints, rec.best):
+        assert b == pytest.approx(best[c - 1], rel=1e-12, abs=1e-5 * abs(best[c - 1] - f_opt))
+    assert rec.checkpoints[-1] == 500 and rec.best[-1] == rec.fun
+    assert rec.precision == pytest.approx(best[-1] - f_opt)
+
+
+def test_record_best_at_and_evals_to():
+    values = _values()
+    rec = RunRecord.from_values(values, **INFO)
+    best = _brute_best(values)
+    for n in (1, 10, 125, 250, 500, 900):
+        if n in rec.checkpoints or n >= rec.nfev:
+            assert rec.best_at(n) == pytest.approx(best[min(n, 500) - 1], rel=1e-5)
+    target = float(best[300]) * (1 + 1e-4)  # not on a value: stored gaps have 6 digits
+    exact = int(np.flatnonzero(best <= target)[0]) + 1
+    assert rec.evals_to(target) == exact  # in memory: exact
+    back = RunRecord.from_dict(rec.to_dict())
+    approx = back.evals_to(target)  # read back without a trace: to the checkpoints
+    assert exact <= approx <= min(c for c in back.checkpoints if c >= exact)
+    back.target_evals[target] = exact
+    assert back.evals_to(target) == exact
+
+
+def test_record_round_trip_and_trace_kept_only_on_request():
+    values = _values()
+    rec = RunRecord.from_values(values, **INFO)
+    d = rec.to_dict()
+    assert "trace_f" not in d and "improvements" not in d
+    back = RunRecord.from_dict(json.loads(json.dumps(d)))
+    assert back.to_dict() == d and back.trace_f == rec.trace_f
+    full = RunRecord.from_values(values, **INFO, keep_trace=True)
+    d = full.to_dict()
+    n, f = d["trace_nfev"], d["trace_f"]
+    assert np.all(np.diff(f) < 0) and f[-1] == full.fun and n[0] == 1
+    assert full.to_dict(keep_trace=False).keys() == rec.to_dict().keys()
+
+
+def test_record_of_a_run_without_values():
+    rec = RunRecord.from_values([], **{**INFO, "stop": "error"})
+    assert rec.fun == np.inf and rec.hits == [None] * 51 and rec.checkpoints == []
+    assert RunRecord.from_dict(json.loads(json.dumps(_jsonable(rec.to_dict())))).fun == np.inf
+
+
+def _jsonable(d):
+    from zominimize.bench._result import _jsonable
+
+    return _jsonable(d)
+
+
+def _old_format(result: BenchResult) -> dict:
+    """``result`` as format version 1 wrote it: a full trace per run."""
+    data = result.to_dict(keep_traces=True)
+    data["version"] = 1
+    for key in ("checkpoints", "ecdf_targets"):
+        data.pop(key)
+    keep = ("method", "problem", "seed", "instance", "dim", "budget", "nfev", "stop",
+            "wall_time", "fun_time", "f_lower", "trace_nfev", "trace_f", "first_success",
+            "is_attack", "error")
+    data["runs"] = [{k: r[k] for k in keep} for r in data["runs"]]
+    return data
+
+
+@pytest.fixture(scope="module")
+def small():
+    return run_benchmark(["sphere-10", "rosenbrock-10"], ["zo-adam", "nelder-mead", "zo-sgd"],
+                         budget=300, seeds=2, workers=1, keep_traces=True)
+
+
+def test_old_full_trace_files_still_load(small, tmp_path):
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(_old_format(small)))
+    old = BenchResult.from_json(path)
+    assert old.table() == small.table()
+    for a, b in zip(old.runs, small.runs):
+        assert a.trace_f == b.trace_f and a.fun == b.fun and a.hits == b.hits
+    # written again, compact: the same tables, no traces
+    old.to_json(tmp_path / "new.json")
+    new = BenchResult.from_json(tmp_path / "new.json")
+    assert new.table() == small.table()
+    assert all(r.full_trace is None for r in new.runs)
+    assert "trace_f" not in (tmp_path / "new.json").read_text()
+
+
+def test_compact_files_small_and_gzip(small, tmp_path):
+    small.to_json(tmp_path / "full.json", keep_traces=True)
+    small.to_json(tmp_path / "c.json")
+    small.to_json(tmp_path / "c.json.gz")
+    assert (tmp_path / "c.json").stat().st_size < (tmp_path / "full.json").stat().st_size
+    assert (tmp_path / "c.json.gz").stat().st_size < (tmp_path / "c.json").stat().st_size / 3
+    a, b = BenchResult.from_json(tmp_path / "c.json"), BenchResult.from_json(tmp_path / "c.json.gz")
+    assert a.table() == b.table() == small.table()
+    plain = (tmp_path / "c.json").read_text().splitlines()
+    assert sum(line.startswith('{"method"') for line in plain) == len(small.runs)  # one per line
+
+
+def test_merge_replaces_runs_and_keeps_the_rest(small):
+    new = run_benchmark(["sphere-10"], ["zo-adam[lr=1]", "nelder-mead[fatol=1e3,xatol=1e3]"],
+                        budget=300, seeds=2, workers=1, meta={"command": "second"})
+    new.runs[0] = RunRecord.from_dict({**new.runs[0].to_dict(), "method": "zo-adam"})
+    merged = merge_results([small, new])
+    keys = [(r.method, r.problem, r.seed) for r in merged.runs]
+    assert len(keys) == len(set(keys)) == len(small.runs) + 3
+    (replaced,) = [r for r in merged.runs if (r.method, r.problem, r.seed) ==
+                   ("zo-adam", "sphere-10", 0)]
+    assert replaced.fun == new.runs[0].fun != small.select("zo-adam", "sphere-10")[0].fun
+    assert [m["command"] for m in merged.meta["merged"][1:]] == ["second"]
+    assert small.merge(new).table() == merged.table()
+    with pytest.raises(ValueError, match="budgets"):
+        merge_results([small, run_benchmark(["sphere-10"], ["zo-sgd"], budget=21, seeds=1)])
+    with pytest.raises(ValueError, match="no results"):
+        merge_results([])
+
+
+def test_merge_tuning_records():
+    from zominimize.bench import tune_lr
+
+    a = tune_lr(["zo-sgd"], ["sphere-10"], budget=42, seeds=1, exponents=range(-1, 2))
+    b = tune_lr(["zo-sgd"], ["rosenbrock-10"], budget=42, seeds=1, exponents=range(-1, 2))
+    m = merge_results([a, b])
+    assert set(m.meta["tuning"]["zo-sgd"]["best"]) == {"sphere-10", "rosenbrock-10"}
+    assert "(tuned)" in m.table()
+    c = tune_lr(["zo-sgd"], ["sphere-10"], budget=42, seeds=1, exponents=range(0, 2))
+    with pytest.raises(ValueError, match="grids"):
+        merge_results([a, c])
+
+
+def test_journal_resumes_without_rerunning(tmp_path, monkeypatch):
+    from zominimize.bench import _bench
+
+    journal = tmp_path / "j.journal"
+    kw = dict(budget=105, seeds=2, workers=1, journal=journal)
+    first = run_benchmark(["sphere-10"], ["zo-adam", "zo-sgd"], **kw)
+    lines = journal.read_text().splitlines()
+    assert len(lines) == 1 + 4 and "settings" in lines[0]
+
+    def fail(*args, **kwargs):
+        raise AssertionError("a journaled run ran again")
+
+    monkeypatch.setattr(_bench, "run_one", fail)
+    again = run_benchmark(["sphere-10"], ["zo-adam", "zo-sgd"], **kw)
+    assert [r.to_dict() for r in again.runs] == [r.to_dict() for r in first.runs]
+    assert again.table() == first.table()
+    monkeypatch.undo()
+    # an interrupted journal (its last line cut) resumes the missing runs only
+    journal.write_text("\n".join(lines[:3]) + "\n" + lines[3][:20])
+    resumed = run_benchmark(["sphere-10"], ["zo-adam", "zo-sgd"], **kw)
+    assert [r.fun for r in resumed.runs] == [r.fun for r in first.runs]
+    with pytest.raises(ValueError, match="other settings"):
+        run_benchmark(["sphere-10"], ["zo-adam"], **{**kw, "budget": 50})
