@@ -362,7 +362,7 @@ def test_cli_tiny_suite(tmp_path, capsys):
     (["--problems", "sphere-10", "--methods", "nope"], "unknown method"),
     (["--problems", "sphere-10", "--methods", "zo-adam[lr=2"], "unbalanced"),
     (["--problems", "sphere-10"], "--methods"),
-    (["--suite", "paper", "--methods", "zo-adam"], "either --suite"),
+    (["--suite", "paper", "--problems", "sphere-10"], "either --suite"),
     (["--methods", "zo-adam"], "--problems"),
     (["--problems", "sphere-10", "--methods", "zo-adam", "--target", "oops"], "PROBLEM=VALUE"),
 ])

@@ -233,6 +233,15 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
         "--seeds 5 --out docs/_generated/bench_classification_start.json "
         "--plots docs/_generated/bench_classification_start_plots",
     ),
+    # BBOB: the peers' runs are stored compactly; the report is rendered from them (and
+    # from any method merged in later, see benchmarks.rst)
+    **{key: ("md", f"zominimize bench --suite {suite} --exclude 'l2l-zo[sigma0=2]' "
+             f"--workers 1 --out docs/_generated/{peers}.json.gz --report "
+             f"docs/_generated/{key}.md{score}")
+       for key, suite, peers, score in (
+           ("bbob_val", "bbob-val", "bbob_val_peers", " --score"),
+           ("bbob_d2_40", "bbob", "bbob_peers", ""),
+           ("bbob_large", "bbob-large", "bbob_large_peers", ""))},
 }
 
 

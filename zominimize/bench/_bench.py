@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._result import BenchResult
+from ._result import BenchResult, merge_results
 from ._runner import RunRecord, check_method, check_problem, run_one
 from ._spec import Spec, parse_spec
 
@@ -47,8 +47,9 @@ class Suite:
         ``{problem: target value}``; other problems use the default target.
     tune : tuple of str
         Methods whose learning rate is tuned per problem (:func:`tune_lr`).
-    tune_exponents : tuple of int
-        The grid ``lr0 * 2**k`` of the tuning.
+    tune_grids : dict
+        ``{method: (factor, exponents)}``: the grid ``lr0 * factor**k`` of a tuned
+        method; others use ``(2, -3..3)``.
     """
 
     name: str
@@ -61,7 +62,11 @@ class Suite:
     time_limit: float | None = 15.0
     targets: dict[str, float] = field(default_factory=dict)
     tune: tuple[str, ...] = ()
-    tune_exponents: tuple[int, ...] = tuple(range(-3, 4))
+    tune_grids: dict[str, tuple[float, tuple[int, ...]]] = field(default_factory=dict)
+
+    def grid(self, method: str) -> tuple[float, tuple[int, ...]]:
+        """``(factor, exponents)`` of the learning-rate grid of ``method``."""
+        return self.tune_grids.get(str(parse_spec(method)), (2.0, tuple(range(-3, 4))))
 
     def seed_list(self, n: int | None = None) -> list[int]:
         """The suite's seeds, or ``n`` seeds counted from its first one."""
@@ -121,12 +126,20 @@ def _bbob(fids, dims, offset: int = 0) -> tuple[str, ...]:
     return tuple(f"bbob[fid={f},dim={d}{extra}]" for d in dims for f in fids)
 
 
+#: Learning-rate grids of the BBOB suites, lr0 * factor**k: wide enough that the best
+#: lr of each method lay inside on a probe of BBOB f1-f14 (ZO-SGD's best lr spans
+#: eight decades, as BBOB's function values do).
+BBOB_GRIDS = {"zo-sgd": (4.0, tuple(range(-12, 4))),
+              "zo-signsgd": (2.0, tuple(range(-8, 3))),
+              "zo-adam": (2.0, tuple(range(-6, 5)))}
+
 _BBOB_PROTOCOL = ("x0 = 0, unconstrained (COCO's [-5, 5]^d is the region of interest, "
                   "given to no solver), initial step 2 per coordinate (CMA-ES, NGOpt and "
                   "LES sigma0 = 2, l2l-zo sigma0 = 2, COBYLA rhobeg = 2, COBYQA initial "
                   "radius 2, a Nelder-Mead simplex of edge 2, Powell directions 2 e_i), "
                   "ZO-SGD, ZO-signSGD and ZO-Adam with the lr tuned per problem on "
-                  "lr0 * 2^k, k = -3..3; 4,200 evaluations, seeds 1..5 (seed s is instance s")
+                  "lr0 * 4^k, k = -12..3 (ZO-SGD), lr0 * 2^k, k = -8..2 (ZO-signSGD) and "
+                  "k = -6..4 (ZO-Adam); 4,200 evaluations, seeds 1..5 (seed s is instance s")
 
 SUITES["bbob-val"] = Suite(
     name="bbob-val",
@@ -135,6 +148,7 @@ SUITES["bbob-val"] = Suite(
     "problems on which weights and rules may be selected.",
     problems=_bbob(range(1, 15), (5, 20, 100), offset=100),
     methods=(*BBOB_PEERS, BBOB_L2L), seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED,
+    tune_grids=BBOB_GRIDS,
 )
 SUITES["bbob"] = Suite(
     name="bbob",
@@ -142,6 +156,7 @@ SUITES["bbob"] = Suite(
     "reported instances; f15-f24 never trained or selected on); " + _BBOB_PROTOCOL + ").",
     problems=_bbob(range(1, 25), (2, 5, 10, 20, 40)),
     methods=(*BBOB_PEERS, BBOB_L2L), seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED,
+    tune_grids=BBOB_GRIDS,
 )
 SUITES["bbob-large"] = Suite(
     name="bbob-large",
@@ -149,6 +164,7 @@ SUITES["bbob-large"] = Suite(
     "set); " + _BBOB_PROTOCOL + ").",
     problems=_bbob(range(1, 25), (100, 500)),
     methods=(*BBOB_PEERS, BBOB_L2L), seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED,
+    tune_grids=BBOB_GRIDS,
 )
 
 
@@ -338,6 +354,8 @@ def run_benchmark(
     order = {id(j): i for i, j in enumerate(jobs)}
     if workers != 1:  # longest first, so that the tail is short
         jobs.sort(key=lambda j: -_cost(j[0], _problem_dim(j[1]), time_limit))
+    else:  # LES (JAX) last: SciPy's runs before it can run in a killable fork
+        jobs.sort(key=lambda j: j[0].name == "les")
 
     report = _progress_printer(progress)
     t0 = time.perf_counter()
@@ -504,11 +522,18 @@ def run_suite(
         targets={**s.targets, **dict(kwargs.pop("targets", None) or {})},
         time_limit=s.time_limit if time_limit == "suite" else time_limit, meta=meta,
     )
-    if tune:
-        kwargs.pop("target_method", None)
-        return tune_lr(tune, s.problems, compare=methods, exponents=s.tune_exponents,
-                       **common, **kwargs)
-    return run_benchmark(s.problems, methods, **common, **kwargs)
+    if not tune:
+        return run_benchmark(s.problems, methods, **common, **kwargs)
+    kwargs.pop("target_method", None)
+    grids: dict[tuple, list] = {}
+    for m in tune:
+        factor, exps = s.grid(m)
+        grids.setdefault((factor, tuple(exps)), []).append(m)
+    parts = []
+    for i, ((factor, exps), group) in enumerate(grids.items()):
+        parts.append(tune_lr(group, s.problems, compare=methods if i == 0 else (),
+                             factor=factor, exponents=exps, **common, **kwargs))
+    return merge_results(parts) if len(parts) > 1 else parts[0]
 
 
 def _default_lr(spec: Spec) -> float:

@@ -178,15 +178,15 @@ def _report(result, args) -> int:
 
     bbob = _is_bbob(result)
     text = bbob_report(result) if bbob else result.table()
-    if result.meta.get("tuning"):
+    if result.meta.get("tuning") and not bbob:  # BBOB reports summarise the grids
         text += "\n" + result.tuning_table()
-    print(text)
     if args.score is not None:
         solvers = [s.strip() for s in _split(args.score)] if args.score else None
         try:
-            print(score_table(result, solvers))
+            text += "\n### Validation score\n\n" + score_table(result, solvers)
         except ValueError as exc:
             return _fail(str(exc))
+    print(text)
     paths = []
     if args.report:
         report = Path(args.report)

@@ -188,10 +188,27 @@ def run_cma(spec: Spec, problem, counted, seed: int, vectorized: bool) -> None:
             es.tell(X, list(F))
 
 
+def _scalar(value) -> float:
+    """``float`` that also takes a one-element array (NumPy >= 2.3 refuses that)."""
+    arr = np.asarray(value)
+    return float(arr.reshape(-1)[0]) if arr.size == 1 else float(value)
+
+
+def _nevergrad_numpy_compat() -> None:
+    """nevergrad 1.0's MetaModel (which NGOpt selects on small budgets) calls
+    ``float()`` on one-element arrays; shadow ``float`` in that module only."""
+    from nevergrad.optimization import metamodel
+
+    if getattr(metamodel, "float", None) is not _scalar:
+        metamodel.float = _scalar
+
+
 def run_ngopt(spec: Spec, problem, counted, seed: int) -> None:
     """nevergrad's NGOpt (or ``optimizer=NAME``), one candidate at a time; the start
     is ``x0`` with mutation scale ``sigma0``, unbounded unless the problem has bounds."""
     import nevergrad as ng
+
+    _nevergrad_numpy_compat()
 
     options = substitute(spec.options, problem)
     sigma0 = float(options.pop("sigma0", problem.x_scale))

@@ -116,10 +116,27 @@ def bbob_report(result) -> str:
         + "ECDF plots: the fraction of (function, instance, target) triples reached "
         "against evaluations, 51 targets 10^-8..10^2 on the precision.",
     ]
+    edges = _grid_edges(result)
+    if edges:
+        lines += ["", edges]
     notes = _notes(result)
     if notes:
         lines += ["", notes]
     return "\n".join(lines) + "\n"
+
+
+def _grid_edges(result) -> str:
+    """How often each tuned method's best learning rate lies at an end of its grid."""
+    parts = []
+    for base, info in (result.meta.get("tuning") or {}).items():
+        lrs, best = info["lrs"], info["best"]
+        edge = sum(lr in (lrs[0], lrs[-1]) for lr in best.values())
+        parts.append(f"{base}: {len(lrs)} values {lrs[0]:.3g}..{lrs[-1]:.3g}, best at an "
+                     f"end on {edge} of {len(best)} problems")
+    if not parts:
+        return ""
+    return ("Learning-rate grids (tuned per problem, lowest median final value): "
+            + "; ".join(parts) + ".")
 
 
 def _notes(result) -> str:

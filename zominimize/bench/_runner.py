@@ -357,7 +357,7 @@ def run_one(
         if kind == "les":
             warm_les(method, prob)  # JAX compiles once per process: not the method's time
         args = (kind, method, prob, seed, budget, time_limit, vectorized)
-        if time_limit is not None and kind == "scipy" and _can_fork():
+        if time_limit is not None and kind == "scipy" and _can_fork() and not _jax_loaded():
             counted, stop, error, wall = _run_forked(*args)
         else:
             counted, stop, error, wall = _run_here(*args)
@@ -403,6 +403,21 @@ def _run_here(kind, method, prob, seed, budget, time_limit, vectorized, storage=
     finally:
         alarm.cancel()
     return counted, stop, error, time.perf_counter() - counted.t0
+
+
+def _jax_loaded() -> bool:
+    """Whether JAX runs in this process (LES): its threads make a fork unsafe, so SciPy's
+    runs then stay in the process, stopped by the alarm alone."""
+    import sys
+
+    if "jax" not in sys.modules:
+        return False
+    try:  # importing JAX starts nothing; its first computation starts the backend
+        from jax._src import xla_bridge
+
+        return bool(xla_bridge.backends_are_initialized())
+    except (ImportError, AttributeError):
+        return True
 
 
 def _can_fork() -> bool:
