@@ -191,3 +191,19 @@ def test_journal_resumes_without_rerunning(tmp_path, monkeypatch):
     assert [r.fun for r in resumed.runs] == [r.fun for r in first.runs]
     with pytest.raises(ValueError, match="other settings"):
         run_benchmark(["sphere-10"], ["zo-adam"], **{**kw, "budget": 50})
+
+
+def test_slim_keeps_what_tables_and_tuning_need(tmp_path):
+    from zominimize.bench import tune_lr
+
+    res = tune_lr(["zo-sgd"], ["sphere-10", "rosenbrock-10"], budget=105, seeds=2,
+                  exponents=range(-1, 2), compare=["nelder-mead"])
+    res.to_json(tmp_path / "full.json")
+    res.to_json(tmp_path / "slim.json", slim=True)
+    slim = BenchResult.from_json(tmp_path / "slim.json")
+    assert (tmp_path / "slim.json").stat().st_size < (tmp_path / "full.json").stat().st_size
+    assert slim.table() == res.table() and slim.tuning_table() == res.tuning_table()
+    best = res.meta["tuning"]["zo-sgd"]["best"]
+    for r in slim.runs:
+        kept = not r.method.startswith("zo-sgd[") or r.method == f"zo-sgd[lr={best[r.problem]:g}]"
+        assert bool(r.hits) == kept and r.fun == res.select(r.method, r.problem)[r.seed].fun

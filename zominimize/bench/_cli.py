@@ -92,6 +92,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                      "compressed)")
     out.add_argument("--keep-traces", action="store_true",
                      help="also save every run's full trace (large; for debugging only)")
+    out.add_argument("--slim", action="store_true",
+                     help="save only the final values of lr-grid points that were not the "
+                     "best on their problem (for committed results)")
     out.add_argument("--merge", action="append", default=[], metavar="JSON",
                      help="add the runs of saved results (repeatable); runs made now "
                      "replace the same runs there")
@@ -229,7 +232,7 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             return _fail(str(exc))
         if args.out:
-            result.to_json(args.out, keep_traces=args.keep_traces)
+            result.to_json(args.out, keep_traces=args.keep_traces, slim=args.slim)
             print(f"results: {args.out}")
         return _report(result, args)
     try:
@@ -295,7 +298,7 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(f"wall time: {wall:.1f} s ({len(result.runs)} runs)")
     if args.out:
-        result.to_json(args.out, keep_traces=args.keep_traces)
+        result.to_json(args.out, keep_traces=args.keep_traces, slim=args.slim)
         print(f"results: {args.out}")
         if journal is not None and os.path.exists(journal):
             os.remove(journal)  # the results file now holds every run

@@ -297,7 +297,7 @@ class BenchResult:
 
     # -- persistence ----------------------------------------------------------------
 
-    def to_dict(self, *, keep_traces: bool = False) -> dict:
+    def to_dict(self, *, keep_traces: bool = False, slim: bool = False) -> dict:
         """A JSON-compatible dict (non-finite numbers become ``null``).
 
         Parameters
@@ -305,12 +305,23 @@ class BenchResult:
         keep_traces : bool, default False
             Also store the full traces of the runs that have one (large; for
             debugging, never for committed results).
+        slim : bool, default False
+            Store only the final value, evaluations, stop and times of the runs of
+            learning-rate grid points that were not the best on their problem (the
+            tuning table needs no more; tables, plots and ECDFs never show them).
         """
         grid = checkpoint_grid(self.budget).tolist()
         resolved = {p: self.target(p)[0] for p in self.problems}
+        hidden = {p: self._tuning_rows(p)[0] for p in self.problems} if slim else {}
         runs = []
         for r in self.runs:
             d = r.to_dict(keep_trace=keep_traces, grid=grid)
+            if r.method in hidden.get(r.problem, ()):
+                d.update(checkpoints=[], gaps=[], hits=[])
+                d.pop("trace_nfev", None)
+                d.pop("trace_f", None)
+                runs.append(d)
+                continue
             target = resolved[r.problem]
             if np.isfinite(target):  # read back, the table's evaluations stay exact
                 d["target_evals"] = [[target, r.evals_to(target)]]
@@ -330,17 +341,18 @@ class BenchResult:
             "runs": runs,
         })
 
-    def to_json(self, path: str | os.PathLike, *, keep_traces: bool = False) -> None:
+    def to_json(self, path: str | os.PathLike, *, keep_traces: bool = False,
+                slim: bool = False) -> None:
         """Write the results to ``path`` (gzip-compressed if it ends in ``.gz``), one
         run per line.
 
         Parameters
         ----------
         path : str or path-like
-        keep_traces : bool, default False
+        keep_traces, slim : bool, default False
             See :meth:`to_dict`.
         """
-        data = self.to_dict(keep_traces=keep_traces)
+        data = self.to_dict(keep_traces=keep_traces, slim=slim)
         runs = data.pop("runs")
         head = json.dumps(data, indent=1, allow_nan=False)
         lines = [json.dumps(r, allow_nan=False, separators=(",", ":")) for r in runs]
