@@ -113,7 +113,8 @@ def fraction_at_or_below(medians: dict[str, dict[str, float]], reference: str,
 def ecdf(result, problems: Sequence[str], budgets: Sequence[float] | np.ndarray
          ) -> dict[str, np.ndarray]:
     """COCO's runtime ECDF: per solver, the fraction of (problem, seed, target)
-    triples whose target :data:`ECDF_TARGETS` the run had reached within each budget.
+    triples whose target (:data:`~zominimize.bench.ECDF_TARGETS`) the run had reached
+    within each budget.
 
     Returns
     -------

@@ -81,12 +81,12 @@ class RunRecord:
     checkpoints, gaps : list
         ``f_ref + gaps[i]`` is the best value among the first ``checkpoints[i]``
         evaluations (``inf`` before the first finite one), to six significant digits
-        of the gap (see :attr:`best`); the checkpoints are :func:`checkpoint_grid` up
-        to ``nfev``, and ``nfev`` itself.
+        of the gap (see :attr:`best`); the checkpoints are
+        :func:`~zominimize.bench.checkpoint_grid` up to ``nfev``, and ``nfev`` itself.
     hits : list
         ``hits[j]``: the first evaluation at which the best value is within
-        :data:`ECDF_TARGETS` ``[j]`` of ``f_opt`` (of ``f_lower`` where ``f_opt`` is
-        unknown), ``None`` if never.
+        ``ECDF_TARGETS[j]`` (:data:`~zominimize.bench.ECDF_TARGETS`) of ``f_opt`` (of
+        ``f_lower`` where ``f_opt`` is unknown), ``None`` if never.
     first_success : int or None
         Attacks only: the evaluation at which an evaluated point first succeeded
         (margin ``<= -kappa``), else ``None``.

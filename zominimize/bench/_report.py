@@ -200,7 +200,7 @@ def plot_ecdfs(result, directory: str | os.PathLike, *, prefix: str = "ecdf",
 
 
 def score_table(result, solvers=None) -> str:
-    """The fifth-round validation score (see :func:`._analysis.validation_score`) as
+    """The fifth-round validation score (see :func:`~zominimize.bench.validation_score`) as
     markdown: one row per solver, best first, with the per-dimension and per-group
     means and the fraction of problems at or below tuned ZO-Adam."""
     scores = an.validation_score(result)

@@ -395,7 +395,8 @@ class BenchResult:
     # -- merging --------------------------------------------------------------------
 
     def merge(self, *others: BenchResult) -> BenchResult:
-        """This result with the runs of ``others`` added; see :func:`merge_results`."""
+        """This result with the runs of ``others`` added (see
+        :func:`~zominimize.bench.merge_results`)."""
         return merge_results([self, *others])
 
     # -- plots ----------------------------------------------------------------------
