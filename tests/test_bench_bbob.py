@@ -239,7 +239,8 @@ def test_validation_score():
     assert s["a"]["separable"] == pytest.approx(-6.0)
     assert s["a"]["ill-conditioned"] == pytest.approx(2.0)
     assert s["a"]["d=5"] == s["a"]["score"] and s["a"]["problems"] == 2
-    assert s["b"]["score"] == 0.0 and s["b"]["problems"] == 1
+    assert s["a"]["runs"] == 4
+    assert s["b"]["score"] == 0.0 and s["b"]["problems"] == 1 and s["b"]["runs"] == 2
 
 
 # -- suites and the command line --------------------------------------------------------

@@ -153,8 +153,8 @@ def validation_score(result, problems: Sequence[str] | None = None, floor: float
     Returns
     -------
     dict
-        ``{solver: {"score": ..., "d=5": ..., "separable": ..., ..., "problems": n}}``
-        over the problems the solver ran.
+        ``{solver: {"score": ..., "d=5": ..., "separable": ..., ..., "problems": n,
+        "runs": m}}`` over the problems the solver ran.
     """
     from ._bbob import BBOB_GROUPS
 
@@ -168,8 +168,11 @@ def validation_score(result, problems: Sequence[str] | None = None, floor: float
             keys = ["score", f"d={dim}"] + ([group_of[fid]] if fid in group_of else [])
             for k in keys:
                 per.setdefault(s, {}).setdefault(k, []).append(value)
+            per[s].setdefault("_runs", []).append(len(runs))
     out = {}
     for s, parts in per.items():
+        n_runs = parts.pop("_runs")
         out[s] = {k: float(np.mean(v)) for k, v in parts.items()}
         out[s]["problems"] = len(parts["score"])
+        out[s]["runs"] = int(np.sum(n_runs))
     return out

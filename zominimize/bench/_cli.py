@@ -259,6 +259,10 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
         stored = [_load([p]) for p in args.merge]
+        budget = args.budget or (get_suite(args.suite).budget if args.suite else 4200)
+        for path, res in zip(args.merge, stored):
+            if res.budget != budget:  # fail before running, not after
+                return _fail(f"--merge {path} has budget {res.budget}, this run {budget}")
         if args.suite:
             if args.problems:
                 return _fail("--suite sets the problems; use either --suite or --problems")

@@ -212,18 +212,18 @@ def score_table(result, solvers=None) -> str:
         scores = {s: scores[s] for s in solvers}
     keys = []
     for parts in scores.values():
-        keys += [k for k in parts if k not in ("score", "problems") and k not in keys]
+        keys += [k for k in parts if k not in ("score", "problems", "runs") and k not in keys]
     dims = sorted((k for k in keys if k.startswith("d=")), key=lambda k: int(k[2:]))
     groups = [k for k in keys if not k.startswith("d=")]
     med = an.median_precisions(result)
     ref = reference_solver(_solvers(result))
     frac = an.fraction_at_or_below(med, ref) if ref else {}
-    rows = [["solver", "score", *dims, *groups, "problems",
+    rows = [["solver", "score", *dims, *groups, "problems", "runs",
              *([f"at or below {ref}"] if ref else [])]]
     for s, parts in sorted(scores.items(), key=lambda t: t[1]["score"]):
         row = [s, f"{parts['score']:.3f}", *(f"{parts[k]:.3f}" if k in parts else "n/a"
                                               for k in dims + groups),
-               str(parts["problems"])]
+               str(parts["problems"]), str(parts["runs"])]
         if ref:
             row.append(f"{100 * frac.get(s, np.nan):.0f}%")
         rows.append(row)
