@@ -281,7 +281,8 @@ def _les_loop(pop: int, x0: np.ndarray, sigma0: float, seed: int, evaluate) -> N
     import jax
     import jax.numpy as jnp
 
-    with jax.enable_x64(True):
+    x64 = getattr(jax, "enable_x64", None)  # older JAX: jax.experimental.enable_x64()
+    with x64(True) if x64 is not None else jax.experimental.enable_x64():
         es = _les(pop, x0.size)
         params = es.default_params.replace(std_init=sigma0)
         rng = jax.random.key(int(seed))
