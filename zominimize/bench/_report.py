@@ -43,7 +43,8 @@ def _fmt(v: float) -> str:
         return "inf" if v > 0 else "-"
     if v == 0:
         return "0"
-    return f"{v:.2g}" if 1e-2 <= abs(v) < 1e3 else f"{v:.1e}"
+    text = f"{v:.2g}" if 1e-2 <= abs(v) < 1e3 else ""
+    return text if text and "e" not in text else f"{v:.1e}"
 
 
 def _label(problem: str) -> str:
