@@ -13,6 +13,17 @@ Default target of a problem: the median, over the seeds, of the final best value
 of ``zo-adam`` at the paper's learning rate (or of the first method listed when
 ``zo-adam`` did not run), unless a target is given.
 
+COCO's BBOB functions are problems ``bbob[fid=F,dim=D]`` (through ``ioh``), and the
+suites ``bbob-val``, ``bbob`` and ``bbob-large`` run them against CMA-ES, NGOpt, LES,
+SciPy's methods and the tuned ZO baselines; their reports (median precisions, ranks,
+ECDFs, the validation score) are computed from stored results by
+:func:`median_precisions`, :func:`ranks`, :func:`ecdf` and :func:`validation_score`.
+
+Results store each run compactly (:class:`RunRecord`: the best value at log-spaced
+checkpoints, the final value, the evaluations to 51 precision targets, ``nfev``, how
+it stopped, its times); :func:`merge_results` combines results, so that one method can
+be re-run and merged with stored results of the others.
+
 >>> from zominimize.bench import run_benchmark
 >>> result = run_benchmark(["sphere-10"], ["zo-adam", "nelder-mead"],
 ...                        budget=500, seeds=5)  # doctest: +SKIP
