@@ -61,9 +61,9 @@ def test_default_sigma0_keeps_first_steps_from_growing_with_d(bounded):
     """Up to d = 200 (the training dimensions) sigma0 is 0.03 times the scale (box
     width, or rms(x0) at least 1); above, it shrinks like 1/d, so that the first steps
     (about sigma0 per coordinate) do not grow with the dimension."""
-    from zominimize.methods.l2l_zo import SIGMA0_REL, default_sigma0
+    from zominimize.learned.sigma0 import SIGMA0_REL, default_sigma0
 
-    assert SIGMA0_REL == 0.03  # selected in docs/research.rst, fourth round
+    assert SIGMA0_REL == 0.03  # the research log says how it was selected
 
     def sigma0(d):
         lb, ub = (np.full(d, -2.0), np.full(d, 2.0)) if bounded else (

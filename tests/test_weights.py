@@ -54,10 +54,10 @@ def test_sigma_vote_bound_round_trips_and_lets_the_vote_overturn_the_shrink(tmp_
             net.update_rnn.head.weight[1].zero_()
             net.update_rnn.head.bias[1].fill_(50.0)
         st = init_state(net, np.zeros(4), 1.0)
-        st["f_prev"] = 0.0
+        st.f_prev = 0.0
         _, st = update_step(net, st, torch.ones(4, dtype=torch.float64), 1.0,
                             torch.zeros(4, dtype=torch.float64))
-        return float(st["sigma"].detach()), net
+        return float(st.sigma.detach()), net
 
     s03, _ = sigma_after_deterioration(0.3)
     s06, net = sigma_after_deterioration(0.6)

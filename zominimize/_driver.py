@@ -148,7 +148,7 @@ def run(
                 if maxfev is not None and opt.nfev >= maxfev:
                     status = 1
                     break
-                X = opt.ask()
+                X = opt._ask()
                 if maxfev is not None and opt.nfev + len(X) > maxfev:
                     # the budget is a hard cap: evaluate what it allows, keep the best
                     X = X[: maxfev - opt.nfev]

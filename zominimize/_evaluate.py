@@ -133,7 +133,7 @@ class Evaluator:
         if isinstance(vectorized, str):
             if vectorized != "torch":
                 raise ValueError(f"`vectorized` must be True, False or 'torch', got {vectorized!r}")
-            from .methods.l2l_zo import resolve_device
+            from ._device import resolve_device
 
             self.eval_device = resolve_device(eval_device)
             self.as_torch = True
@@ -204,7 +204,7 @@ class Evaluator:
         if self.as_torch:
             import torch
 
-            batch = torch.as_tensor(X.T, dtype=torch.float64).to(self.eval_device)
+            batch = torch.tensor(X.T, dtype=torch.float64, device=self.eval_device)  # a copy
         else:
             batch = X.T.copy()
         out = self.objective.fun(batch, *self.objective.args)

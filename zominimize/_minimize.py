@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
 
 import scipy.optimize
 from scipy.optimize import OptimizeResult, OptimizeWarning
@@ -167,6 +166,9 @@ def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None,
         warnings.warn(f"Method {method_name} cannot handle constraints.", RuntimeWarning,
                       stacklevel=3)
     drv = {k: options.pop(k, v) for k, v in _DRIVER_DEFAULTS.items()}
+    if (drv["workers"] != 1 and "threads" not in options
+            and "threads" in _registry.option_names(_registry.get_method_class(method_name))):
+        options["threads"] = 1  # the networks leave the cores to the workers
     method, unknown = _registry.build_method(method_name, options)
     if unknown:
         warnings.warn(f"Unknown solver options: {', '.join(sorted(unknown))}", OptimizeWarning,
@@ -200,10 +202,9 @@ def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None,
                 raise ValueError("The checkpoint was written for an `x0` of another dimension.")
     if opt is None:
         opt = Optimizer(method, x0, bounds=bounds, rng=drv["rng"], return_all=drv["return_all"])
-    with _torch_threads_for(drv["workers"]):
-        return run(opt, evaluator, maxiter=maxiter, maxfev=maxfev, ftol=ftol, patience=patience,
-                   f_target=f_target, callback=callback, disp=bool(drv["disp"]),
-                   checkpoint=drv["checkpoint"], checkpoint_every=checkpoint_every)
+    return run(opt, evaluator, maxiter=maxiter, maxfev=maxfev, ftol=ftol, patience=patience,
+               f_target=f_target, callback=callback, disp=bool(drv["disp"]),
+               checkpoint=drv["checkpoint"], checkpoint_every=checkpoint_every)
 
 
 def _check_checkpoint(path):
@@ -220,29 +221,6 @@ def _check_checkpoint(path):
             os.path.abspath(path))):
         raise ValueError(f"`checkpoint` must be a file path in an existing directory, got {path!r}")
     return path
-
-
-class _torch_threads_for:
-    """With parallel workers, cap torch's intra-op threads in this process to one,
-    so network inference does not fight the workers for cores; restore afterwards."""
-
-    def __init__(self, workers: Any):
-        self.active = workers != 1
-        self.saved = None
-
-    def __enter__(self):
-        import sys
-
-        if self.active and "torch" in sys.modules:
-            torch = sys.modules["torch"]
-            self.saved = torch.get_num_threads()
-            torch.set_num_threads(1)
-
-    def __exit__(self, *exc):
-        if self.saved is not None:
-            import sys
-
-            sys.modules["torch"].set_num_threads(self.saved)
 
 
 def scipy_method(name: str) -> Callable:

@@ -75,8 +75,12 @@ class Optimizer:
 
     # -- the contract ------------------------------------------------------------
     def ask(self) -> np.ndarray:
-        """Points to evaluate next, shape ``(m, n)``. Asking again before ``tell``
-        returns the same points."""
+        """Points to evaluate next, shape ``(m, n)`` (the caller's copy). Asking again
+        before ``tell`` returns the same points."""
+        return self.method.ask(self.state).copy()
+
+    def _ask(self) -> np.ndarray:
+        # The driver's path: the method's own read-only array, no copy of (m, n) values.
         return self.method.ask(self.state)
 
     def tell(self, X, F) -> None:

@@ -25,8 +25,8 @@ import numpy as np
 import torch
 
 from ..learned.nets import L2LNet
+from ..learned.sigma0 import SIGMA0_REL_TRAIN
 from ..learned.weights import save_weights
-from ..methods.l2l_zo import SIGMA0_REL_TRAIN
 from .unroll import unroll_batch
 
 __all__ = ["TrainConfig", "train", "evaluate_net"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import _check_positive
+from ._base import _check_fraction, _check_positive
 from .zo_sgd import ZOSGD
 
 __all__ = ["ZOAdam"]
@@ -53,14 +53,8 @@ class ZOAdam(ZOSGD):
         estimator="forward",
     ):
         super().__init__(q=q, mu=mu, lr=lr, scale_lr_by_dim=scale_lr_by_dim, estimator=estimator)
-        for name, b in (("beta1", beta1), ("beta2", beta2)):
-            try:
-                ok = 0.0 <= float(b) < 1.0
-            except (TypeError, ValueError):
-                raise TypeError(f"`{name}` must be a number in [0, 1), got {b!r}") from None
-            if not ok:
-                raise ValueError(f"`{name}` must lie in [0, 1), got {b!r}")
-        self.beta1, self.beta2 = float(beta1), float(beta2)
+        self.beta1 = _check_fraction("beta1", beta1)
+        self.beta2 = _check_fraction("beta2", beta2)
         self.eps = _check_positive("eps", eps)
 
     def _setup(self, state):

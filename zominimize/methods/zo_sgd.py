@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._base import GaussianQueryMethod, _check_positive
+from ._base import GaussianQueryMethod, _check_bool, _check_positive
 
 __all__ = ["ZOSGD"]
 
@@ -40,7 +40,7 @@ class ZOSGD(GaussianQueryMethod):
     def __init__(self, q=20, mu=1e-6, lr=4.0, scale_lr_by_dim=True, estimator="forward"):
         super().__init__(q=q, mu=mu, estimator=estimator)
         self.lr = _check_positive("lr", lr)
-        self.scale_lr_by_dim = bool(scale_lr_by_dim)
+        self.scale_lr_by_dim = _check_bool("scale_lr_by_dim", scale_lr_by_dim)
 
     def _rate(self, n: int) -> float:
         return self.lr / n if self.scale_lr_by_dim else self.lr
