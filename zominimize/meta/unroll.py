@@ -136,7 +136,7 @@ def unroll_batch(
     -------
     list of dict
         Per problem: ``"curve"`` (best-so-far noise-free log-gap after each
-        iteration), ``"final"`` and ``"mean"`` of it.
+        iteration), ``"final"`` and ``"mean"`` of it, and the last iterate ``"x"``.
     """
     grad = on_segment is not None
     g = generator
@@ -181,7 +181,8 @@ def unroll_batch(
                 seg_loss = torch.zeros((), dtype=dtype)
             for r in runs:
                 r.st = detach_state(r.st)
-    return [{"curve": c, "final": float(c[-1]), "mean": float(c.mean())} for c in curves]
+    return [{"curve": c, "final": float(c[-1]), "mean": float(c.mean()),
+             "x": r.st.x.detach().cpu().numpy()} for c, r in zip(curves, runs)]
 
 
 def unroll(net, problem, **kwargs) -> dict:
