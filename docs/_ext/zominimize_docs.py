@@ -57,7 +57,7 @@ _R3_SEEDS = _weights_candidates("r3-seed2", "r3-mm-seed1")
 _R3_SEED1_MM = _weights_candidates("r3-seed1", "r3-mm")
 # the selections of the first three research rounds ran with the sigma0 rule's old
 # constant, 0.1 (the fourth round changed the default to 0.03)
-_SELECT = "python scripts/select_l2l_options.py "
+_SELECT = "python -m research.select_l2l_options "
 _SELECT_R3 = _SELECT + "--sigma0-rel 0.1 "
 # the fourth round's training runs at the new start, compared at the new inference default
 _R4_TRAIN = _weights_candidates("r4-rel003", "r4-rel003-seed1")
@@ -112,18 +112,18 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
         "zominimize bench --problems attack --methods cobyla --seeds 2 --no-time-limit "
         "--workers 1 --out docs/_generated/bench_cobyla_full_attack.json --no-plots",
     ),
-    "overhead": ("md", "python scripts/overhead.py > docs/_generated/overhead.md"),
-    "gpu_check": ("md", "python scripts/gpu_check.py > docs/_generated/gpu_check.md  "
+    "overhead": ("md", "python -m research.overhead > docs/_generated/overhead.md"),
+    "gpu_check": ("md", "python -m research.gpu_check > docs/_generated/gpu_check.md  "
                   "# on a machine with a CUDA GPU"),
-    "analysis_q": ("md", "python scripts/l2l_analysis.py --seeds 5 --only q"),
-    "analysis_horizon": ("md", "python scripts/l2l_analysis.py --seeds 5 --only horizon"),
+    "analysis_q": ("md", "python -m research.l2l_analysis --seeds 5 --only q"),
+    "analysis_horizon": ("md", "python -m research.l2l_analysis --seeds 5 --only horizon"),
     "analysis_query_variance": (
-        "md", "python scripts/l2l_analysis.py --only variance  (writes the figure)"),
-    "memory_flat": ("text", "python scripts/memory_flat.py > docs/_generated/memory_flat.txt"),
+        "md", "python -m research.l2l_analysis --only variance  (writes the figure)"),
+    "memory_flat": ("text", "python -m research.memory_flat > docs/_generated/memory_flat.txt"),
     "demo": ("md", "zominimize demo --out docs/_generated/demo.png > docs/_generated/demo.md"),
     # research log (docs/research.rst): selections on validation problems
     "sigma0_selection": (
-        "md", f"python scripts/sigma0_selection.py --weights {_V1} "
+        "md", f"python -m research.sigma0_selection --weights {_V1} "
         "--out docs/_generated/sigma0_selection.md"),
     "sigma0_attack_weights": (
         "md", _SELECT_R3 + "--weights attack --n-general 0 "
