@@ -20,9 +20,12 @@ def ext():
 
 @pytest.fixture()
 def measured(ext, tmp_path, monkeypatch):
-    """An empty results folder in place of docs/_generated."""
-    monkeypatch.setattr(ext, "MEASURED", tmp_path)
-    return tmp_path
+    """An empty docs folder: results in ``_generated``, build-time files in ``generated``."""
+    monkeypatch.setattr(ext, "DOCS", tmp_path)
+    monkeypatch.setattr(ext, "GENERATED", tmp_path / "generated")
+    monkeypatch.setattr(ext, "MEASURED", tmp_path / "_generated")
+    (tmp_path / "_generated").mkdir()
+    return tmp_path / "_generated"
 
 
 def test_every_included_result_is_registered_and_every_entry_is_used(ext):
@@ -67,3 +70,35 @@ def test_claims_without_results_are_not_yet_measured(ext, measured):
     assert rows == len(claims)
     assert text.count("     - not yet") == len(claims)
     assert "Not yet measured: run ``zominimize bench" in text
+
+
+@pytest.fixture()
+def small_json(measured):
+    from zominimize.bench import BenchResult, RunRecord
+
+    runs = [RunRecord(method=m, problem="sphere-10", seed=s, instance="sphere-10", dim=10,
+                      budget=100, nfev=100, stop="budget", wall_time=1.0, fun_time=0.5,
+                      trace_nfev=[1, 50], trace_f=[10.0, v + s])
+            for m, v in (("zo-adam", 2.0), ("l2l-zo", 1.0)) for s in range(2)]
+    BenchResult(runs=runs, budget=100).to_json(measured / "small.json")
+    return measured / "small.json"
+
+
+def test_a_result_without_committed_plots_is_plotted_once(ext, small_json, tmp_path):
+    pytest.importorskip("matplotlib")
+    text = ext._bench_inc("small", "zominimize bench --out small.json")
+    plot = tmp_path / "generated" / "bench" / "small_plots" / "sphere-10.png"
+    assert plot.exists() and "``sphere-10``" in text
+    assert ".. figure:: /generated/bench/small_plots/sphere-10.png" in text
+    mtime = plot.stat().st_mtime_ns
+    assert ext._bench_inc("small", "zominimize bench --out small.json") == text
+    assert plot.stat().st_mtime_ns == mtime  # not redrawn while the JSON is unchanged
+    assert ".. figure::" not in ext._bench_inc("small", "zominimize bench --no-plots")
+
+
+def test_committed_plots_win(ext, small_json, tmp_path):
+    (small_json.parent / "small_plots").mkdir()
+    (small_json.parent / "small_plots" / "mine.png").write_bytes(b"")
+    text = ext._bench_inc("small", "zominimize bench --out small.json")
+    assert ".. figure:: /_generated/small_plots/mine.png" in text
+    assert not (tmp_path / "generated").exists()

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -328,10 +329,26 @@ def _figures(paths: list[Path]) -> str:
     return "\n".join(out)
 
 
+def _bench_plots(key: str, command: str, result) -> list[Path]:
+    """The committed plots of a result, else (unless its command says ``--no-plots``)
+    plots drawn from the result itself, redrawn only when its JSON file changes."""
+    committed = sorted((MEASURED / f"{key}_plots").glob("*.png"))
+    if committed or result is None or "--no-plots" in command:
+        return committed
+    out = GENERATED / "bench" / f"{key}_plots"
+    source = (MEASURED / f"{key}.json").stat()
+    stamp, signature = out / ".source", f"{source.st_size} {source.st_mtime_ns}"
+    if not stamp.exists() or stamp.read_text() != signature:
+        shutil.rmtree(out, ignore_errors=True)
+        result.plot(out)
+        stamp.write_text(signature)
+    return sorted(out.glob("*.png"))
+
+
 def _bench_inc(key: str, command: str) -> str:
     path = MEASURED / f"{key}.json"
     md = MEASURED / f"{key}.md"
-    plots = sorted((MEASURED / f"{key}_plots").glob("*.png"))
+    result = None
     if path.exists():
         from zominimize.bench import BenchResult
 
@@ -356,6 +373,7 @@ def _bench_inc(key: str, command: str) -> str:
         text = md_to_rst(md.read_text(encoding="utf-8"))
     else:
         return _not_measured(command)
+    plots = _bench_plots(key, command, result)
     if plots:
         text += "\n" + _figures(plots)
     return text
