@@ -419,15 +419,9 @@ def claims_inc(measurements: dict[str, dict], claims: list[dict]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _fmt_num(v) -> str:
-    if v is None:
-        return "n/a"
-    v = float(v)
-    if v != v:
-        return "n/a"
-    if v in (float("inf"), float("-inf")):
-        return "never" if v > 0 else "-inf"
-    return f"{v:.4g}"
+def _num(v) -> str:
+    """A number of the problem tables, ``"n/a"`` where a problem has none."""
+    return "n/a" if v is None or v != v else f"{float(v):.4g}"
 
 
 def _text_inc(key: str, command: str) -> str:
@@ -476,12 +470,12 @@ def problems_inc() -> tuple[str, str]:
         if not np.any(x0):
             x0_text = "x0 = 0"
         elif x0.size > 1:
-            x0_text = f"x0 = ({_fmt_num(x0[0])}, {_fmt_num(x0[1])}, ...)"
+            x0_text = f"x0 = ({_num(x0[0])}, {_num(x0[1])}, ...)"
         else:
-            x0_text = f"x0 = {_fmt_num(x0[0])}"
+            x0_text = f"x0 = {_num(x0[0])}"
         named += [f"   * - ``{name}``", f"     - :class:`~zominimize.problems.{cls.__name__}`",
-                  f"     - {p.dim}", f"     - {_fmt_num(p.f_opt)}",
-                  f"     - {x0_text}; {bounds}; x_scale = {_fmt_num(p.x_scale)}"]
+                  f"     - {p.dim}", f"     - {_num(p.f_opt)}",
+                  f"     - {x0_text}; {bounds}; x_scale = {_num(p.x_scale)}"]
     role = {}
     for r, names in (("training", P.TRAINING_FAMILIES), ("validation", P.VALIDATION_FAMILIES),
                      ("held out", P.HELD_OUT_FAMILIES)):
