@@ -11,79 +11,34 @@ beside it). Held-out families (``HELD_OUT_FAMILIES``) are never used here.
 
 Besides ``l2l-zo``'s options, a candidate may hold ``"sigma0_factor": k``: the run
 starts from ``sigma0 = k`` times the default rule (``default_sigma0``) of its problem,
-whose constant is ``--sigma0-rel`` (default: ``l2l-zo``'s, ``SIGMA0_REL``; the tables of
-the first three research rounds were made with 0.1, and ``--sigma0-rel 0.1``
-reproduces them). Every candidate without ``"sigma0"`` starts from that rule, so a weight
-set's own ``options.sigma0_rel`` (``"classification"``) is not used here: candidates are
-explicit.
+whose constant is ``--sigma0-rel`` (default: ``l2l-zo``'s; every table records the
+constant it was made with). Every candidate without ``"sigma0"`` starts from that rule,
+so a weight set's own ``options.sigma0_rel`` (``"classification"``) is not used here:
+candidates are explicit.
 
-    python scripts/select_l2l_options.py --candidates '[{}, {"mu_rel": 0.3}]' \\
+    python -m research.select_l2l_options --candidates '[{}, {"mu_rel": 0.3}]' \\
         --out docs/_generated/option_selection.md
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
-import math
 import time
 
 import numpy as np
 from joblib import Parallel, delayed
 
 from zominimize import minimize
-from zominimize.methods.l2l_zo import SIGMA0_REL, default_sigma0
-from zominimize.problems import HELD_OUT_FAMILIES, general_family, get_family, noise_free
+from zominimize.methods.l2l_zo import default_sigma0
+from zominimize.problems import HELD_OUT_FAMILIES
 
+from ._common import box, box_arrays, draw_problems, log_gap, write_report
 
-def draw_problems(n_general: int, dims: tuple[int, int] | None, n_attack: int, seed: int,
-                  family: str = "general"):
-    """``(label, problem)`` pairs: draws of ``family`` (at ``dims``; ``None``: the
-    family's own dimensions, d = 10..200 for ``general``), then ``attack-val``."""
-    rng = np.random.default_rng(seed)
-    if family == "general":
-        fam = general_family(dim=dims or (10, 200))
-    else:
-        fam = get_family(family, **({"dim": dims} if dims else {}))
-    probs = [("general", fam.sample(rng)) for _ in range(n_general)]
-    att = get_family("attack-val")
-    probs += [("attack-val", att.sample(rng)) for _ in range(n_attack)]
-    return probs
-
-
-def box(problem) -> list | None:
-    """The problem's bounds as ``(lo, hi)`` pairs, or ``None``."""
-    bounds = getattr(problem, "bounds", None)
-    if bounds is None:
-        return None
-    d = np.size(problem.x0)
-    return list(zip(np.broadcast_to(bounds[0], (d,)), np.broadcast_to(bounds[1], (d,))))
-
-
-def box_arrays(problem, x0) -> tuple[np.ndarray, np.ndarray]:
-    """The problem's bounds as ``(lb, ub)`` arrays like ``x0`` (infinite if unbounded)."""
-    bounds = box(problem)
-    if bounds is None:
-        return np.full_like(x0, -np.inf), np.full_like(x0, np.inf)
-    lb, ub = np.array(bounds, dtype=float).T
-    return lb, ub
-
-
-def log_gap(problem, x0, x) -> float:
-    """``log10`` of the noise-free gap at ``x`` relative to the gap at ``x0`` (floor 1e-10)."""
-    clean = noise_free(problem)
-    f0, fb = float(clean(x0)), float(clean(x))
-    gap0 = max(f0 - problem.f_lower, 1e-12)
-    return math.log10(max(fb - problem.f_lower, 1e-10 * gap0) / gap0)
-
-
-def write_report(lines: list[str], out: str | None) -> None:
-    """Print the markdown report and write it to ``out`` if given."""
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if out:
-        with open(out, "w") as fh:
-            fh.write(text)
+# l2l-zo's own constant of the rule; each table records the constant it used, so it
+# stays reproducible when the default changes
+SIGMA0_REL = inspect.signature(default_sigma0).parameters["rel"].default
 
 
 def _score(label, problem, options, seed, budget, weights, sigma0_rel):
@@ -116,7 +71,7 @@ def main(argv=None) -> None:
     ap.add_argument("--n-attack", type=int, default=4)
     ap.add_argument("--weights", default="default", help="weights of every candidate")
     ap.add_argument("--sigma0-rel", type=float, default=SIGMA0_REL,
-                    help="constant of the default sigma0 rule (0.1 before the fourth round)")
+                    help="constant of the default sigma0 rule (default: l2l-zo's, %(default)s)")
     ap.add_argument("--seed", type=int, default=2027)
     ap.add_argument("--budget", type=int, default=4200)
     ap.add_argument("--jobs", type=int, default=2)
@@ -152,7 +107,7 @@ def main(argv=None) -> None:
         med = f"{np.median(g):.3f}" if g else "-"
         lines.append(f"| `{key}` | {_mean(g)} | {med} | {_mean(a)} | {_mean(g + a)} |")
     wall = time.perf_counter() - t0
-    lines += ["", f"Produced by `python scripts/select_l2l_options.py --candidates "
+    lines += ["", f"Produced by `python -m research.select_l2l_options --candidates "
               f"'{args.candidates}'{fam_opt}{dims_opt} --n-general {args.n_general} "
               f"--n-attack {args.n_attack} --weights {args.weights} --sigma0-rel {args.sigma0_rel} "
               f"--seed {args.seed} "

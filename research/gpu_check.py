@@ -14,7 +14,7 @@ Three parts, each printed as a markdown table:
 
 Run from the repository root on a machine with a CUDA GPU::
 
-    python scripts/gpu_check.py
+    python -m research.gpu_check
 """
 
 from __future__ import annotations
@@ -26,16 +26,12 @@ import sys
 import time
 
 import numpy as np
+import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+import zominimize
+from zominimize.problems import Ackley, Levy
 
-import torch  # noqa: E402
-
-# scripts/ is on sys.path when a script runs: share overhead.py's timing
-from overhead import Q, fmt_time, iteration_overhead  # noqa: E402
-
-import zominimize  # noqa: E402
-from zominimize.problems import Ackley, Levy  # noqa: E402
+from ._common import Q, fmt_time, iteration_overhead
 
 
 def sync(device: str) -> None:
@@ -107,7 +103,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     gpu = args.device
     if gpu.startswith("cuda") and not torch.cuda.is_available():
-        sys.exit("gpu_check.py needs a CUDA GPU (torch.cuda.is_available() is False)")
+        sys.exit("research.gpu_check needs a CUDA GPU (torch.cuda.is_available() is False)")
     print(f"zominimize {zominimize.__version__}, torch {torch.__version__}, numpy "
           f"{np.__version__}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"torch threads {torch.get_num_threads()}, GPU "

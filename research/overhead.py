@@ -12,72 +12,32 @@ Prints two markdown tables:
 
 Run from the repository root::
 
-    python scripts/overhead.py            # everything (about a minute or two)
-    python scripts/overhead.py --quick    # fewer iterations
+    python -m research.overhead            # everything (about a minute or two)
+    python -m research.overhead --quick    # fewer iterations
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
-import statistics
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+import zominimize
+from zominimize.learned import bundled_weights
 
-import zominimize  # noqa: E402
-from zominimize import _registry  # noqa: E402
+from ._common import Q, fmt_time, iteration_overhead
 
-Q = 20
 DELAY = 0.02
 
 
 def unavailable(method: str) -> str | None:
-    """Why ``method`` cannot run in this checkout yet, else ``None``."""
-    target = _registry._BUILTIN.get(method)
-    if target is not None and importlib.util.find_spec(target.split(":")[0]) is None:
-        return "module not written yet"
-    if method == "l2l-zo":
-        from zominimize.learned.weights import bundled_weights
-
-        if "default" not in bundled_weights():
-            return "no bundled 'default' weights"
+    """Why ``method`` cannot run in this checkout, else ``None``."""
+    if method == "l2l-zo" and "default" not in bundled_weights():
+        return "no bundled 'default' weights"
     return None
-
-
-def fmt_time(t: float) -> str:
-    """``t`` seconds in µs, ms or s."""
-    if t < 1e-3:
-        return f"{t * 1e6:.0f} µs"
-    if t < 1.0:
-        return f"{t * 1e3:.1f} ms"
-    return f"{t:.2f} s"
-
-
-def iteration_overhead(method: str, d: int, iterations: int, sync=None, **options) -> float:
-    """Median seconds of ask + tell per iteration (objective excluded). ``sync`` is
-    called after each, before the clock is read (``torch.cuda.synchronize`` for a
-    method whose work runs asynchronously on a GPU); ``options`` go to the method."""
-    opt = zominimize.Optimizer(method, np.zeros(d), rng=0, q=Q, **options)
-    sync = sync or (lambda: None)
-    times = []
-    for _ in range(iterations + 1):
-        t0 = time.perf_counter()
-        X = opt.ask()
-        sync()
-        t1 = time.perf_counter()
-        F = X[:, 0].copy()  # the objective: not timed
-        t2 = time.perf_counter()
-        opt.tell(X, F)
-        sync()
-        t3 = time.perf_counter()
-        times.append((t1 - t0) + (t3 - t2))
-    return statistics.median(times[1:])  # the first iteration (lazy imports) is left out
 
 
 def slow_objective(x):

@@ -5,7 +5,7 @@ bundled ``load_digits`` (1797 8x8 images, values 0..16), made MNIST-like: scaled
 [0, 1], upsampled bilinearly to 20x20 and padded by 4 pixels to 28x28 (MNIST digits
 sit in a 20x20 box of a 28x28 frame), then quantized to uint8. A seeded split keeps
 60 % for training and 40 % held out. The network is the official code's LeNet-style
-CNN (``zominimize/problems/_cnn.py``, fc width 500), trained with seeded Adam.
+CNN of ``zominimize.problems`` (fc width 500), trained with seeded Adam.
 
 The held-out images the network classifies correctly (checked in float64, as the
 attack evaluates them) are shuffled and split into disjoint ``train`` / ``val`` /
@@ -15,8 +15,8 @@ library versions, test accuracy and a SHA-256 of the tensors.
 
 Usage::
 
-    python scripts/train_digits_classifier.py            # the shipped file
-    python scripts/train_digits_classifier.py --help
+    python -m research.train_digits_classifier            # the shipped file
+    python -m research.train_digits_classifier --help
 """
 
 from __future__ import annotations
@@ -30,16 +30,16 @@ import numpy as np
 import sklearn
 import torch
 import torch.nn.functional as F
+from safetensors.numpy import save_file
 from sklearn.datasets import load_digits
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run from a checkout, installed or not
+import zominimize.problems
 
-from zominimize._safetensors import save_file  # noqa: E402
-from zominimize.problems._cnn import DigitsCNN  # noqa: E402
-from zominimize.problems._digits import DATA_FILE, tensor_sha256  # noqa: E402
+# not public yet: the network, file name and checksum of the problems' data file
+from zominimize.problems._cnn import DigitsCNN
+from zominimize.problems._digits import DATA_FILE, tensor_sha256
 
-DEFAULT_OUT = ROOT / "zominimize" / "problems" / "data" / DATA_FILE
+DEFAULT_OUT = pathlib.Path(zominimize.problems.__file__).parent / "data" / DATA_FILE
 
 
 def mnist_like(images8: np.ndarray) -> np.ndarray:
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             for i, name in enumerate(("train", "val", "test"))
         },
     )
-    command = "python scripts/train_digits_classifier.py " + " ".join(
+    command = "python -m research.train_digits_classifier " + " ".join(
         [
             f"--seed {args.seed}",
             f"--epochs {args.epochs}",

@@ -5,17 +5,19 @@ The bundled weights were meta-trained at d = 10..200 with ``sigma0 = 0.1 * scale
 at fixed ``sigma0`` the first steps grow like ``sqrt(d)``: beyond the training
 dimensions the iterate random-walks away before the step-size rule catches up.
 The candidate rules are ``sigma0 = 0.1 * scale * min(1, D / d) ** p``, which leave
-every training dimension untouched when ``D >= 200``; ``D = inf`` is the old rule.
+every training dimension untouched when ``D >= 200``; ``D = inf`` is the rule without
+a dimension factor.
 
 Selection uses only validation problems (never the reported tasks): fresh draws
 of the ``general`` family at d = 300..1500 and the ``attack-val`` images. Score:
 mean over problems of ``log10`` of the final best gap relative to the initial gap
 (noise-free values), lower is better.
 
-    python scripts/sigma0_selection.py --weights docs/_generated/weights/default-v1.safetensors \
+    python -m research.sigma0_selection --weights docs/_generated/weights/default-v1.safetensors \
         --out docs/_generated/sigma0_selection.md
 
-(``default-v1`` is the ``"default"`` weight set bundled when the rule was selected.)
+(``default-v1`` is a weight file of the research log, not in git: ``docs/research.rst``
+gives the command that regenerates it.)
 """
 
 from __future__ import annotations
@@ -27,11 +29,10 @@ import time
 import numpy as np
 from joblib import Parallel, delayed
 
-# scripts/ is on sys.path when a script runs: share the validation helpers
-from select_l2l_options import box, box_arrays, draw_problems, log_gap, write_report
-
 from zominimize import minimize
 from zominimize.methods.l2l_zo import default_sigma0
+
+from ._common import box, box_arrays, draw_problems, log_gap, write_report
 
 CANDIDATES = ((math.inf, 0.5), (400.0, 0.5), (200.0, 0.5), (100.0, 0.5), (200.0, 1.0),
               (100.0, 1.0))
@@ -43,7 +44,7 @@ def _score(label, problem, rule, seed, budget, weights):
     d = x0.size
     bounds = box(problem)
     lo, hi = box_arrays(problem, x0)
-    # the rule as it was before this selection: no dimension factor, constant 0.1
+    # the candidates scale the rule without a dimension factor, at constant 0.1
     sigma0 = default_sigma0(x0, lo, hi, dim_ref=math.inf, rel=0.1) * min(1.0, D / d) ** p
     res = minimize(problem, x0, method="l2l-zo", bounds=bounds,
                    options={"maxfev": budget, "sigma0": sigma0, "weights": weights}, rng=seed)
@@ -81,7 +82,7 @@ def main(argv=None) -> None:
         lines.append(f"| {D[0]:g} | {D[1]:g} | {np.mean(g):.3f} | {np.mean(a):.3f} "
                      f"| {np.mean(g + a):.3f} |")
     wall = time.perf_counter() - t0
-    lines += ["", f"Produced by `python scripts/sigma0_selection.py --weights {args.weights}` "
+    lines += ["", f"Produced by `python -m research.sigma0_selection --weights {args.weights}` "
               f"({wall:.0f} s)."]
     write_report(lines, args.out)
 

@@ -16,9 +16,9 @@ Two routes:
 
 Usage::
 
-    python scripts/memory_flat.py                       # 100,000 iterations, minimize
-    python scripts/memory_flat.py --iters 10000 --route asktell
-    python scripts/memory_flat.py --tracemalloc         # also Python-heap growth (slower)
+    python -m research.memory_flat                       # 100,000 iterations, minimize
+    python -m research.memory_flat --iters 10000 --route asktell
+    python -m research.memory_flat --tracemalloc         # also Python-heap growth (slower)
 
 Prints a table of samples and one JSON line; exits with status 1 when the growth
 exceeds ``--max-growth-mb`` (default 5 MiB).

@@ -11,7 +11,7 @@ Writes, under ``--out`` (default ``docs/_generated``):
   against the magnitude of the previous normalised gradient estimate, on the attack.
 
 Every table reports the median (and interquartile range) over seeds of the best value
-found. Run: ``python scripts/l2l_analysis.py --seeds 5``.
+found. Run: ``python -m research.l2l_analysis --seeds 5``.
 """
 
 from __future__ import annotations
@@ -124,6 +124,7 @@ def query_variance(path: Path, seed: int = 0, iters: int = 200) -> None:
     opt = Optimizer("l2l-zo", problem.x0, rng=seed, weights="attack")
     G, S = [], []
     for _ in range(iters):
+        # l2l-zo's run state: no public accessor for these two arrays yet
         a_prev = opt.state.memory["net"]["a_prev"].numpy().copy()
         X = opt.ask()
         G.append(np.abs(a_prev))
@@ -149,21 +150,21 @@ def query_variance(path: Path, seed: int = 0, iters: int = 200) -> None:
         f"QueryRNN standard deviation against the previous normalised estimate, "
         f"attack test image {seed}, {iters} iterations of `l2l-zo` (attack weights): "
         f"Spearman correlation {rho:.3f} over {G.size} coordinate-iterations.\n\n"
-        f"Produced by `python scripts/l2l_analysis.py --only variance`.\n")
+        f"Produced by `python -m research.l2l_analysis --only variance`.\n")
 
 
-def main() -> None:
+def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--budget", type=int, default=4200)
     p.add_argument("--out", default="docs/_generated")
     p.add_argument("--only", default="ablations,q,horizon,variance")
-    args = p.parse_args()
+    args = p.parse_args(argv)
     torch.set_num_threads(1)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     seeds = list(range(args.seeds))
-    cmd = f"python scripts/l2l_analysis.py --seeds {args.seeds}"
+    cmd = f"python -m research.l2l_analysis --seeds {args.seeds}"
     parts = {"ablations": ablations, "q": q_effect, "horizon": horizon}
     for name in args.only.split(","):
         t0 = time.perf_counter()
