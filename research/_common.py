@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-import statistics
-import time
 
 import numpy as np
 
 import zominimize
+import zominimize.bench
 from zominimize.problems import general_family, get_family, noise_free
 
 Q = 20  # query directions per iteration in every timing table
@@ -24,24 +23,16 @@ def fmt_time(t: float) -> str:
 
 
 def iteration_overhead(method: str, d: int, iterations: int, sync=None, **options) -> float:
-    """Median seconds of ask + tell per iteration (objective excluded). ``sync`` is
-    called after each, before the clock is read (``torch.cuda.synchronize`` for a
-    method whose work runs asynchronously on a GPU); ``options`` go to the method."""
-    opt = zominimize.Optimizer(method, np.zeros(d), rng=0, q=Q, **options)
-    sync = sync or (lambda: None)
-    times = []
-    for _ in range(iterations + 1):
-        t0 = time.perf_counter()
-        X = opt.ask()
-        sync()
-        t1 = time.perf_counter()
-        F = X[:, 0].copy()  # the objective: not timed
-        t2 = time.perf_counter()
-        opt.tell(X, F)
-        sync()
-        t3 = time.perf_counter()
-        times.append((t1 - t0) + (t3 - t2))
-    return statistics.median(times[1:])  # the first iteration (lazy imports) is left out
+    """Median seconds of one iteration on the driver's path (objective excluded), over
+    ``iterations`` iterations after a first untimed one; ``sync`` is called before the
+    clock is read (``torch.cuda.synchronize`` for work that runs asynchronously on a
+    GPU); ``options`` go to the method."""
+    times = zominimize.bench.measure_overhead(d, [method], q=Q, rounds=iterations,
+                                               per_round=1, sync=sync,
+                                               options={method: options})
+    return times[method]
+
+
 
 
 def draw_problems(n_general: int, dims: tuple[int, int] | None, n_attack: int, seed: int,

@@ -124,11 +124,10 @@ def query_variance(path: Path, seed: int = 0, iters: int = 200) -> None:
     opt = Optimizer("l2l-zo", problem.x0, rng=seed, weights="attack")
     G, S = [], []
     for _ in range(iters):
-        # l2l-zo's run state: no public accessor for these two arrays yet
-        a_prev = opt.state.memory["net"]["a_prev"].numpy().copy()
+        a_prev = opt.method.diagnostics(opt.state)["normalized_estimate"]
         X = opt.ask()
         G.append(np.abs(a_prev))
-        S.append(opt.state.memory["query_std"].copy())
+        S.append(opt.method.diagnostics(opt.state)["query_std"])
         opt.tell(X, problem.batch(X))
     G, S = np.concatenate(G[1:]), np.concatenate(S[1:])
     fig, ax = plt.subplots(figsize=(5.5, 4), layout="constrained")

@@ -31,7 +31,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from zominimize import minimize
-from zominimize.methods.l2l_zo import default_sigma0
+from zominimize.learned.sigma0 import default_sigma0
 from zominimize.problems import HELD_OUT_FAMILIES
 
 from ._common import box, box_arrays, draw_problems, log_gap, write_report

@@ -33,13 +33,10 @@ import torch.nn.functional as F
 from safetensors.numpy import save_file
 from sklearn.datasets import load_digits
 
-import zominimize.problems
+from zominimize.problems import DigitsCNN, digits_data_path
+from zominimize.problems import digits_sha256 as tensor_sha256
 
-# not public yet: the network, file name and checksum of the problems' data file
-from zominimize.problems._cnn import DigitsCNN
-from zominimize.problems._digits import DATA_FILE, tensor_sha256
-
-DEFAULT_OUT = pathlib.Path(zominimize.problems.__file__).parent / "data" / DATA_FILE
+DEFAULT_OUT = pathlib.Path(digits_data_path())
 
 
 def mnist_like(images8: np.ndarray) -> np.ndarray:

@@ -12,11 +12,6 @@ from zominimize.problems import get_problem
 
 RESEARCH = Path(__file__).resolve().parents[1] / "research"
 SCRIPTS = sorted(p.stem for p in RESEARCH.glob("*.py") if not p.stem.startswith("_"))
-# private names a script still needs until the package exposes them: (script, module)
-NOT_PUBLIC_YET = {
-    ("train_digits_classifier", "zominimize.problems._cnn"),
-    ("train_digits_classifier", "zominimize.problems._digits"),
-}
 
 
 def _imported_modules(path: Path) -> set[str]:
@@ -34,8 +29,6 @@ def test_scripts_use_the_public_api_only(path):
     private = {m for m in _imported_modules(path)
                if m.startswith("zominimize.") and any(part.startswith("_")
                                                      for part in m.split(".")[1:])}
-    private = {m for m in private
-               if (path.stem, m.rsplit(".", 1)[0]) not in NOT_PUBLIC_YET}
     assert not private, f"{path.name} imports private names: {sorted(private)}"
     assert "sys.path" not in path.read_text(encoding="utf-8")
 

@@ -23,6 +23,7 @@ The command line ``zominimize bench`` wraps this module (``zominimize bench -h``
 """
 
 from ._bench import SUITES, Suite, get_suite, run_benchmark, run_suite, tune_lr
+from ._overhead import measure_overhead
 from ._result import BenchResult, Summary
 from ._runner import (
     SCIPY_METHODS,
@@ -47,6 +48,7 @@ __all__ = [
     "check_problem",
     "get_suite",
     "make_problem",
+    "measure_overhead",
     "method_kind",
     "parse_spec",
     "run_benchmark",

@@ -50,7 +50,8 @@ def method_step(method: str, d: int, q: int = 20, **options):
 
 
 def measure_overhead(d: int, methods=("zo-adam", "l2l-zo"), *, q: int = 20,
-                     rounds: int = 5, per_round: int = 3) -> dict[str, float]:
+                     rounds: int = 5, per_round: int = 3, sync=None,
+                     options: dict | None = None) -> dict[str, float]:
     """Median seconds per iteration of the floor and of each method at dimension ``d``.
 
     Parameters
@@ -62,19 +63,35 @@ def measure_overhead(d: int, methods=("zo-adam", "l2l-zo"), *, q: int = 20,
     rounds, per_round : int
         ``rounds`` interleaved rounds, each timing ``per_round`` consecutive
         iterations of every candidate.
+    sync : callable, optional
+        Called after each candidate's iterations, before the clock is read
+        (``torch.cuda.synchronize`` for work that runs asynchronously on a GPU).
+    options : dict, optional
+        ``{method: {option: value}}``, e.g. ``{"l2l-zo": {"device": "cuda"}}``.
 
     Returns
     -------
     dict
         ``{"floor": seconds, method: seconds, ...}``.
+
+    Examples
+    --------
+    >>> from zominimize.bench import measure_overhead
+    >>> t = measure_overhead(1000, rounds=2, per_round=2)
+    >>> sorted(t)
+    ['floor', 'l2l-zo', 'zo-adam']
     """
+    options = options or {}
+    sync = sync or (lambda: None)
     steps = {"floor": floor_step(d, q)}
-    steps.update({m: method_step(m, d, q) for m in methods})
+    steps.update({m: method_step(m, d, q, **options.get(m, {})) for m in methods})
     times: dict[str, list[float]] = {k: [] for k in steps}
     for _ in range(rounds):
         for name, step in steps.items():
+            sync()
             t0 = time.perf_counter()
             for _ in range(per_round):
                 step()
+            sync()
             times[name].append((time.perf_counter() - t0) / per_round)
     return {k: statistics.median(v) for k, v in times.items()}

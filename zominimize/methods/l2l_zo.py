@@ -258,6 +258,27 @@ class L2LZO(ZOMethod):
         state.fx = st.fx
         return state
 
+    def diagnostics(self, state) -> dict[str, np.ndarray | float]:
+        """The learned optimizer's view of a run, as NumPy copies (for analysis).
+
+        Returns
+        -------
+        dict
+            ``"sigma"`` (the step size), ``"query_std"`` (the QueryRNN's last
+            per-coordinate standard deviations, ``None`` before the first ask),
+            ``"normalized_estimate"`` (the last ``ĝ / RMS(ĝ)`` that the QueryRNN reads
+            next) and ``"step"`` (the last step in units of σ).
+        """
+        import torch
+
+        st = state.memory["core"]
+
+        def arr(t):
+            return None if t is None else t.detach().to("cpu", torch.float64).numpy()
+
+        return {"sigma": float(st.sigma), "query_std": arr(st.query_std),
+                "normalized_estimate": arr(st.a_prev), "step": arr(st.dxn_prev)}
+
     def extras(self, state):
         return {"sigma": float(state.memory["core"].sigma), "weights": str(self.weights),
                 "device": str(self.device)}

@@ -47,6 +47,9 @@ from ._classification import (
     LogisticRegression,
     LogisticRegressionFamily,
 )
+from ._cnn import DigitsCNN
+from ._digits import digits_data_path
+from ._digits import tensor_sha256 as digits_sha256
 from ._registry import (
     HELD_OUT_FAMILIES,
     TRAINING_FAMILIES,
@@ -79,6 +82,7 @@ __all__ = [
     "AttackFamily",
     "BinaryClassification",
     "ClassificationFamily",
+    "DigitsCNN",
     "Family",
     "Levy",
     "LevyFamily",
@@ -105,6 +109,8 @@ __all__ = [
     "StyblinskiTang",
     "StyblinskiTangFamily",
     "attack_problem",
+    "digits_data_path",
+    "digits_sha256",
     "general_family",
     "get_family",
     "get_problem",
