@@ -83,7 +83,7 @@ def test_safetensors_reader_rejects_garbage(tmp_path):
         load_file(p)
     header = json.dumps({"a": {"dtype": "F64", "shape": [3], "data_offsets": [0, 8]}}).encode()
     p.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 8)
-    with pytest.raises(SafetensorsError, match="shape, data type, or offset"):
+    with pytest.raises(SafetensorsError, match="header"):
         load_file(p)
 
 
