@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import numpy as np
 
 __all__ = ["SafetensorsError", "load_file", "save_file", "read_header", "read_metadata",
-           "MAX_HEADER"]
+           "contiguous", "MAX_HEADER"]
 
 #: Default cap on the JSON header, in bytes (the bundled files have headers of a few KiB).
 MAX_HEADER = 16 * 1024 * 1024
@@ -27,6 +27,13 @@ MAX_HEADER = 16 * 1024 * 1024
 
 class SafetensorsError(ValueError):
     """A file is not a well-formed safetensors file."""
+
+
+def contiguous(arr) -> np.ndarray:
+    """``arr`` as a C-contiguous array of the same shape (``np.ascontiguousarray``
+    would turn a 0-d array into shape ``(1,)``)."""
+    arr = np.asarray(arr)
+    return arr if arr.flags.c_contiguous else arr.copy(order="C")
 
 
 def save_file(
@@ -44,7 +51,7 @@ def save_file(
         raise TypeError("metadata must map str to str")
     arrays = {}
     for name, arr in tensors.items():
-        arr = np.ascontiguousarray(arr)
+        arr = contiguous(arr)
         if arr.dtype.byteorder == ">":  # the format is little-endian
             arr = arr.astype(arr.dtype.newbyteorder("<"))
         arrays[name] = arr
