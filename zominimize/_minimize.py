@@ -196,8 +196,8 @@ def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None,
 
         if os.path.exists(drv["checkpoint"]):
             opt = load_checkpoint(drv["checkpoint"])
-            if opt.x0.shape != x0.shape:
-                raise ValueError("The checkpoint was written for an `x0` of another dimension.")
+            # the same problem, or an error naming the file and what differs
+            opt._check_same_problem(drv["checkpoint"], method, x0, bounds, drv["rng"])
     if opt is None:
         opt = Optimizer(method, x0, bounds=bounds, rng=drv["rng"], return_all=drv["return_all"])
     with _torch_threads_for(drv["workers"]):

@@ -70,7 +70,9 @@ def option_names(cls: type) -> list[str]:
 def build_method(name_or_cls, options: dict, *, strict: bool = False):
     """Instantiate a method from ``options``; return ``(method, unknown_options)``.
 
-    With ``strict=True`` unknown options raise ``TypeError``.
+    With ``strict=True`` unknown options raise ``TypeError``. A method built from a
+    registered name records that name and every option value, defaults included,
+    as ``method._zo_spec = (name, options)``: what a checkpoint needs to rebuild it.
     """
     cls = get_method_class(name_or_cls) if isinstance(name_or_cls, str) else name_or_cls
     names = option_names(cls)
@@ -81,7 +83,16 @@ def build_method(name_or_cls, options: dict, *, strict: bool = False):
             f"Unknown options for method {getattr(cls, 'name', cls.__name__)!r}: "
             f"{', '.join(sorted(unknown))}. Valid: {', '.join(names)}"
         )
-    return cls(**kwargs), unknown
+    method = cls(**kwargs)
+    if isinstance(name_or_cls, str):
+        params = inspect.signature(cls.__init__).parameters
+        full = {n: kwargs[n] if n in kwargs else params[n].default for n in names
+                if n in kwargs or params[n].default is not inspect.Parameter.empty}
+        try:
+            method._zo_spec = (name_or_cls.lower(), full)
+        except AttributeError:  # a class with __slots__: it cannot be checkpointed
+            pass
+    return method, unknown
 
 
 DRIVER_OPTIONS_DOC = """\
