@@ -120,7 +120,7 @@ def minimize(
     options = dict(options or {})
     if callable(method) or (isinstance(method, str) and method.lower() not in
                             _registry.list_methods()):
-        if isinstance(method, str) and not _is_scipy_method(method):
+        if isinstance(method, str) and not _registry.is_scipy_method(method):
             _registry.get_method_class(method)  # raises the informative ValueError
         if rng is not None:
             if callable(method):  # a custom method: it receives rng like any option
@@ -144,13 +144,6 @@ def minimize(
         args = (args,)
     return _minimize_zo(method.lower(), fun, x0, args=args, jac=jac, hess=hess, hessp=hessp,
                         bounds=bounds, constraints=constraints, callback=callback, **options)
-
-
-def _is_scipy_method(name: str) -> bool:
-    return name.lower() in {
-        "nelder-mead", "powell", "cg", "bfgs", "newton-cg", "l-bfgs-b", "tnc", "cobyla",
-        "cobyqa", "slsqp", "trust-constr", "dogleg", "trust-ncg", "trust-exact", "trust-krylov",
-    }
 
 
 def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None, bounds=None,

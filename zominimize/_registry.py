@@ -13,7 +13,7 @@ import textwrap
 from dataclasses import dataclass
 
 __all__ = ["register", "get_method_class", "list_methods", "build_method", "show_options",
-           "DRIVER_OPTIONS_DOC"]
+           "DRIVER_OPTIONS_DOC", "SCIPY_METHODS", "is_scipy_method"]
 
 _BUILTIN = {
     "l2l-zo": "zominimize.methods.l2l_zo:L2LZO",
@@ -22,6 +22,18 @@ _BUILTIN = {
     "zo-adam": "zominimize.methods.zo_adam:ZOAdam",
 }
 _USER: dict[str, type] = {}
+
+#: SciPy's own method names: ``minimize`` passes them through to SciPy.
+SCIPY_METHODS = (
+    "nelder-mead", "powell", "cg", "bfgs", "newton-cg", "l-bfgs-b", "tnc", "cobyla",
+    "cobyqa", "slsqp", "trust-constr", "dogleg", "trust-ncg", "trust-exact", "trust-krylov",
+)
+
+
+def is_scipy_method(name: str) -> bool:
+    """Whether ``name`` is one of SciPy's own methods (and not a registered one)."""
+    key = name.lower()
+    return key in SCIPY_METHODS and key not in _BUILTIN and key not in _USER
 
 
 @dataclass(frozen=True)
@@ -166,17 +178,41 @@ def method_doc(name: str) -> str:
 def show_options(method: str | None = None, disp: bool = True) -> str | None:
     """Show the options of a method, like :func:`scipy.optimize.show_options`.
 
+    The text is plain (no reST markup), for a terminal. For one of SciPy's own
+    methods (``"nelder-mead"``, ...), which :func:`zominimize.minimize` passes
+    through to SciPy, it is SciPy's documentation of that method.
+
     Parameters
     ----------
     method : str, optional
-        A registered method name; ``None`` shows all of them.
+        A registered method name or a SciPy method name; ``None`` shows every
+        registered method.
     disp : bool, default True
         Print the text; with ``False`` return it instead.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method name (the message lists the known ones).
     """
-    names = [method] if method is not None else list_methods()
-    text = "\n\n".join(
-        (f"{n}\n{'=' * len(n)}\n\n" if method is None else "") + method_doc(n) for n in names
-    )
+    from ._text import plain
+
+    if method is not None and is_scipy_method(method):
+        import scipy.optimize
+
+        text = (
+            textwrap.fill(f"{method!r} is one of SciPy's methods: zominimize.minimize passes "
+                          "it through to scipy.optimize.minimize. SciPy's documentation of "
+                          "its options follows.", width=79)
+            + "\n\n" + scipy.optimize.show_options("minimize", method.lower(), disp=False)
+        )
+    else:
+        names = [method] if method is not None else list_methods()
+        text = "\n\n".join(
+            (f"{n}\n{'=' * len(n)}\n\n" if method is None else "") + method_doc(n)
+            for n in names
+        )
+    text = plain(text)
     if disp:
         print(text)
         return None
