@@ -146,14 +146,18 @@ timeout : float, optional
     With ``workers`` an int, the time limit in seconds for one batch of
     evaluations; exceeding it raises ``TimeoutError`` carrying the best point.
 checkpoint : str or path, optional
-    Pickle the optimizer state to this file every ``checkpoint_every``
-    iterations (written atomically), and at the end of the run.
+    Write the optimizer state to this file after every ``checkpoint_every``
+    iterations and at the end (atomically). The file is a safetensors file
+    (arrays, plus JSON with a SHA-256): loading it never runs code.
 checkpoint_every : int, default 10
     Iterations between checkpoints.
 resume : bool, default False
     Continue from the ``checkpoint`` file if it exists (the trajectory is the
-    one the interrupted run would have followed). The file is a pickle: load
-    only files you wrote.
+    one the interrupted run would have followed; a run that had ended on
+    ``ftol``, ``f_target`` or the callback returns its result). The file must
+    hold the same problem: the same method and options, ``x0``, bounds and
+    ``rng`` (``None`` accepts the file's), else ``zominimize.CheckpointError``
+    names what differs.
 """
 
 
