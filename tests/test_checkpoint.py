@@ -291,3 +291,43 @@ def test_header_length_beyond_the_file(tmp_path):
     p.write_bytes(struct.pack("<Q", 2**40) + b"{}")
     with pytest.raises(CheckpointError, match="out of range"):
         read(p, "test")
+
+
+# -- devices ---------------------------------------------------------------------------------
+
+
+def test_a_tensor_of_an_unavailable_device_comes_back_on_the_cpu(tmp_path):
+    path = tmp_path / "c.ckpt"
+    write(path, "test", {"tree": {"t": torch.arange(3.0)}})
+
+    def edit(doc):
+        doc["parts"]["tree"]["v"]["t"]["device"] = "cuda:99"
+
+    _resigned(path, edit)
+    t = read(path, "test").part("tree")["t"]
+    assert t.device.type == "cpu" and torch.equal(t, torch.arange(3.0))
+
+
+def test_a_generator_of_an_unavailable_device_is_an_error(tmp_path):
+    path = tmp_path / "c.ckpt"
+    write(path, "test", {"tree": {"g": torch.Generator()}})
+
+    def edit(doc):
+        doc["parts"]["tree"]["v"]["g"]["device"] = "cuda:99"
+
+    _resigned(path, edit)
+    with pytest.raises(CheckpointError, match="not available"):
+        read(path, "test").part("tree")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_tensors_and_generators_round_trip(tmp_path):
+    gen = torch.Generator(device="cuda").manual_seed(3)
+    tree = {"t": torch.arange(4.0, device="cuda"), "g": gen,
+            "h": torch.ones(2, dtype=torch.bfloat16, device="cuda")}
+    write(tmp_path / "c.ckpt", "test", {"tree": tree})
+    back = read(tmp_path / "c.ckpt", "test").part("tree")
+    assert back["t"].device.type == "cuda" and torch.equal(back["t"], tree["t"])
+    assert back["h"].device.type == "cuda" and back["h"].dtype == torch.bfloat16
+    assert torch.equal(torch.rand(3, device="cuda", generator=back["g"]),
+                       torch.rand(3, device="cuda", generator=gen))

@@ -344,13 +344,20 @@ class _EditsItsInput:
         return values
 
 
-@pytest.mark.parametrize("vectorized", [True, "torch"])
-def test_an_objective_that_edits_its_input_cannot_corrupt_the_result(vectorized):
+_CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@pytest.mark.parametrize("vectorized, device", [
+    (True, "cpu"), ("torch", "cpu"), pytest.param("torch", "cuda", marks=_CUDA)])
+def test_an_objective_that_edits_its_input_cannot_corrupt_the_result(vectorized, device):
     f = Quadratic(5)
+    opts = {"maxiter": 5, "vectorized": vectorized}
+    if device != "cpu":
+        opts["eval_device"] = device
     ref = zominimize.minimize(f.vectorized, np.zeros(5), method="zo-adam", rng=0,
-                              options={"maxiter": 5, "vectorized": vectorized})
+                              options={"maxiter": 5, "vectorized": True})
     res = zominimize.minimize(_EditsItsInput(f), np.zeros(5), method="zo-adam", rng=0,
-                              options={"maxiter": 5, "vectorized": vectorized})
+                              options=opts)
     np.testing.assert_array_equal(res.x, ref.x)
     assert res.fun == ref.fun == f(res.x)
 

@@ -311,3 +311,29 @@ def test_trace_stays_small_over_a_long_run():
     assert rec.nfev[-1] == 2_000_000 and rec.fun[-1] == -2_000_000.0
     # a log-spaced grid: at most 50 points per factor of ten
     assert np.sum(np.array(rec.nfev) > 200_000) <= 51
+
+
+@pytest.mark.skipif("not __import__('torch').cuda.is_available()", reason="needs a CUDA GPU")
+def test_checkpoint_of_l2l_zo_on_a_gpu_resumes_on_the_gpu(tmp_path):
+    f = Quadratic(6, seed=8)
+    ref = Optimizer("l2l-zo", np.zeros(6), rng=4, options={"device": "cuda"})
+    opt = Optimizer("l2l-zo", np.zeros(6), rng=4, options={"device": "cuda"})
+    _tell_all(ref, f, 6)
+    _tell_all(opt, f, 3)
+    zominimize.save_checkpoint(opt, tmp_path / "c.ckpt")
+    opt = zominimize.load_checkpoint(tmp_path / "c.ckpt")
+    assert opt.state.memory["net"]["hu"].device.type == "cuda"
+    _tell_all(opt, f, 3)
+    np.testing.assert_array_equal(opt.result.x, ref.result.x)
+
+
+def test_a_pickle_of_an_earlier_version_still_loads():
+    opt = Optimizer("zo-sgd", np.zeros(3), rng=0)
+    _tell_all(opt, Quadratic(3), 2)
+    state = dict(opt.__dict__)
+    for key in ("_trace", "_driver", "_rng_initial"):  # what earlier versions lacked
+        del state[key]
+    old = Optimizer.__new__(Optimizer)
+    old.__setstate__(state)
+    _tell_all(old, Quadratic(3), 2)
+    assert old.nit == 4 and old.result.nfev == old.nfev

@@ -267,6 +267,13 @@ class Optimizer:
             f"nfev={self.nfev}, fun={self.f_best:.6g})"
         )
 
+    def __setstate__(self, state: dict) -> None:
+        # pickles of an earlier version lack the trace and the driver's state
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_trace", TraceRecorder())
+        self.__dict__.setdefault("_driver", {"history": [], "stopped": None})
+        self.__dict__.setdefault("_rng_initial", None)
+
     # -- checkpoints -----------------------------------------------------------------
     def _signature(self) -> dict:
         """What defines the problem a checkpoint belongs to (checked by ``resume``)."""
