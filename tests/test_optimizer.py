@@ -66,18 +66,26 @@ def test_failed_tell_with_too_few_values_changes_nothing(method):
     assert opt.nfev == len(X)
 
 
+def _saved_and_loaded(opt, how, tmp_path):
+    if how == "pickle":
+        return pickle.loads(pickle.dumps(opt))
+    zominimize.save_checkpoint(opt, tmp_path / "c.ckpt")
+    return zominimize.load_checkpoint(tmp_path / "c.ckpt")
+
+
+@pytest.mark.parametrize("how", ["pickle", "checkpoint"])
 @pytest.mark.parametrize("where", ["after-tell", "after-ask"])
-def test_pickle_mid_run_resumes_the_same_trajectory(method, where):
+def test_saved_mid_run_resumes_the_same_trajectory(method, where, how, tmp_path):
     f = Quadratic(6, seed=8)
     x0 = np.zeros(6)
-    ref = Optimizer(method, x0, rng=4, **method_options(method))
+    ref = Optimizer(method, x0, rng=4, return_all=True, options=method_options(method))
     trail_ref = []
     for _ in range(6):
         X = ref.ask()
         trail_ref.append(X)
         ref.tell(X, [f(x) for x in X])
 
-    opt = Optimizer(method, x0, rng=4, **method_options(method))
+    opt = Optimizer(method, x0, rng=4, return_all=True, options=method_options(method))
     trail = []
     for _ in range(3):
         X = opt.ask()
@@ -85,17 +93,19 @@ def test_pickle_mid_run_resumes_the_same_trajectory(method, where):
         opt.tell(X, [f(x) for x in X])
     if where == "after-ask":
         opt.ask()
-    blob = pickle.dumps(opt)
-    del opt
-    opt = pickle.loads(blob)
+    opt = _saved_and_loaded(opt, how, tmp_path)
     for _ in range(3):
         X = opt.ask()
         trail.append(X)
         opt.tell(X, [f(x) for x in X])
     for a, b in zip(trail_ref, trail):
         np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(opt.result.x, ref.result.x)
-    assert (opt.result.fun, opt.nfev, opt.nit) == (ref.result.fun, ref.nfev, ref.nit)
+    r, s = opt.result, ref.result
+    np.testing.assert_array_equal(r.x, s.x)
+    np.testing.assert_array_equal(r.x_iterate, s.x_iterate)
+    assert (r.fun, r.nfev, r.nit) == (s.fun, s.nfev, s.nit)
+    np.testing.assert_array_equal(np.array(r.allvecs), np.array(s.allvecs))
+    np.testing.assert_array_equal(r.trace.nfev, s.trace.nfev)
 
 
 def test_save_and_load_checkpoint(tmp_path):
@@ -161,42 +171,6 @@ def test_return_all():
 
 
 # -- checkpoint files (issue 15: no code on load) ------------------------------------------
-
-
-@pytest.mark.parametrize("where", ["after-tell", "after-ask"])
-def test_checkpoint_file_mid_run_resumes_the_same_trajectory(method, where, tmp_path):
-    f = Quadratic(6, seed=8)
-    x0 = np.zeros(6)
-    ref = Optimizer(method, x0, rng=4, return_all=True, options=method_options(method))
-    trail_ref = []
-    for _ in range(6):
-        X = ref.ask()
-        trail_ref.append(X)
-        ref.tell(X, [f(x) for x in X])
-
-    opt = Optimizer(method, x0, rng=4, return_all=True, options=method_options(method))
-    trail = []
-    for _ in range(3):
-        X = opt.ask()
-        trail.append(X)
-        opt.tell(X, [f(x) for x in X])
-    if where == "after-ask":
-        opt.ask()
-    zominimize.save_checkpoint(opt, tmp_path / "c.ckpt")
-    del opt
-    opt = zominimize.load_checkpoint(tmp_path / "c.ckpt")
-    for _ in range(3):
-        X = opt.ask()
-        trail.append(X)
-        opt.tell(X, [f(x) for x in X])
-    for a, b in zip(trail_ref, trail):
-        np.testing.assert_array_equal(a, b)
-    r, s = opt.result, ref.result
-    np.testing.assert_array_equal(r.x, s.x)
-    np.testing.assert_array_equal(r.x_iterate, s.x_iterate)
-    assert (r.fun, r.nfev, r.nit) == (s.fun, s.nfev, s.nit)
-    np.testing.assert_array_equal(np.array(r.allvecs), np.array(s.allvecs))
-    np.testing.assert_array_equal(r.trace.nfev, s.trace.nfev)
 
 
 def test_checkpoint_of_a_method_instance_is_a_clear_error(tmp_path):

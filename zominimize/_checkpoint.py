@@ -18,7 +18,8 @@ the JSON and every tensor. Loading parses JSON and reads arrays, nothing else:
 classes are looked up only in the registry, never imported by name from the file.
 An object of any other type fails when the checkpoint is *written*, with an error
 naming its place in the tree. Objects that appear several times in one part
-(an array referenced twice) are restored as one object.
+(an array referenced twice) are restored as one object; arrays come back in
+little-endian byte order (the format's).
 
 This module knows nothing about optimizers or methods.
 """
