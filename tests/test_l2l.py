@@ -207,3 +207,13 @@ def test_vectorized_torch_objective_receives_a_tensor():
     assert seen[0][2] == "cpu" and seen[0][3] == (6, 21)
     with pytest.raises(ValueError, match="vectorized"):
         minimize(f_numpy, np.zeros(3), method="zo-adam", options={"vectorized": "cupy"})
+
+
+def test_global_random_states_are_untouched():
+    """l2l-zo draws everything from its own generators: neither torch's nor NumPy's
+    global random state moves (loading the networks included)."""
+    torch_state = torch.get_rng_state()
+    np_state = np.random.get_state()[1].copy()  # noqa: NPY002 - the legacy global state
+    minimize(quad, np.zeros(5), method="l2l-zo", options={"maxiter": 3}, rng=0)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    np.testing.assert_array_equal(np.random.get_state()[1], np_state)  # noqa: NPY002

@@ -119,7 +119,7 @@ def minimize(
     options = dict(options or {})
     if callable(method) or (isinstance(method, str) and method.lower() not in
                             _registry.list_methods()):
-        if isinstance(method, str) and not _is_scipy_method(method):
+        if isinstance(method, str) and not _registry.is_scipy_method(method):
             _registry.get_method_class(method)  # raises the informative ValueError
         if rng is not None:
             if callable(method):  # a custom method: it receives rng like any option
@@ -143,13 +143,6 @@ def minimize(
         args = (args,)
     return _minimize_zo(method.lower(), fun, x0, args=args, jac=jac, hess=hess, hessp=hessp,
                         bounds=bounds, constraints=constraints, callback=callback, **options)
-
-
-def _is_scipy_method(name: str) -> bool:
-    return name.lower() in {
-        "nelder-mead", "powell", "cg", "bfgs", "newton-cg", "l-bfgs-b", "tnc", "cobyla",
-        "cobyqa", "slsqp", "trust-constr", "dogleg", "trust-ncg", "trust-exact", "trust-krylov",
-    }
 
 
 def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None, bounds=None,
@@ -198,8 +191,8 @@ def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None,
 
         if os.path.exists(drv["checkpoint"]):
             opt = load_checkpoint(drv["checkpoint"])
-            if opt.x0.shape != x0.shape:
-                raise ValueError("The checkpoint was written for an `x0` of another dimension.")
+            # the same problem, or an error naming the file and what differs
+            opt._check_same_problem(drv["checkpoint"], method, x0, bounds, drv["rng"])
     if opt is None:
         opt = Optimizer(method, x0, bounds=bounds, rng=drv["rng"], return_all=drv["return_all"])
     return run(opt, evaluator, maxiter=maxiter, maxfev=maxfev, ftol=ftol, patience=patience,

@@ -13,7 +13,7 @@ import textwrap
 from dataclasses import dataclass
 
 __all__ = ["register", "get_method_class", "list_methods", "build_method", "show_options",
-           "DRIVER_OPTIONS_DOC"]
+           "DRIVER_OPTIONS_DOC", "SCIPY_METHODS", "is_scipy_method"]
 
 _BUILTIN = {
     "l2l-zo": "zominimize.methods.l2l_zo:L2LZO",
@@ -22,6 +22,18 @@ _BUILTIN = {
     "zo-adam": "zominimize.methods.zo_adam:ZOAdam",
 }
 _USER: dict[str, type] = {}
+
+#: SciPy's own method names: ``minimize`` passes them through to SciPy.
+SCIPY_METHODS = (
+    "nelder-mead", "powell", "cg", "bfgs", "newton-cg", "l-bfgs-b", "tnc", "cobyla",
+    "cobyqa", "slsqp", "trust-constr", "dogleg", "trust-ncg", "trust-exact", "trust-krylov",
+)
+
+
+def is_scipy_method(name: str) -> bool:
+    """Whether ``name`` is one of SciPy's own methods (and not a registered one)."""
+    key = name.lower()
+    return key in SCIPY_METHODS and key not in _BUILTIN and key not in _USER
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,9 @@ def option_names(cls: type) -> list[str]:
 def build_method(name_or_cls, options: dict, *, strict: bool = False):
     """Instantiate a method from ``options``; return ``(method, unknown_options)``.
 
-    With ``strict=True`` unknown options raise ``TypeError``.
+    With ``strict=True`` unknown options raise ``TypeError``. A method built from a
+    registered name records that name and every option value, defaults included,
+    as ``method._zo_spec = (name, options)``: what a checkpoint needs to rebuild it.
     """
     cls = get_method_class(name_or_cls) if isinstance(name_or_cls, str) else name_or_cls
     names = option_names(cls)
@@ -81,7 +95,16 @@ def build_method(name_or_cls, options: dict, *, strict: bool = False):
             f"Unknown options for method {getattr(cls, 'name', cls.__name__)!r}: "
             f"{', '.join(sorted(unknown))}. Valid: {', '.join(names)}"
         )
-    return cls(**kwargs), unknown
+    method = cls(**kwargs)
+    if isinstance(name_or_cls, str):
+        params = inspect.signature(cls.__init__).parameters
+        full = {n: kwargs[n] if n in kwargs else params[n].default for n in names
+                if n in kwargs or params[n].default is not inspect.Parameter.empty}
+        try:
+            method._zo_spec = (name_or_cls.lower(), full)
+        except AttributeError:  # a class with __slots__: it cannot be checkpointed
+            pass
+    return method, unknown
 
 
 DRIVER_OPTIONS_DOC = """\
@@ -123,14 +146,18 @@ timeout : float, optional
     With ``workers`` an int, the time limit in seconds for one batch of
     evaluations; exceeding it raises ``TimeoutError`` carrying the best point.
 checkpoint : str or path, optional
-    Pickle the optimizer state to this file every ``checkpoint_every``
-    iterations (written atomically), and at the end of the run.
+    Write the optimizer state to this file after every ``checkpoint_every``
+    iterations and at the end (atomically). The file is a safetensors file
+    (arrays, plus JSON with a SHA-256): loading it never runs code.
 checkpoint_every : int, default 10
     Iterations between checkpoints.
 resume : bool, default False
     Continue from the ``checkpoint`` file if it exists (the trajectory is the
-    one the interrupted run would have followed). The file is a pickle: load
-    only files you wrote.
+    one the interrupted run would have followed; a run that had ended on
+    ``ftol``, ``f_target`` or the callback returns its result). The file must
+    hold the same problem: the same method and options, ``x0``, bounds and
+    ``rng`` (``None`` accepts the file's), else ``zominimize.CheckpointError``
+    names what differs.
 """
 
 
@@ -155,17 +182,41 @@ def method_doc(name: str) -> str:
 def show_options(method: str | None = None, disp: bool = True) -> str | None:
     """Show the options of a method, like :func:`scipy.optimize.show_options`.
 
+    The text is plain (no reST markup), for a terminal. For one of SciPy's own
+    methods (``"nelder-mead"``, ...), which :func:`zominimize.minimize` passes
+    through to SciPy, it is SciPy's documentation of that method.
+
     Parameters
     ----------
     method : str, optional
-        A registered method name; ``None`` shows all of them.
+        A registered method name or a SciPy method name; ``None`` shows every
+        registered method.
     disp : bool, default True
         Print the text; with ``False`` return it instead.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method name (the message lists the known ones).
     """
-    names = [method] if method is not None else list_methods()
-    text = "\n\n".join(
-        (f"{n}\n{'=' * len(n)}\n\n" if method is None else "") + method_doc(n) for n in names
-    )
+    from ._text import plain
+
+    if method is not None and is_scipy_method(method):
+        import scipy.optimize
+
+        text = (
+            textwrap.fill(f"{method!r} is one of SciPy's methods: zominimize.minimize passes "
+                          "it through to scipy.optimize.minimize. SciPy's documentation of "
+                          "its options follows.", width=79)
+            + "\n\n" + scipy.optimize.show_options("minimize", method.lower(), disp=False)
+        )
+    else:
+        names = [method] if method is not None else list_methods()
+        text = "\n\n".join(
+            (f"{n}\n{'=' * len(n)}\n\n" if method is None else "") + method_doc(n)
+            for n in names
+        )
+    text = plain(text)
     if disp:
         print(text)
         return None

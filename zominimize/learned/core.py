@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
+from .._checkpoint import register_state_type
 from .nets import L2LNet
 
 __all__ = [
@@ -71,6 +72,7 @@ _MAX_RESIDUAL = 2.0
 _GUIDED_ALPHA = 0.5
 
 
+@register_state_type
 @dataclass
 class L2LState:
     """Everything the learned optimizer carries from one iteration to the next.
