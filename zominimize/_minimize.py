@@ -12,28 +12,12 @@ from . import _registry
 from ._driver import load_checkpoint, run
 from ._evaluate import Evaluator
 from ._optimizer import Optimizer
+from ._options import DRIVER_OPTIONS, defaults
 from ._validation import check_budget, check_nonneg_float, check_real, check_x0
 
 __all__ = ["minimize", "scipy_method"]
 
-_DRIVER_DEFAULTS = dict(
-    maxiter=None,
-    maxfev=None,
-    tol=None,
-    ftol=None,
-    patience=50,
-    f_target=None,
-    disp=False,
-    return_all=False,
-    rng=None,
-    workers=1,
-    vectorized=False,
-    eval_device="cpu",
-    timeout=None,
-    checkpoint=None,
-    checkpoint_every=10,
-    resume=False,
-)
+_DRIVER_DEFAULTS = defaults(DRIVER_OPTIONS)
 
 
 def minimize(

@@ -12,6 +12,8 @@ import re
 import textwrap
 from dataclasses import dataclass
 
+from ._options import DRIVER_OPTIONS, render
+
 __all__ = ["register", "get_method_class", "list_methods", "build_method", "show_options",
            "DRIVER_OPTIONS_DOC", "SCIPY_METHODS", "is_scipy_method"]
 
@@ -74,6 +76,10 @@ def get_method_class(name: str) -> type:
 
 
 def option_names(cls: type) -> list[str]:
+    """The option names of a method class: its ``OPTIONS``, or (for a class written
+    without them) the parameters of its constructor."""
+    if getattr(cls, "OPTIONS", ()):
+        return [o.name for o in cls.OPTIONS]
     params = inspect.signature(cls.__init__).parameters
     var_kw = inspect.Parameter.VAR_KEYWORD
     return [p for p in params if p != "self" and params[p].kind is not var_kw]
@@ -97,9 +103,11 @@ def build_method(name_or_cls, options: dict, *, strict: bool = False):
         )
     method = cls(**kwargs)
     if isinstance(name_or_cls, str):
-        params = inspect.signature(cls.__init__).parameters
-        full = {n: kwargs[n] if n in kwargs else params[n].default for n in names
-                if n in kwargs or params[n].default is not inspect.Parameter.empty}
+        full = getattr(method, "options", None)
+        if not isinstance(full, dict) or not getattr(cls, "OPTIONS", ()):
+            params = inspect.signature(cls.__init__).parameters
+            full = {n: kwargs[n] if n in kwargs else params[n].default for n in names
+                    if n in kwargs or params[n].default is not inspect.Parameter.empty}
         try:
             method._zo_spec = (name_or_cls.lower(), full)
         except AttributeError:  # a class with __slots__: it cannot be checkpointed
@@ -107,58 +115,8 @@ def build_method(name_or_cls, options: dict, *, strict: bool = False):
     return method, unknown
 
 
-DRIVER_OPTIONS_DOC = """\
-maxiter : int, optional
-    Maximum number of iterations. Default 1000 when neither ``maxiter`` nor
-    ``maxfev`` is given.
-maxfev : int, optional
-    Maximum number of function evaluations, a hard cap (every point counts).
-    The last batch is cut short if needed; its values still count for the result.
-ftol : float, default 0
-    Stop with success when the best value improved by less than
-    ``ftol * max(1, |fun|)`` over the last ``patience`` iterations. ``0`` disables
-    it. SciPy's generic ``tol`` sets ``ftol``.
-patience : int, default 50
-    Window (iterations) of the ``ftol`` rule.
-f_target : float, optional
-    Stop with success once a value ``<= f_target`` is found.
-disp : bool, default False
-    Show progress (a tqdm bar when tqdm is installed, plain lines otherwise)
-    and a final summary.
-return_all : bool, default False
-    Return every iterate in ``allvecs``.
-rng : {None, int, numpy.random.Generator, numpy.random.SeedSequence}, optional
-    Source of every random direction (SPEC 7). Results are identical for every
-    ``workers``/``vectorized`` setting and joblib backend.
-workers : int or map-like callable, default 1
-    ``1`` evaluates in a loop; an ``int > 1`` (``-1``: all cores) uses joblib with
-    no backend named, so ``joblib.parallel_config(backend=...)`` applies (dask,
-    ray, threading); a map-like callable (``Pool.map``) is called as
-    ``workers(func, points)``. ``fun`` must be picklable for processes.
-vectorized : bool or "torch", default False
-    ``fun`` takes ``x`` of shape ``(n, S)`` and returns shape ``(S,)``: one call
-    per iteration. ``"torch"`` passes a float64 torch tensor on ``eval_device``
-    (e.g. a GPU objective; only the ``S`` values return to the host). Ignored
-    (with a warning) when ``workers != 1``.
-eval_device : str or torch.device, default "cpu"
-    Device of the batch with ``vectorized="torch"``.
-timeout : float, optional
-    With ``workers`` an int, the time limit in seconds for one batch of
-    evaluations; exceeding it raises ``TimeoutError`` carrying the best point.
-checkpoint : str or path, optional
-    Write the optimizer state to this file after every ``checkpoint_every``
-    iterations and at the end (atomically). The file is a safetensors file
-    (arrays, plus JSON with a SHA-256): loading it never runs code.
-checkpoint_every : int, default 10
-    Iterations between checkpoints.
-resume : bool, default False
-    Continue from the ``checkpoint`` file if it exists (the trajectory is the
-    one the interrupted run would have followed; a run that had ended on
-    ``ftol``, ``f_target`` or the callback returns its result). The file must
-    hold the same problem: the same method and options, ``x0``, bounds and
-    ``rng`` (``None`` accepts the file's), else ``zominimize.CheckpointError``
-    names what differs.
-"""
+#: The driver's options as a numpydoc parameter list (from ``_options.DRIVER_OPTIONS``).
+DRIVER_OPTIONS_DOC = render(DRIVER_OPTIONS)
 
 
 def _options_section(cls: type) -> str:

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import abc
 import copy
-import numbers
+import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .._options import Option, choice, min_int, positive, render, resolve, signature
 from ..estimators import antithetic_difference_from_points, forward_difference_from_points
 
-__all__ = ["State", "ZOMethod", "GaussianQueryMethod"]
+__all__ = ["State", "ZOMethod", "GaussianQueryMethod", "Q_OPTION", "MU_OPTION",
+           "ESTIMATOR_OPTION"]
 
 
 @dataclass
@@ -70,10 +73,33 @@ class ZOMethod(abc.ABC):
     evaluate next, ``tell`` receives their values and advances the state. The
     driver (:func:`zominimize.minimize`) and the public
     :class:`zominimize.Optimizer` are the only callers.
+
+    A subclass declares its options once, as ``OPTIONS`` (a tuple of
+    :class:`zominimize._options.Option`): they give its keyword-only constructor
+    (each given value is checked, the others take their default), its signature,
+    and the ``Options`` section of its docstring, which
+    :func:`zominimize.show_options` prints.
     """
 
     #: Registry name, e.g. ``"zo-adam"``.
     name: str = ""
+    #: The options, in the order they are documented.
+    OPTIONS: tuple[Option, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "OPTIONS" in cls.__dict__:
+            doc = inspect.cleandoc(cls.__doc__ or "")
+            head = re.split(r"^Options\n-+\n", doc, flags=re.M)[0].rstrip()
+            cls.__doc__ = f"{head}\n\nOptions\n-------\n{render(cls.OPTIONS)}"
+            cls.__signature__ = signature(cls.OPTIONS)
+
+    def __init__(self, **options: Any) -> None:
+        #: Every option's value: the given ones checked, the others at their default.
+        self.options = resolve(self.OPTIONS, options,
+                               f"method {self.name or type(self).__name__!r}")
+        for key, value in self.options.items():
+            setattr(self, key, value)
 
     @abc.abstractmethod
     def init(
@@ -98,40 +124,22 @@ class ZOMethod(abc.ABC):
         return {}
 
     def __repr__(self) -> str:
-        opts = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
-        return f"{type(self).__name__}({opts})"
+        opts = getattr(self, "options", None)
+        if opts is None:
+            opts = {k: v for k, v in vars(self).items() if not k.startswith("_")}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in opts.items())})"
 
 
-def _check_q(q: Any) -> int:
-    if isinstance(q, bool) or not isinstance(q, numbers.Integral) or q < 1:
-        raise ValueError(f"`q` must be a positive integer (number of query directions), got {q!r}")
-    return int(q)
-
-
-def _check_positive(name: str, v: Any) -> float:
-    # numbers.Real admits Python and NumPy scalars but no arrays, whatever NumPy's
-    # rules for float(array) are
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise TypeError(f"`{name}` must be a positive number, got {v!r}")
-    v = float(v)
-    if not (np.isfinite(v) and v > 0):
-        raise ValueError(f"`{name}` must be a positive finite number, got {v!r}")
-    return v
-
-
-def _check_bool(name: str, v: Any) -> bool:
-    if not isinstance(v, (bool, np.bool_)):
-        raise TypeError(f"`{name}` must be True or False, got {v!r}")
-    return bool(v)
-
-
-def _check_fraction(name: str, v: Any) -> float:
-    """A number in ``[0, 1)`` (a decay rate)."""
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise TypeError(f"`{name}` must be a number in [0, 1), got {v!r}")
-    if not 0.0 <= float(v) < 1.0:
-        raise ValueError(f"`{name}` must lie in [0, 1), got {v!r}")
-    return float(v)
+#: Options shared by the Gaussian-query methods.
+Q_OPTION = Option("q", 20, "int", "Number of Gaussian query directions per iteration.",
+                  min_int(1, " (number of query directions)"))
+MU_OPTION = Option("mu", 1e-6, "float",
+                   "Smoothing radius of the finite differences (in the units of ``x``).",
+                   positive)
+ESTIMATOR_OPTION = Option("estimator", "forward", "{'forward', 'antithetic'}", """
+    ``'antithetic'`` uses ``f(x + mu u) - f(x - mu u)`` (``2q`` evaluations per
+    iteration; ``x0`` itself is evaluated once, in the first iteration).""",
+                          choice("forward", "antithetic"))
 
 
 class GaussianQueryMethod(ZOMethod):
@@ -149,14 +157,7 @@ class GaussianQueryMethod(ZOMethod):
     :meth:`_setup`.
     """
 
-    def __init__(self, q: int = 20, mu: float = 1e-6, estimator: str = "forward"):
-        self.q = _check_q(q)
-        self.mu = _check_positive("mu", mu)
-        if estimator not in ("forward", "antithetic"):
-            raise ValueError(
-                f"`estimator` must be 'forward' or 'antithetic', got {estimator!r}"
-            )
-        self.estimator = estimator
+    OPTIONS = (Q_OPTION, MU_OPTION, ESTIMATOR_OPTION)
 
     # -- hooks -----------------------------------------------------------------
     def _setup(self, state: State) -> None:

@@ -8,32 +8,33 @@ that lands on a non-finite value, and the NumPy arrays the driver exchanges.
 from __future__ import annotations
 
 import math
-import numbers
+import os
+from typing import Any
 
 import numpy as np
 
 from .._device import resolve_device, resolve_dtype
-from .._threads import limited_threads, policy_threads
-from ..learned.sigma0 import SIGMA0_REL, default_sigma0
-from ._base import State, ZOMethod, _check_positive, _check_q
+from .._options import Option, choice, optional, positive, positive_int, unit_interval
+from .._threads import LARGE_D, MAX_THREADS, limited_threads, policy_threads
+from ..learned.core import SAMPLERS, UPDATES
+from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
+from ._base import State, ZOMethod
 
 __all__ = ["L2LZO"]
 
 
-def _check_unit_interval(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`{name}` must be a number in [0, 1], got {value!r}")
-    if not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"`{name}` must lie in [0, 1], got {value!r}")
-    return float(value)
+def _weights(name: str, v: Any) -> Any:
+    if not isinstance(v, (str, os.PathLike)):
+        raise TypeError(f"`{name}` must be a bundled name or a path, got {type(v).__name__}")
+    return v
 
 
-def _check_threads(value) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"`threads` must be None or an integer >= 1, got {value!r}")
-    return int(value)
+def _device_name(name: str, v: Any) -> str:
+    return str(resolve_device(v, name))
+
+
+def _dtype_name(name: str, v: Any) -> str:
+    return str(resolve_dtype(v, name)).removeprefix("torch.")
 
 
 class L2LZO(ZOMethod):
@@ -52,116 +53,96 @@ class L2LZO(ZOMethod):
     probability ``pred_ratio`` per iteration, otherwise the identity, as in the
     paper's code.
 
-    Options
-    -------
-    weights : str or path, default "default"
-        A bundled weight set (``"default"``, trained on a broad family of
-        randomly scaled problems; ``"attack"``, trained on the black-box
-        adversarial attack family; ``"classification"``, fine-tuned on the
-        paper's non-convex classification task, with a smaller start and
-        smoothing radius selected for it) or the path of a ``.safetensors`` file
-        written by ``zominimize.meta.train``. See
-        ``zominimize.learned.bundled_weights()``.
-    q : int, default 20
-        Number of query directions per iteration.
-    sigma0 : float, optional
-        Initial step size, in the units of ``x`` (like CMA-ES's ``sigma0``).
-        Default: 0.03 times the problem's scale, which is ``max(1, rms(x0))``, or
-        the mean width of a finite box when that is at most 10 times
-        ``max(1, rms(x0))``; above ``d = 200`` times ``200 / d``, so that the first
-        steps do not grow with ``d``. A weight set may record its own constant
-        instead of 0.03 (``options.sigma0_rel`` in its manifest: 0.01 for
-        ``"classification"``).
-    mu_rel : float, optional
-        Smoothing radius relative to the current step size. Default: the weight
-        set's value in its manifest (the value it was trained with, or one selected
-        for it at inference: 0.01 for ``"classification"``).
-    mu : float, optional
-        A fixed absolute smoothing radius instead (the ``"paper"`` architecture
-        uses ``1e-6``, as the official code).
-    pred_ratio : float, default 0.5
-        Probability, per iteration, of sampling with the QueryRNN's covariance
-        instead of the identity.
-    sampler : {"rnn", "gaussian", "guided-es"}, default "rnn"
-        Ablations of the paper: ``"gaussian"`` drops the QueryRNN
-        (ZO-LSTM-no-query); ``"guided-es"`` samples in a Guided-ES fashion from
-        the subspace of the previous estimate and step (``alpha = 0.5``).
-    update : {"rnn", "sgd"}, default "rnn"
-        ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
-        (ZO-LSTM-no-update).
-    lr : float, default 4.0
-        Learning rate of ``update="sgd"`` (paper convention, divided by ``d``).
-    device : str or torch.device, default "cpu"
-        Where the networks run and the directions are drawn (``"cpu"``,
-        ``"cuda"``, ``"cuda:1"``, ...).
-    rng_device : str or torch.device, optional
-        Where the directions are drawn, if not on ``device``. The torch generator
-        is seeded from ``rng``, so a run is reproducible on one device; CPU and
-        CUDA generators produce different streams, so ``rng_device="cpu"`` with
-        ``device="cuda"`` is the way to follow a CPU run's trajectory on a GPU (to
-        float rounding), at the cost of drawing on the host.
-    dtype : {"float32", "float64"}, default "float32"
-        Precision of the networks, of the directions and of ``σ`` (the iterate and
-        the queries are float64). ``"float64"`` (the paper's code) costs about 1.5
-        times more at large ``d``.
-    threads : int, optional
-        CPU threads for the networks' work. Default: one below 100,000
-        coordinates (more costs more than it saves, above all on a shared
-        machine), else up to 4, never more than torch's own setting; one when
-        ``workers`` evaluate in parallel. Only the networks' work is affected,
-        not the objective.
     """
 
     name = "l2l-zo"
 
-    def __init__(
-        self,
-        weights="default",
-        q=20,
-        sigma0=None,
-        mu_rel=None,
-        mu=None,
-        pred_ratio=0.5,
-        sampler="rnn",
-        update="rnn",
-        lr=4.0,
-        device="cpu",
-        rng_device=None,
-        dtype="float32",
-        threads=None,
-    ):
-        from ..learned.core import SAMPLERS, UPDATES
+    OPTIONS = (
+        Option("weights", "default", "str or path", """
+            A bundled weight set (``"default"``, trained on a broad family of
+            randomly scaled problems; ``"attack"``, trained on the black-box
+            adversarial attack family; ``"classification"``, fine-tuned on the
+            paper's non-convex classification task, with a smaller start and
+            smoothing radius selected for it) or the path of a ``.safetensors`` file
+            written by ``zominimize.meta.train``. See
+            ``zominimize.learned.bundled_weights()``.""", _weights),
+        Option("q", 20, "int", "Number of query directions per iteration.", positive_int),
+        Option("sigma0", None, "float", f"""
+            Initial step size, in the units of ``x`` (like CMA-ES's ``sigma0``).
+            Default: {SIGMA0_REL} times the problem's scale, which is
+            ``max(1, rms(x0))``, or the mean width of a finite box when that is at
+            most {BOX_SCALE_CAP:g} times ``max(1, rms(x0))``; above
+            ``d = {SIGMA0_DIM_REF}`` times ``{SIGMA0_DIM_REF} / d``, so that the first
+            steps do not grow with ``d``. A weight set may record its own constant
+            instead of {SIGMA0_REL} (``options.sigma0_rel`` in its manifest: 0.01 for
+            ``"classification"``).""", optional(positive), default_text="optional"),
+        Option("mu_rel", None, "float", """
+            Smoothing radius relative to the current step size. Default: the weight
+            set's value in its manifest (the value it was trained with, or one
+            selected for it at inference: 0.01 for ``"classification"``).""",
+               optional(positive), default_text="optional"),
+        Option("mu", None, "float", """
+            A fixed absolute smoothing radius instead (the ``"paper"`` architecture
+            uses ``1e-6``, as the official code).""", optional(positive),
+               default_text="optional"),
+        Option("pred_ratio", 0.5, "float", """
+            Probability, per iteration, of sampling with the QueryRNN's covariance
+            instead of the identity.""", unit_interval),
+        Option("sampler", "rnn", "{'rnn', 'gaussian', 'guided-es'}", """
+            Ablations of the paper: ``"gaussian"`` drops the QueryRNN
+            (ZO-LSTM-no-query); ``"guided-es"`` samples in a Guided-ES fashion from
+            the subspace of the previous estimate and step (``alpha = 0.5``).""",
+               choice(*SAMPLERS)),
+        Option("update", "rnn", "{'rnn', 'sgd'}", """
+            ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
+            (ZO-LSTM-no-update).""", choice(*UPDATES)),
+        Option("lr", 4.0, "float",
+               "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
+               positive),
+        Option("device", "cpu", "str or torch.device", """
+            Where the networks run and the directions are drawn (``"cpu"``,
+            ``"cuda"``, ``"cuda:1"``, ...).""", _device_name),
+        Option("rng_device", None, "str or torch.device", """
+            Where the directions are drawn, if not on ``device``. The torch generator
+            is seeded from ``rng``, so a run is reproducible on one device; CPU and
+            CUDA generators produce different streams, so ``rng_device="cpu"`` with
+            ``device="cuda"`` is the way to follow a CPU run's trajectory on a GPU (to
+            float rounding), at the cost of drawing on the host.""",
+               optional(_device_name), default_text="optional"),
+        Option("dtype", "float32", "{'float32', 'float64'}", """
+            Precision of the networks, of the directions and of ``σ`` (the iterate and
+            the queries are float64). ``"float64"`` (the paper's code) costs about 1.5
+            times more at large ``d``.""", _dtype_name),
+        Option("threads", None, "int", f"""
+            CPU threads for the networks' work. Default: one below {LARGE_D:,}
+            coordinates (more costs more than it saves, above all on a shared
+            machine), else up to {MAX_THREADS}, never more than torch's own setting;
+            one when ``workers`` evaluate in parallel. Only the networks' work is
+            affected, not the objective.""", optional(positive_int),
+               default_text="optional"),
+    )
+
+    def __init__(self, **options):
         from ..learned.weights import WeightsError, load_weights
 
-        self.q = _check_q(q)
-        self.device = resolve_device(device)
-        self.rng_device = self.device if rng_device is None else resolve_device(
-            rng_device, "rng_device")
-        self.dtype = resolve_dtype(dtype)
-        self.threads = _check_threads(threads)
-        self.weights = weights
-        self.net, self.manifest = load_weights(weights, device=self.device, dtype=self.dtype)
+        super().__init__(**options)
+        self.device = resolve_device(self.device)
+        self.rng_device = (self.device if self.rng_device is None
+                           else resolve_device(self.rng_device, "rng_device"))
+        self.dtype = resolve_dtype(self.dtype)
+        self.net, self.manifest = load_weights(self.weights, device=self.device,
+                                               dtype=self.dtype)
         self.variant = self.net.variant
         recorded = self.manifest.get("options", {})
         try:
-            self.sigma0_rel = _check_positive("sigma0_rel", recorded.get("sigma0_rel", SIGMA0_REL))
-            recorded_mu_rel = _check_positive("mu_rel", recorded.get("mu_rel", 0.1))
+            self.sigma0_rel = positive("sigma0_rel", recorded.get("sigma0_rel", SIGMA0_REL))
+            recorded_mu_rel = positive("mu_rel", recorded.get("mu_rel", 0.1))
         except (TypeError, ValueError) as exc:
-            raise WeightsError(f"weights {weights!r}: bad options in the manifest ({exc})"
+            raise WeightsError(f"weights {self.weights!r}: bad options in the manifest ({exc})"
                                ) from None
-        self.sigma0 = None if sigma0 is None else _check_positive("sigma0", sigma0)
-        self.mu_rel = recorded_mu_rel if mu_rel is None else _check_positive("mu_rel", mu_rel)
-        self.mu = 1e-6 if mu is None else _check_positive("mu", mu)
-        self.mu_fixed = mu is not None
-        self.pred_ratio = _check_unit_interval("pred_ratio", pred_ratio)
-        if sampler not in SAMPLERS:
-            raise ValueError(f"`sampler` must be one of {', '.join(map(repr, SAMPLERS))}, "
-                             f"got {sampler!r}")
-        if update not in UPDATES:
-            raise ValueError(f"`update` must be one of {', '.join(map(repr, UPDATES))}, "
-                             f"got {update!r}")
-        self.sampler, self.update = sampler, update
-        self.lr = _check_positive("lr", lr)
+        self.mu_fixed = self.mu is not None
+        self.mu = 1e-6 if self.mu is None else self.mu
+        self.mu_rel = recorded_mu_rel if self.mu_rel is None else self.mu_rel
 
     # -- the contract ---------------------------------------------------------------
     def init(self, x0, rng, bounds=None, f0=None):
