@@ -22,6 +22,7 @@ ROOT = DOCS.parent
 # Document the checkout being built, not some other installed copy.
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS / "_ext"))
+sys.path.insert(0, str(DOCS))  # _guide.py: the decision guide's tables
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -182,3 +183,11 @@ warnings.filterwarnings("ignore", category=UserWarning,
                         message="Matplotlib is currently using agg")
 warnings.filterwarnings("ignore", category=UserWarning,
                         message=r"Unknown section (Options|Common Options)")
+
+
+def setup(app):
+    """The decision guide's evidence tables (docs/_guide.py), written at build time."""
+    import _guide
+
+    app.connect("builder-inited", _guide.write_guide)
+
