@@ -22,7 +22,7 @@ ROOT = DOCS.parent
 # Document the checkout being built, not some other installed copy.
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS / "_ext"))
-sys.path.insert(0, str(DOCS))  # _guide.py: the decision guide's tables
+sys.path.insert(0, str(DOCS))  # _guide.py, _recipes.py: tables written at build time
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -186,8 +186,11 @@ warnings.filterwarnings("ignore", category=UserWarning,
 
 
 def setup(app):
-    """The decision guide's evidence tables (docs/_guide.py), written at build time."""
+    """Pages' tables written at build time: the decision guide's evidence
+    (docs/_guide.py) and the recipes of the bundled weights (docs/_recipes.py)."""
     import _guide
+    import _recipes
 
     app.connect("builder-inited", _guide.write_guide)
+    app.connect("builder-inited", _recipes.write_recipes)
 

@@ -313,3 +313,14 @@ def test_a_failing_snippet_fails(monkeypatch):
     with pytest.raises(AssertionError, match="exits with 2"):
         run_blocks([Block("p.md", 2, "bash", "zominimize bench --no-such-flag\n", None)],
                    monkeypatch)
+
+
+def test_the_recipes_of_the_bundled_weights_parse(monkeypatch):
+    """The training guide prints each bundled set's recorded command as its recipe
+    (docs/_recipes.py): every one must be a valid ``zominimize train`` command today."""
+    from zominimize.learned import bundled_weights
+
+    for name, manifest in bundled_weights().items():
+        argv = shlex.split(manifest["command"])
+        assert argv[:2] == ["zominimize", "train"], name
+        check_command(argv[1:], monkeypatch)
