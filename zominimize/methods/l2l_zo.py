@@ -111,9 +111,9 @@ class L2LZO(GaussianQueryMethod):
     sigma0 : float, optional
         Initial step size, in the units of ``x`` (like CMA-ES's ``sigma0``).
         Default: 0.03 times the mean box width with finite bounds, else
-        ``0.03 * max(1, rms(x0))``; above ``d = 200`` (the largest dimension of
-        meta-training) times ``200 / d``, so that the first steps do not grow
-        with ``d``. A weight set may record its own constant instead of 0.03
+        ``0.03 * max(1, rms(x0))``; above ``d = 200`` times ``200 / d``, so that
+        the first steps do not grow with ``d``. Set it when bounds are much wider
+        than the region you search. A weight set may record its own constant instead of 0.03
         (``options.sigma0_rel`` in its manifest: 0.01 for ``"classification"``).
     mu_rel : float, optional
         Smoothing radius relative to the current step size. Default: the weight
@@ -139,10 +139,27 @@ class L2LZO(GaussianQueryMethod):
         directions are always drawn from ``rng`` in NumPy, so results agree
         across devices to floating-point tolerance.
     dtype : {"float32", "float64"}, default "float32"
-        Precision of the networks (the iterate, the estimate and the step size stay
-        float64). ``"float64"`` (the paper's code) costs about 1.5 times more at
-        large ``d``; results agree to within float32 rounding of the networks'
-        outputs.
+        Precision of the networks, their features and the step size ``σ`` (the
+        iterate and the estimate stay float64). ``"float64"`` (the paper's code)
+        costs about 1.5 times more at large ``d``; results agree to within float32
+        rounding of the networks' outputs.
+
+    See Also
+    --------
+    zominimize.meta.train : Meta-train weights for your own family of problems.
+    zominimize.learned.bundled_weights : The bundled weight sets and their manifests.
+
+    Notes
+    -----
+    Which weights (or which other method) to use for which problem is the subject
+    of the documentation's guide *Which method, which weights*; the method itself
+    is described, with its mathematics, on the page *The method*.
+
+    References
+    ----------
+    .. [1] Y. Ruan, Y. Xiong, S. Reddi, S. Kumar and C.-J. Hsieh, "Learning to
+           Learn by Zeroth-Order Oracle", International Conference on Learning
+           Representations (ICLR), 2020. https://arxiv.org/abs/1910.09464
     """
 
     name = "l2l-zo"

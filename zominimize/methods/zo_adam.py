@@ -37,6 +37,12 @@ class ZOAdam(ZOSGD):
         Divide ``lr`` by the dimension, as the paper does.
     estimator : {'forward', 'antithetic'}, default 'forward'
         Finite-difference scheme (see ``zo-sgd``).
+
+    References
+    ----------
+    .. [1] X. Chen, S. Liu, K. Xu, X. Li, X. Lin, M. Hong and D. Cox, "ZO-AdaMM:
+           Zeroth-Order Adaptive Momentum Method for Black-Box Optimization",
+           Advances in Neural Information Processing Systems (NeurIPS), 2019.
     """
 
     name = "zo-adam"

@@ -33,6 +33,15 @@ class ZOSGD(GaussianQueryMethod):
     estimator : {'forward', 'antithetic'}, default 'forward'
         ``'antithetic'`` uses ``f(x + mu u) - f(x - mu u)`` (``2q`` evaluations
         per iteration; ``x0`` itself is evaluated once, in the first iteration).
+
+    References
+    ----------
+    .. [1] S. Ghadimi and G. Lan, "Stochastic First- and Zeroth-Order Methods for
+           Nonconvex Stochastic Programming", SIAM Journal on Optimization 23(4),
+           2341-2368, 2013.
+    .. [2] Y. Nesterov and V. Spokoiny, "Random Gradient-Free Minimization of
+           Convex Functions", Foundations of Computational Mathematics 17, 527-566,
+           2017.
     """
 
     name = "zo-sgd"

@@ -27,6 +27,12 @@ class ZOSignSGD(ZOSGD):
         Divide ``lr`` by the dimension, as the paper does.
     estimator : {'forward', 'antithetic'}, default 'forward'
         Finite-difference scheme (see ``zo-sgd``).
+
+    References
+    ----------
+    .. [1] S. Liu, P.-Y. Chen, X. Chen and M. Hong, "signSGD via Zeroth-Order
+           Oracle", International Conference on Learning Representations (ICLR),
+           2019.
     """
 
     name = "zo-signsgd"
