@@ -94,7 +94,8 @@ class L2LZO(GaussianQueryMethod):
     ``σ`` that starts at ``sigma0``, and the smoothing radius is
     ``mu_rel * σ``. At test time the predicted covariance is used with
     probability ``pred_ratio`` per iteration, otherwise the identity, as in the
-    paper's code.
+    paper's code. Which weights -- or which other method -- suits which problem is
+    the subject of the documentation's guide *Which method, which weights*.
 
     Options
     -------
@@ -151,9 +152,8 @@ class L2LZO(GaussianQueryMethod):
 
     Notes
     -----
-    Which weights (or which other method) to use for which problem is the subject
-    of the documentation's guide *Which method, which weights*; the method itself
-    is described, with its mathematics, on the page *The method*.
+    The method is described, with its mathematics and its differences from the
+    paper, on the documentation's page *The method*.
 
     References
     ----------
