@@ -11,6 +11,7 @@ computed from the same numbers. A missing file renders as "Not yet measured: run
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,11 +148,38 @@ def render(ev: Evidence) -> str:
     return source + evidence_table(result, ev.problems)
 
 
+def substitution(ev_id: str, problem: str) -> str:
+    """The name of the substitution that holds the winner of ``problem`` in ``ev_id``."""
+    return "first-" + re.sub(r"[^A-Za-z0-9]+", "-", f"{ev_id}-{problem}").strip("-")
+
+
+def firsts() -> str:
+    """Substitution definitions ``|first-<id>-<problem>|``: the method ranked first on
+    each problem of each piece of evidence ("not yet measured" without its file), so
+    that the guide's summary table names the winner from the data too."""
+    from zominimize.bench import BenchResult
+
+    out = []
+    for ev in EVIDENCE:
+        path = MEASURED / f"{ev.key}.json"
+        result = BenchResult.from_json(path) if path.exists() else None
+        for problem in ev.problems or (tuple(result.problems) if result else ()):
+            if result is None or problem not in result.problems:
+                text = "not yet measured"
+            else:
+                text = _label(result, ranking(result, problem)[0][0], problem)
+            out.append(f".. |{substitution(ev.id, problem)}| replace:: {text}")
+    return "\n".join(out) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
 def write_guide(app=None) -> None:
     """``builder-inited`` hook: write every include file of the guide."""
     OUT.mkdir(parents=True, exist_ok=True)
     for ev in EVIDENCE:
-        text = render(ev)
-        path = OUT / f"{ev.id}.inc"
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+        _write(OUT / f"{ev.id}.inc", render(ev))
+    _write(OUT / "firsts.inc", firsts())
