@@ -91,6 +91,38 @@ def minimize(
         Whatever ``fun`` raises (``KeyboardInterrupt`` too) propagates, with the
         best result so far attached as ``exc.best_result``.
 
+    See Also
+    --------
+    scipy.optimize.minimize : SciPy's interface, which this one mirrors.
+    zominimize.l2l_zo : The same methods as SciPy custom-method callables.
+    zominimize.Optimizer : Ask/tell, for objectives evaluated elsewhere.
+    zominimize.show_options : Every option of every method.
+
+    Notes
+    -----
+    Every zeroth-order method runs through one loop: the method asks for a batch
+    of points (for the Gaussian-query methods, the new iterate and its ``q``
+    queries: ``q + 1`` evaluations per iteration), the batch is evaluated (in a
+    loop, by joblib or a map-like ``workers``, or in one ``vectorized`` call), and
+    the values are told back. All random directions are drawn in this process from
+    the one generator made from ``rng``, so the result does not depend on how the
+    batch was evaluated.
+
+    The result is the best point evaluated, never just the last iterate. Budgets
+    count every evaluation; a non-finite value is never the optimum and is left
+    out of the gradient estimate. Which method suits which problem is discussed in
+    the documentation's guide *Which method, which weights*: on a small, smooth,
+    cheap function SciPy's own methods (pass their names) are usually better.
+
+    References
+    ----------
+    .. [1] Y. Ruan, Y. Xiong, S. Reddi, S. Kumar and C.-J. Hsieh, "Learning to
+           Learn by Zeroth-Order Oracle", International Conference on Learning
+           Representations (ICLR), 2020. https://arxiv.org/abs/1910.09464
+    .. [2] Y. Nesterov and V. Spokoiny, "Random Gradient-Free Minimization of
+           Convex Functions", Foundations of Computational Mathematics 17, 527-566,
+           2017.
+
     Examples
     --------
     >>> import numpy as np
@@ -200,6 +232,16 @@ def _check_checkpoint(path):
     return path
 
 
+def _references(name: str) -> str:
+    """The ``References`` section of the method class's docstring, if it has one."""
+    import inspect
+    import re
+
+    doc = inspect.getdoc(_registry.get_method_class(name)) or ""
+    m = re.search(r"^References\n-+\n.*?(?=^\S[^\n]*\n-+\n|\Z)", doc, flags=re.M | re.S)
+    return "\n" + m.group(0).rstrip() + "\n" if m else ""
+
+
 def scipy_method(name: str) -> Callable:
     """Return ``name`` as a SciPy custom-method callable,
     for ``scipy.optimize.minimize(fun, x0, method=...)``."""
@@ -216,5 +258,15 @@ def scipy_method(name: str) -> Callable:
         f"SciPy custom method {name!r}: ``scipy.optimize.minimize(fun, x0, "
         f"method=zominimize.{method.__name__}, options={{...}})``.\n\n"
         + _registry.method_doc(name)
+        + "\nSee Also\n--------\n"
+        "zominimize.minimize : The same method by name, with ``rng`` as an argument.\n"
+        "zominimize.show_options : This text, for any method.\n"
+        "\nNotes\n-----\n"
+        "SciPy passes ``bounds``, ``callback`` and every entry of ``options`` to this\n"
+        "callable unchanged; the seed goes in ``options[\"rng\"]`` (SciPy's ``minimize``\n"
+        "has no ``rng`` for custom methods). The callable itself calls both callback\n"
+        "styles, ends the run with status 99 on ``StopIteration`` and returns a\n"
+        "real ``OptimizeResult``, as SciPy's own methods do.\n"
+        + _references(name)
     )
     return method

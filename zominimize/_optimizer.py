@@ -137,6 +137,20 @@ class Optimizer:
     **kwargs
         Method options may also be given as keywords.
 
+    See Also
+    --------
+    zominimize.minimize : The loop around this object, with budgets and stopping rules.
+    zominimize.save_checkpoint, zominimize.load_checkpoint : Save and resume a run.
+
+    Notes
+    -----
+    ``ask()`` returns one iteration's batch (for the Gaussian-query methods the new
+    iterate and its ``q`` queries); asking again before ``tell`` returns the same
+    points. ``tell`` takes exactly those points and one value per point (``NaN``
+    and ``inf`` allowed). The object has no budget: the stopping rules are the
+    caller's. :func:`zominimize.minimize` drives this very object, so the two
+    routes follow the same trajectory for the same ``rng``.
+
     Examples
     --------
     >>> import numpy as np

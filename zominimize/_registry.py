@@ -75,10 +75,21 @@ def get_method_class(name: str) -> type:
     return getattr(importlib.import_module(module), attr)
 
 
+def _declares_options(cls: type) -> bool:
+    """Whether the options of ``cls`` are its ``OPTIONS`` (declared by the nearest class
+    of its MRO that declares either) rather than the parameters of its ``__init__``."""
+    for klass in cls.__mro__:
+        if "OPTIONS" in vars(klass):
+            return bool(klass.OPTIONS)
+        if "__init__" in vars(klass):
+            return False
+    return False
+
+
 def option_names(cls: type) -> list[str]:
-    """The option names of a method class: its ``OPTIONS``, or (for a class written
-    without them) the parameters of its constructor."""
-    if getattr(cls, "OPTIONS", ()):
+    """The option names of a method class: its ``OPTIONS``, or (for a class that writes
+    its own constructor instead) the parameters of that constructor."""
+    if _declares_options(cls):
         return [o.name for o in cls.OPTIONS]
     params = inspect.signature(cls.__init__).parameters
     var_kw = inspect.Parameter.VAR_KEYWORD
@@ -104,7 +115,7 @@ def build_method(name_or_cls, options: dict, *, strict: bool = False):
     method = cls(**kwargs)
     if isinstance(name_or_cls, str):
         full = getattr(method, "options", None)
-        if not isinstance(full, dict) or not getattr(cls, "OPTIONS", ()):
+        if not isinstance(full, dict) or not _declares_options(cls):
             params = inspect.signature(cls.__init__).parameters
             full = {n: kwargs[n] if n in kwargs else params[n].default for n in names
                     if n in kwargs or params[n].default is not inspect.Parameter.empty}

@@ -89,9 +89,15 @@ class ZOMethod(abc.ABC):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "OPTIONS" in cls.__dict__:
+            # the Options section goes right after the description, before See Also,
+            # Notes, References and Examples
             doc = inspect.cleandoc(cls.__doc__ or "")
-            head = re.split(r"^Options\n-+\n", doc, flags=re.M)[0].rstrip()
-            cls.__doc__ = f"{head}\n\nOptions\n-------\n{render(cls.OPTIONS)}"
+            parts = re.split(r"^(?=\S[^\n]*\n-{3,}\n)", doc, maxsplit=1, flags=re.M)
+            head, rest = parts[0].rstrip(), (parts[1] if len(parts) > 1 else "")
+            rest = re.sub(r"^Options\n-+\n.*?(?=^\S[^\n]*\n-{3,}\n|\Z)", "", rest,
+                          flags=re.M | re.S)
+            cls.__doc__ = (f"{head}\n\nOptions\n-------\n{render(cls.OPTIONS)}"
+                           + (f"\n{rest}" if rest else ""))
             cls.__signature__ = signature(cls.OPTIONS)
 
     def __init__(self, **options: Any) -> None:

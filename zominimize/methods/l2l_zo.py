@@ -51,8 +51,24 @@ class L2LZO(ZOMethod):
     ``σ`` that starts at ``sigma0``, and the smoothing radius is
     ``mu_rel * σ``. At test time the predicted covariance is used with
     probability ``pred_ratio`` per iteration, otherwise the identity, as in the
-    paper's code.
+    paper's code. Which weights -- or which other method -- suits which problem is
+    the subject of the documentation's guide *Which method, which weights*.
 
+    See Also
+    --------
+    zominimize.meta.train : Meta-train weights for your own family of problems.
+    zominimize.learned.bundled_weights : The bundled weight sets and their manifests.
+
+    Notes
+    -----
+    The method is described, with its mathematics and its differences from the
+    paper, on the documentation's page *The method*.
+
+    References
+    ----------
+    .. [1] Y. Ruan, Y. Xiong, S. Reddi, S. Kumar and C.-J. Hsieh, "Learning to
+           Learn by Zeroth-Order Oracle", International Conference on Learning
+           Representations (ICLR), 2020. https://arxiv.org/abs/1910.09464
     """
 
     name = "l2l-zo"
@@ -229,7 +245,7 @@ class L2LZO(ZOMethod):
                     ok = np.isfinite(Fq)
                     if ok.any():
                         j = int(np.argmin(np.where(ok, Fq, np.inf)))
-                        st.x = torch.as_tensor(X[i + j], device=self.device).clone()
+                        st.x = torch.tensor(X[i + j], device=self.device)  # a copy
                         st.fx = float(Fq[j])
             else:
                 fq = torch.as_tensor(F[i:], device=self.device)

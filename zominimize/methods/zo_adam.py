@@ -21,6 +21,11 @@ class ZOAdam(ZOSGD):
         x_{t+1} = x_t - \frac{\mathrm{lr}}{d}\,
             \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
 
+    References
+    ----------
+    .. [1] X. Chen, S. Liu, K. Xu, X. Li, X. Lin, M. Hong and D. Cox, "ZO-AdaMM:
+           Zeroth-Order Adaptive Momentum Method for Black-Box Optimization",
+           Advances in Neural Information Processing Systems (NeurIPS), 2019.
     """
 
     name = "zo-adam"

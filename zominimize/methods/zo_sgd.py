@@ -30,6 +30,16 @@ class ZOSGD(GaussianQueryMethod):
 
     as in the official code of Ruan et al. (2020), where every configured
     learning rate is divided by the dimension ``d``.
+
+
+    References
+    ----------
+    .. [1] S. Ghadimi and G. Lan, "Stochastic First- and Zeroth-Order Methods for
+           Nonconvex Stochastic Programming", SIAM Journal on Optimization 23(4),
+           2341-2368, 2013.
+    .. [2] Y. Nesterov and V. Spokoiny, "Random Gradient-Free Minimization of
+           Convex Functions", Foundations of Computational Mathematics 17, 527-566,
+           2017.
     """
 
     name = "zo-sgd"

@@ -14,6 +14,13 @@ class ZOSignSGD(ZOSGD):
     r"""Zeroth-order sign-SGD (Liu et al., 2019).
 
     .. math:: x_{t+1} = x_t - \frac{\mathrm{lr}}{d}\, \operatorname{sign}(\hat g_t)
+
+
+    References
+    ----------
+    .. [1] S. Liu, P.-Y. Chen, X. Chen and M. Hong, "signSGD via Zeroth-Order
+           Oracle", International Conference on Learning Representations (ICLR),
+           2019.
     """
 
     name = "zo-signsgd"
