@@ -76,8 +76,7 @@ class TrainConfig:
         σ₀ is the default rule times a log-uniform factor in ``[1/j, j]``.
     sigma0_dim_ref : float
         Dimension above which the default σ₀ shrinks like ``1/d`` (``inf``: the
-        rule without this factor, with which the first-round weights, ``"attack"``
-        among them, were trained).
+        rule without this factor, with which the ``"attack"`` weights were trained).
     sigma0_rel : float
         The constant of the default σ₀ rule during training (σ₀ = ``sigma0_rel`` ×
         the problem's scale). Every bundled weight set was trained with 0.1;

@@ -54,6 +54,7 @@ from ._registry import (
     HELD_OUT_FAMILIES,
     TRAINING_FAMILIES,
     VALIDATION_FAMILIES,
+    bbob_like_family,
     general_family,
     get_family,
     get_problem,
@@ -67,6 +68,8 @@ from ._transforms import (
     NoisyFamily,
     RandomScaleFamily,
     Scaled,
+    Warped,
+    WarpFamily,
     noise_free,
 )
 
@@ -102,6 +105,8 @@ __all__ = [
     "Salomon",
     "SalomonFamily",
     "Scaled",
+    "Warped",
+    "WarpFamily",
     "noise_free",
     "SmallNet",
     "SmallNetFamily",
@@ -111,6 +116,7 @@ __all__ = [
     "attack_problem",
     "digits_data_path",
     "digits_sha256",
+    "bbob_like_family",
     "general_family",
     "get_family",
     "get_problem",
