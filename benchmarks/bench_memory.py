@@ -1,5 +1,5 @@
 """Memory stays flat over long runs (design §7): the asv version of
-``scripts/memory_flat.py``, with fewer iterations.
+``python -m research.memory_flat``, with fewer iterations.
 
 ``peakmem_run`` is the peak RSS of a ``zo-adam`` run (d = 1,000, q = 20, vectorized
 cheap objective, no ``return_all``) of 100 and of 10,000 iterations: flat memory means

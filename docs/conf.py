@@ -22,6 +22,7 @@ ROOT = DOCS.parent
 # Document the checkout being built, not some other installed copy.
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS / "_ext"))
+sys.path.insert(0, str(DOCS))  # _guide.py, _recipes.py: tables written at build time
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -182,3 +183,14 @@ warnings.filterwarnings("ignore", category=UserWarning,
                         message="Matplotlib is currently using agg")
 warnings.filterwarnings("ignore", category=UserWarning,
                         message=r"Unknown section (Options|Common Options)")
+
+
+def setup(app):
+    """Pages' tables written at build time: the decision guide's evidence
+    (docs/_guide.py) and the recipes of the bundled weights (docs/_recipes.py)."""
+    import _guide
+    import _recipes
+
+    app.connect("builder-inited", _guide.write_guide)
+    app.connect("builder-inited", _recipes.write_recipes)
+

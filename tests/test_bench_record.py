@@ -207,3 +207,10 @@ def test_slim_keeps_what_tables_and_tuning_need(tmp_path):
     for r in slim.runs:
         kept = not r.method.startswith("zo-sgd[") or r.method == f"zo-sgd[lr={best[r.problem]:g}]"
         assert bool(r.hits) == kept and r.fun == res.select(r.method, r.problem)[r.seed].fun
+
+
+def test_record_built_from_a_full_trace_as_before():
+    rec = RunRecord(**INFO, nfev=500, trace_nfev=[1, 80], trace_f=[10.0, 1.5])
+    assert rec.fun == 1.5 and rec.trace_nfev == [1, 80] and rec.trace_f == [10.0, 1.5]
+    assert rec.best_at(79) == 10.0 and rec.best_at(80) == 1.5 and rec.evals_to(2.0) == 80
+    assert rec.nfev == 500 and rec.checkpoints[-1] == 500

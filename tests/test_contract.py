@@ -530,12 +530,14 @@ def test_show_options_lists_every_option(method):
     text = zominimize.show_options(method, disp=False)
     assert isinstance(text, str)
     cls = _registry.get_method_class(method)
-    params = inspect.signature(cls.__init__).parameters
-    names = [p for p, v in params.items()
-             if p != "self" and v.kind not in (v.VAR_KEYWORD, v.VAR_POSITIONAL)]
-    assert names
-    for name in names:
-        assert name in text, f"option {name!r} of {method} is not documented"
+    params = inspect.signature(cls).parameters  # the signature comes from the options
+    names = list(params)
+    assert names and names == [o.name for o in cls.OPTIONS]
+    for opt in cls.OPTIONS:
+        # the documented default is the one the constructor uses: both come from OPTIONS
+        assert opt.header() in text, f"option {opt.name!r} of {method} is not documented"
+        assert params[opt.name].default == opt.default
+        assert getattr(cls(), opt.name, opt.default) is not None or opt.default is None
     for common in ("maxiter", "maxfev", "rng", "workers", "vectorized", "return_all"):
         assert common in text
 
@@ -551,3 +553,23 @@ def test_l2l_zo_default_weights_are_bundled():
     from zominimize.learned.weights import bundled_weights
 
     assert "default" in bundled_weights()
+
+
+def test_every_option_is_checked_by_name(method):
+    """A value of the wrong type for any option is refused with an error naming it."""
+    cls = _registry.get_method_class(method)
+    for opt in cls.OPTIONS:
+        if opt.check is None:
+            continue
+        with pytest.raises((TypeError, ValueError), match=opt.name):
+            cls(**{opt.name: object()})
+
+
+def test_options_record_every_value(method):
+    """The method records each option's value, defaults included (what checkpoints and
+    reprs use), and an unknown option is a TypeError listing the valid ones."""
+    cls = _registry.get_method_class(method)
+    m = cls()
+    assert set(m.options) == {o.name for o in cls.OPTIONS}
+    with pytest.raises(TypeError, match="Valid:"):
+        cls(no_such_option=1)

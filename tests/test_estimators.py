@@ -178,3 +178,28 @@ def test_gaussian_directions():
     big = gaussian_directions(np.random.default_rng(2), 50_000, 3, std)
     np.testing.assert_allclose(big.std(axis=0), std, rtol=0.02)
     np.testing.assert_allclose(big.mean(axis=0), 0.0, atol=0.1)
+
+
+@pytest.mark.parametrize("bad_row", [None, 2])
+def test_estimates_from_points_equal_the_estimates_from_directions(bad_row):
+    """The method's one-pass form (from the query points) is the same estimate as the
+    textbook form (from the directions actually taken), non-finite values included."""
+    from zominimize.estimators import (
+        antithetic_difference,
+        antithetic_difference_from_points,
+        forward_difference,
+        forward_difference_from_points,
+    )
+
+    rng = np.random.default_rng(4)
+    q, n, mu = 6, 9, 1e-3
+    x, U = rng.normal(size=n), rng.normal(size=(q, n))
+    P, M = x + mu * U, x - mu * U
+    fp, fm = rng.normal(size=q), rng.normal(size=q)
+    if bad_row is not None:
+        fp[bad_row] = np.nan
+    np.testing.assert_allclose(forward_difference_from_points(P, fp, x, 0.3, mu),
+                               forward_difference((P - x) / mu, fp, 0.3, mu), rtol=1e-9)
+    np.testing.assert_allclose(antithetic_difference_from_points(P, M, fp, fm, mu),
+                               antithetic_difference((P - M) / (2 * mu), fp, fm, mu),
+                               rtol=1e-9)

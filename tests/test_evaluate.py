@@ -326,3 +326,74 @@ def test_dask_localcluster_backend_gives_the_same_result():
     # and the same objective off the cluster is all NaN: the check has teeth
     assert zominimize.minimize(fun, np.zeros(5), method="zo-adam", options={"maxiter": 1},
                                rng=0).status == 3
+
+
+# -- what the objective gets and returns on every route (issue 15, defects 3, 5, 9) ----------
+
+
+class _EditsItsInput:
+    """A vectorized objective that scribbles over its input after computing the values
+    (numpy or torch, as it receives them)."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def __call__(self, X):
+        values = self.f.vectorized(X.cpu().numpy().copy() if hasattr(X, "cpu") else X.copy())
+        X[...] = 1e6  # in place
+        return values
+
+
+_CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@pytest.mark.parametrize("vectorized, device", [
+    (True, "cpu"), ("torch", "cpu"), pytest.param("torch", "cuda", marks=_CUDA)])
+def test_an_objective_that_edits_its_input_cannot_corrupt_the_result(vectorized, device):
+    f = Quadratic(5)
+    opts = {"maxiter": 5, "vectorized": vectorized}
+    if device != "cpu":
+        opts["eval_device"] = device
+    ref = zominimize.minimize(f.vectorized, np.zeros(5), method="zo-adam", rng=0,
+                              options={"maxiter": 5, "vectorized": True})
+    res = zominimize.minimize(_EditsItsInput(f), np.zeros(5), method="zo-adam", rng=0,
+                              options=opts)
+    np.testing.assert_array_equal(res.x, ref.x)
+    assert res.fun == ref.fun == f(res.x)
+
+
+@pytest.mark.parametrize("out, what", [
+    (lambda X: [None] * X.shape[1], "NoneType"),
+    (lambda X: ["1.5"] * X.shape[1], "dtype <U3"),
+    (lambda X: np.ones(X.shape[1]) * (1 + 2j), "complex"),
+    (lambda X: torch.ones(X.shape[1], dtype=torch.complex64), "complex"),
+    (lambda X: {"a": 1}, "dict"),
+    (lambda X: np.ma.masked_all(X.shape[1]), "masked"),
+    (lambda X: [1.0, None, 2.0][: X.shape[1]], "NoneType at position 1"),
+])
+def test_vectorized_route_has_the_scalar_checks_of_the_loop(out, what):
+    with pytest.raises(ValueError, match=what) as info:
+        Evaluator(out, vectorized=True)(np.zeros((3, 2)))
+    assert "vectorized" in str(info.value)
+
+
+@pytest.mark.parametrize("value", [None, "1.5", 1 + 2j, {"a": 1}])
+def test_map_route_has_the_scalar_checks_of_the_loop(value):
+    def junk_map(func, points):
+        return [value for _ in points]
+
+    with pytest.raises(ValueError, match="must return a scalar value"):
+        Evaluator(sphere, workers=junk_map)(np.zeros((3, 2)))
+
+
+@pytest.mark.parametrize("device, exc", [("nonsense", ValueError), ("cuda:99", ValueError),
+                                         (3, TypeError), (["cpu"], TypeError)])
+def test_bad_eval_device_is_an_error_on_every_route(device, exc):
+    for vectorized in (False, True, "torch"):
+        with pytest.raises(exc, match="eval_device"):
+            Evaluator(sphere, vectorized=vectorized, eval_device=device)
+
+
+def test_eval_device_without_torch_batches_warns():
+    with pytest.warns(UserWarning, match="`eval_device` has no effect"):
+        Evaluator(sphere, vectorized=True, eval_device=torch.device("cpu"))

@@ -61,9 +61,9 @@ def test_default_sigma0_keeps_first_steps_from_growing_with_d(bounded):
     """Up to d = 200 (the training dimensions) sigma0 is 0.03 times the scale (box
     width, or rms(x0) at least 1); above, it shrinks like 1/d, so that the first steps
     (about sigma0 per coordinate) do not grow with the dimension."""
-    from zominimize.methods.l2l_zo import SIGMA0_REL, default_sigma0
+    from zominimize.learned.sigma0 import SIGMA0_REL, default_sigma0
 
-    assert SIGMA0_REL == 0.03  # selected in docs/research.rst, fourth round
+    assert SIGMA0_REL == 0.03  # the research log says how it was selected
 
     def sigma0(d):
         lb, ub = (np.full(d, -2.0), np.full(d, 2.0)) if bounded else (
@@ -207,3 +207,13 @@ def test_vectorized_torch_objective_receives_a_tensor():
     assert seen[0][2] == "cpu" and seen[0][3] == (6, 21)
     with pytest.raises(ValueError, match="vectorized"):
         minimize(f_numpy, np.zeros(3), method="zo-adam", options={"vectorized": "cupy"})
+
+
+def test_global_random_states_are_untouched():
+    """l2l-zo draws everything from its own generators: neither torch's nor NumPy's
+    global random state moves (loading the networks included)."""
+    torch_state = torch.get_rng_state()
+    np_state = np.random.get_state()[1].copy()  # noqa: NPY002 - the legacy global state
+    minimize(quad, np.zeros(5), method="l2l-zo", options={"maxiter": 3}, rng=0)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    np.testing.assert_array_equal(np.random.get_state()[1], np_state)  # noqa: NPY002

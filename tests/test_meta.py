@@ -123,7 +123,7 @@ def test_sigma0_dim_ref_sets_the_initial_step_size_of_unrolls():
 
     def sigma(ref, rel=0.1):
         run = _Run(net, prob, torch.float64, 1.0, gen, torch.float64, ref, rel)
-        return float(run.st["sigma"])
+        return float(run.st.sigma)
 
     assert sigma(10.0) == pytest.approx(sigma(float("inf")) / 5)
     assert sigma(200.0) == pytest.approx(sigma(float("inf")))

@@ -136,23 +136,87 @@ def test_resume_needs_a_checkpoint_path():
 
 
 def test_resume_with_another_dimension_is_an_error(tmp_path):
-    path = str(tmp_path / "c.pkl")
+    path = str(tmp_path / "c.ckpt")
     zominimize.minimize(Quadratic(3), np.zeros(3), method="zo-sgd",
                         options={"maxiter": 2, "checkpoint": path}, rng=0)
-    with pytest.raises(ValueError, match="dimension"):
+    with pytest.raises(ValueError, match="dimension") as info:
         zominimize.minimize(Quadratic(4), np.zeros(4), method="zo-sgd",
                             options={"maxiter": 2, "checkpoint": path, "resume": True})
+    assert path in str(info.value)
+
+
+_BASE = {"method": "zo-adam", "x0": np.zeros(4), "bounds": [(-2.0, 2.0)] * 4,
+         "options": {"lr": 0.5, "scale_lr_by_dim": False}, "rng": 3}
+
+
+@pytest.mark.parametrize("change, says", [
+    ({"method": "zo-sgd"}, "method 'zo-adam' in the checkpoint, 'zo-sgd' in this call"),
+    ({"options": {"lr": 0.7, "scale_lr_by_dim": False}},
+     "option 'lr' is 0.5 in the checkpoint, 0.7 in this call"),
+    ({"options": {"lr": 0.5}}, "option 'scale_lr_by_dim' is False in the checkpoint"),
+    ({"x0": np.full(4, 0.1)}, "`x0` differs"),
+    ({"bounds": [(-3.0, 3.0)] * 4}, "`bounds` differ"),
+    ({"bounds": None}, "`bounds` differ"),
+    ({"rng": 4}, "`rng` differs"),
+    ({"rng": np.random.default_rng(4)}, "`rng` differs"),
+])
+def test_resume_refuses_another_problem_naming_the_file_and_the_difference(
+        change, says, tmp_path):
+    """A checkpoint of one run is never silently continued by a call that poses another
+    problem (issue 15: an l2l-zo checkpoint went on under a zo-adam call, outside its
+    bounds)."""
+    path = str(tmp_path / "run.ckpt")
+    call = {**_BASE}
+    zominimize.minimize(Quadratic(4), call["x0"], method=call["method"], bounds=call["bounds"],
+                        rng=call["rng"], options={**call["options"], "maxiter": 3,
+                                                   "checkpoint": path})
+    call.update(change)
+    fun = _Counting(Quadratic(4))
+    with pytest.raises(zominimize.CheckpointError) as info:
+        zominimize.minimize(fun, call["x0"], method=call["method"], bounds=call["bounds"],
+                            rng=call["rng"], options={**call["options"], "maxiter": 6,
+                                                       "checkpoint": path, "resume": True})
+    msg = str(info.value)
+    assert msg.startswith(path) and says in msg, msg
+    assert fun.calls == 0
+
+
+def test_resume_accepts_the_same_problem_in_other_words(tmp_path):
+    """Defaults spelled out, rng=None (the checkpoint's state) or the same seed as a
+    Generator are the same problem; the budget may change."""
+    opts = {"lr": 0.5, "scale_lr_by_dim": False}
+    kw = {"method": "zo-adam", "bounds": [(-2.0, 2.0)] * 4}
+    ref = zominimize.minimize(Quadratic(4), np.zeros(4), rng=3, options={**opts, "maxiter": 6},
+                              **kw)
+    for i, rng in enumerate([None, 3, np.random.default_rng(3)]):
+        path = str(tmp_path / f"run{i}.ckpt")
+        zominimize.minimize(Quadratic(4), np.zeros(4), rng=3, **kw,
+                            options={**opts, "maxiter": 3, "checkpoint": path})
+        res = zominimize.minimize(Quadratic(4), np.zeros(4), rng=rng, **kw,
+                                  options={**opts, "q": 20, "beta1": 0.9, "maxiter": 6,
+                                           "checkpoint": path, "resume": True})
+        np.testing.assert_array_equal(res.x, ref.x)
+        assert res.nit == 6 and res.nfev == ref.nfev
+
+
+class _Counting:
+    def __init__(self, f):
+        self.f, self.calls = f, 0
+
+    def __call__(self, x):
+        self.calls += 1
+        return self.f(x)
 
 
 def test_checkpoint_file_holds_the_final_optimizer(tmp_path):
-    path = tmp_path / "c.pkl"
+    path = tmp_path / "c.ckpt"
     res = zominimize.minimize(Quadratic(3), np.zeros(3), method="zo-adam",
                               options={"maxiter": 5, "checkpoint": str(path),
                                        "checkpoint_every": 2}, rng=0)
     opt = zominimize.load_checkpoint(path)
     assert isinstance(opt, zominimize.Optimizer)
     assert opt.nit == 5 and opt.nfev == res.nfev and opt.fun == res.fun
-    assert not [p for p in tmp_path.iterdir() if p.name != "c.pkl"]  # no temp files left
+    assert not [p for p in tmp_path.iterdir() if p.name != "c.ckpt"]  # no temp files left
 
 
 def test_register_a_custom_method(monkeypatch):
@@ -220,3 +284,21 @@ def test_zo_adam_converges_on_a_quadratic():
                               options={"maxfev": 2100, "lr": 0.5, "scale_lr_by_dim": False},
                               rng=0)
     assert res.fun < 1e-2 and res.nfev == 2100
+
+
+@pytest.mark.parametrize("callback", [lambda: None, lambda a, b: None,
+                                      lambda *, intermediate: None])
+def test_callback_of_the_wrong_signature_fails_before_any_evaluation(callback):
+    fun = _Counting(Quadratic(3))
+    with pytest.raises(TypeError, match="`callback` must accept one argument"):
+        zominimize.minimize(fun, np.zeros(3), method="zo-sgd", callback=callback,
+                            options={"maxiter": 3}, rng=0)
+    assert fun.calls == 0
+
+
+@pytest.mark.parametrize("callback", [lambda xk: None, lambda intermediate_result: None,
+                                      lambda xk, extra=1: None, print, lambda *args: None])
+def test_callbacks_of_any_accepted_signature_run(callback):
+    res = zominimize.minimize(Quadratic(3), np.zeros(3), method="zo-sgd", callback=callback,
+                              options={"maxiter": 2, "q": 2}, rng=0)
+    assert res.nit == 2

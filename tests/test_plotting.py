@@ -12,6 +12,7 @@ from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from scipy.optimize import OptimizeResult  # noqa: E402
 
+import zominimize  # noqa: E402
 from zominimize.plotting import History, Trace, as_trace, plot_convergence  # noqa: E402
 
 
@@ -122,3 +123,25 @@ def test_bench_result(tmp_path):
     paths = res.plot(tmp_path / "plots")
     assert [p.name for p in paths] == ["sphere-10.png", "rosenbrock-10.png"]
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in paths)
+
+
+def test_a_result_plots_without_a_callback():
+    """Every zominimize result carries its trace: plot_convergence(res) just works. Its
+    curve is never below the best value known at any evaluation (a History callback's
+    record) and ends at res.fun."""
+    from conftest import Quadratic
+
+    hist = History()
+    f = Quadratic(5)
+    res = zominimize.minimize(f, np.ones(5), method="zo-adam", rng=0, callback=hist,
+                              options={"maxfev": 420})
+    tr = as_trace(res)
+    assert tr.nfev_end == res.nfev == 420
+    grid = np.arange(1, 421)
+    from zominimize.plotting import _step_values
+
+    at_iterations = np.searchsorted(grid, hist.nfev)  # where History has a value
+    curve = _step_values(tr, grid)[at_iterations]
+    assert np.all(curve >= hist.fun) and curve[-1] == hist.fun[-1] == res.fun
+    ax = plot_convergence(res, ax=_ax())
+    assert len(ax.lines) == 1

@@ -35,11 +35,13 @@ from zominimize.problems import (
     Scaled,
     SmallNet,
     StyblinskiTang,
+    Warped,
     attack_problem,
     get_family,
     get_problem,
     list_families,
     list_problems,
+    noise_free,
 )
 from zominimize.problems._digits import cnn, load_bundle, tensor_sha256
 from zominimize.problems._rotation import Rotation
@@ -47,6 +49,7 @@ from zominimize.problems._rotation import Rotation
 # Small dimensions keep the whole file fast; the attack families have no dimension.
 FAMILY_OPTIONS = {
     "general": {"dim": (5, 30)},
+    "bbob-like": {"dim": (2, 30)},
     "classification": {"dim": (5, 30)},
     "quadratic": {"dim": (5, 30)},
     "rosenbrock": {"dim": (5, 30)},
@@ -60,7 +63,7 @@ FAMILY_OPTIONS = {
     "smallnet": {"in_dim": (2, 3), "hidden": (3, 6)},
 }
 # Seeds 0..13 of the small "general" family cover all its components, noisy ones included.
-FAMILY_SEEDS = {"general": range(14)}
+FAMILY_SEEDS = {"general": range(14), "bbob-like": range(8)}
 REQUIRED_PROBLEMS = {
     "classification-100",
     "classification-1000",
@@ -112,16 +115,6 @@ def points(problem: Problem, m: int = 4, seed: int = 0) -> np.ndarray:
     if problem.bounds is not None:
         X = np.clip(X, *problem.bounds)
     return X
-
-
-def noise_free(problem: Problem) -> Problem:
-    """The problem without its noise (Scaled(Noisy(p)) -> Scaled(p))."""
-    if isinstance(problem, Noisy):
-        return problem.inner
-    if isinstance(problem, Scaled) and problem.noisy:
-        inner = noise_free(problem.inner)
-        return Scaled(inner, problem.f_scale, problem.f_shift, problem.x_factor)
-    return problem
 
 
 def is_attack(problem: Problem) -> bool:
@@ -514,3 +507,37 @@ def test_attack_needs_no_scikit_learn():
         "a(a.x0); assert 'sklearn' not in sys.modules, 'sklearn imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@pytest.mark.parametrize("spectrum, expected", [
+    ("log", None), ("one-large", [1.0, 1.0, 1.0, 1e6]), ("one-small", [1.0, 1e6, 1e6, 1e6])])
+def test_quadratic_spectra(spectrum, expected):
+    q = Quadratic(4, cond=1e6, spectrum=spectrum, rng=0)
+    lam = np.sort(q.eigvals)
+    assert lam[0] == pytest.approx(1.0) and lam[-1] == pytest.approx(1e6)
+    if expected is not None:
+        np.testing.assert_allclose(lam, expected)
+    with pytest.raises(ValueError, match="spectrum"):
+        Quadratic(4, spectrum="flat")
+
+
+def test_warped_is_a_monotone_power_of_the_gap():
+    q = Quadratic(3, cond=10.0, rng=1)
+    w = Warped(q, 0.5)
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    np.testing.assert_allclose(w.batch(X), np.sqrt(q.batch(X) - q.f_lower) + q.f_lower)
+    assert np.array_equal(np.argsort(w.batch(X)), np.argsort(q.batch(X)))
+    assert w.f_opt == q.f_opt and np.array_equal(w.x_opt, q.x_opt)
+    noisy = Warped(Noisy(q, 0.1, rng=0), 2.0)
+    clean = noise_free(noisy)
+    assert not clean.noisy and clean.power == 2.0
+    np.testing.assert_allclose(clean.batch(X), q.batch(X) ** 2)
+
+
+def test_bbob_like_family_has_no_held_out_component_and_spans_small_dimensions():
+    fam = get_family("bbob-like")
+    names = [fam.sample(np.random.default_rng(i)).name for i in range(60)]
+    assert not any(h in n for n in names for h in ("ackley", "styblinski", "levy", "attack"))
+    dims = [fam.sample(np.random.default_rng(i)).dim for i in range(60)]
+    assert min(dims) <= 5 and max(dims) >= 100
+    assert any("warped" in n for n in names) and any("warped" not in n for n in names)

@@ -54,10 +54,10 @@ def test_sigma_vote_bound_round_trips_and_lets_the_vote_overturn_the_shrink(tmp_
             net.update_rnn.head.weight[1].zero_()
             net.update_rnn.head.bias[1].fill_(50.0)
         st = init_state(net, np.zeros(4), 1.0)
-        st["f_prev"] = 0.0
+        st.f_prev = 0.0
         _, st = update_step(net, st, torch.ones(4, dtype=torch.float64), 1.0,
                             torch.zeros(4, dtype=torch.float64))
-        return float(st["sigma"].detach()), net
+        return float(st.sigma.detach()), net
 
     s03, _ = sigma_after_deterioration(0.3)
     s06, net = sigma_after_deterioration(0.6)
@@ -79,12 +79,153 @@ def test_safetensors_reader_rejects_garbage(tmp_path):
     with pytest.raises(SafetensorsError, match="out of range"):
         load_file(p)
     p.write_bytes(struct.pack("<Q", 4) + b"nope")
-    with pytest.raises(SafetensorsError, match="JSON"):
+    with pytest.raises(SafetensorsError, match="header"):
         load_file(p)
     header = json.dumps({"a": {"dtype": "F64", "shape": [3], "data_offsets": [0, 8]}}).encode()
     p.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 8)
-    with pytest.raises(SafetensorsError, match="does not match its shape"):
+    with pytest.raises(SafetensorsError, match="header"):
         load_file(p)
+
+
+# -- hostile weights files (issue 15, defect 7) -------------------------------------------
+
+
+def _entries(path):
+    """(header entries in file order, metadata, body) of a safetensors file."""
+    raw = path.read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n])
+    meta = header.pop("__metadata__")
+    order = sorted(header, key=lambda k: header[k]["data_offsets"][0])
+    return [(k, header[k]) for k in order], meta, raw[8 + n :]
+
+
+def _write_raw(path, entries, meta, body):
+    header = {"__metadata__": meta, **dict(entries)}
+    h = json.dumps(header).encode()
+    h += b" " * (-len(h) % 8)
+    path.write_bytes(struct.pack("<Q", len(h)) + h + body)
+
+
+def _resigned(tensors, meta):
+    """``meta`` with the manifest's checksum recomputed for ``tensors`` (what an
+    attacker who edits a file would do)."""
+    from zominimize.learned.weights import tensor_sha256
+
+    manifest = json.loads(meta["zominimize"])
+    manifest["sha256"] = tensor_sha256(tensors)
+    return {"zominimize": json.dumps(manifest)}
+
+
+def _same_size_pair(entries):
+    sizes = {}
+    for k, info in entries:
+        sizes.setdefault(tuple(info["shape"]), []).append(k)
+    return next(v for v in sizes.values() if len(v) >= 2)[:2]
+
+
+@pytest.mark.parametrize("case", ["overlapping offsets", "float shape", "string shape",
+                                  "trailing bytes", "integer tensor"])
+def test_malformed_but_self_consistent_weights_are_refused(case, tmp_path):
+    """Each file carries a manifest whose checksum matches the tensors a lax reader
+    would return, so only the reader's own checks can refuse it."""
+    torch.manual_seed(0)
+    net = L2LNet("scaled").double()
+    src = tmp_path / "src.safetensors"
+    save_weights(net, src, {"family": "test"})
+    entries, meta, body = _entries(src)
+    bad = tmp_path / "bad.safetensors"
+    if case == "overlapping offsets":
+        # two tensors of the same shape; the second points at the first one's bytes
+        a, b = _same_size_pair(entries)
+        info = dict(entries)
+        new_entries, new_body, off = [], b"", 0
+        for k, e in entries:
+            if k == b:
+                continue
+            lo, hi = e["data_offsets"]
+            new_entries.append((k, {**e, "data_offsets": [off, off + hi - lo]}))
+            new_body += body[lo:hi]
+            off += hi - lo
+        a_off = dict(new_entries)[a]["data_offsets"]
+        new_entries.append((b, {**info[b], "data_offsets": list(a_off)}))
+        tensors = {k: np.frombuffer(new_body[e["data_offsets"][0]:e["data_offsets"][1]],
+                                    dtype="<f8").reshape(e["shape"]) for k, e in new_entries}
+        _write_raw(bad, new_entries, _resigned(tensors, meta), new_body)
+    elif case in ("float shape", "string shape"):
+        conv = float if case == "float shape" else str
+        new_entries = [(k, {**e, "shape": [conv(s) for s in e["shape"]]}) for k, e in entries]
+        _write_raw(bad, new_entries, meta, body)
+    elif case == "trailing bytes":
+        bad.write_bytes(src.read_bytes() + b"\0" * 64)
+    else:  # one tensor stored as int64 (its values are integers: a lax reader converts)
+        tensors, _ = load_file(src)
+        name = sorted(tensors)[0]
+        tensors[name] = np.round(tensors[name] * 10).astype(np.int64)
+        save_file(tensors, bad, _resigned(tensors, meta))
+    with pytest.raises(WeightsError) as info:
+        load_weights(bad)
+    assert str(info.value).startswith(str(bad))
+
+
+def test_padded_weights_file_is_refused_without_reading_it(weights_file, tmp_path):
+    """A valid file followed by 256 MiB (sparse: no disk use) is refused, and the
+    padding is never read into memory."""
+    import time
+    import tracemalloc
+
+    _, path = weights_file
+    bad = tmp_path / "padded.safetensors"
+    bad.write_bytes(path.read_bytes())
+    with open(bad, "r+b") as fh:
+        fh.truncate(bad.stat().st_size + 256 * 2**20)
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    try:
+        with pytest.raises(WeightsError, match="not a valid safetensors"):
+            load_weights(bad)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20
+    assert time.perf_counter() - t0 < 10
+
+
+def test_huge_header_is_refused_before_it_is_parsed(weights_file, tmp_path):
+    """A header of 100,000 entries (about 6 MiB of JSON) costs neither the time nor the
+    memory of parsing it."""
+    import tracemalloc
+
+    _, path = weights_file
+    entries, meta, body = _entries(path)
+    k0, e0 = entries[0]
+    many = entries + [(f"x{i}", {**e0}) for i in range(100_000)]
+    bad = tmp_path / "huge.safetensors"
+    _write_raw(bad, many, meta, body)
+    assert bad.stat().st_size > 4 * 2**20
+    tracemalloc.start()
+    try:
+        with pytest.raises(WeightsError, match="header length .* out of range"):
+            load_weights(bad)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20
+
+
+@pytest.mark.parametrize("key, value", [("mu_rel", "x"), ("mu_rel", -0.1), ("mu_rel", True),
+                                        ("sigma0_rel", [0.1]), ("mu", 0), ("q", 2.5)])
+def test_bad_option_in_the_manifest_is_a_weights_error_naming_the_file(
+        key, value, weights_file, tmp_path):
+    _, path = weights_file
+    tensors, meta = load_file(path)
+    manifest = json.loads(meta["zominimize"])
+    manifest["options"] = {**manifest.get("options", {}), key: value}
+    bad = tmp_path / "opt.safetensors"
+    save_file(tensors, bad, {"zominimize": json.dumps(manifest)})
+    with pytest.raises(WeightsError, match=key) as info:
+        load_weights(bad)
+    assert str(info.value).startswith(str(bad))
 
 
 def test_safetensors_round_trip_dtypes(tmp_path):

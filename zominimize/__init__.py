@@ -12,6 +12,7 @@ or, as a SciPy custom method::
     scipy.optimize.minimize(fun, x0, method=zominimize.l2l_zo, options={"rng": 0})
 """
 
+from ._checkpoint import CheckpointError
 from ._driver import load_checkpoint, save_checkpoint
 from ._minimize import minimize, scipy_method
 from ._optimizer import Optimizer
@@ -33,6 +34,7 @@ __all__ = [
     "register",
     "save_checkpoint",
     "load_checkpoint",
+    "CheckpointError",
     "plot_convergence",
     "l2l_zo",
     "zo_sgd",

@@ -1,8 +1,10 @@
 """``zominimize demo``: the black-box attack on a built-in digit, l2l-zo against ZO-Adam.
 
 Runs with no download: the digits classifier and its images ship with the
-package. Prints progress and a table, and writes a PNG with the original digit,
-the adversarial digit, the perturbation and both convergence curves.
+package. Prints progress and a table, and writes a PNG (with matplotlib, the
+``plot`` extra): the original digit, each method's adversarial digit and
+perturbation, and both convergence curves, under a title that names the task,
+the budget and the loss. Without matplotlib it says how to get the picture.
 """
 
 from __future__ import annotations
@@ -87,9 +89,16 @@ def run_demo(image: int = 0, budget: int = 4200, weights: str = "attack", seed: 
     if disp:
         print(_table(problem, runs))
     if out:
-        _plot(problem, runs, out)
-        if disp:
-            print(f"wrote {out}")
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print(f"No picture: matplotlib is not installed. Install it with "
+                  f"pip install 'zominimize[plot]' (or pip install matplotlib) and run "
+                  f"again to get {out}.")
+        else:
+            _plot(problem, runs, out, budget)
+            if disp:
+                print(f"wrote {out}")
     runs["problem"] = problem
     return runs
 
@@ -112,38 +121,56 @@ def _table(problem, runs) -> str:
     return "\n".join(lines)
 
 
-def _plot(problem, runs, path) -> None:
+def _plot(problem, runs, path, budget) -> None:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    best_label = min(runs, key=lambda k: runs[k]["result"].fun)
-    delta = runs[best_label]["result"].x.reshape(28, 28)
-    adv = np.clip(problem.image + delta, 0.0, 1.0)
-    fig = plt.figure(figsize=(12, 3.4), layout="constrained")
-    axes = fig.subplots(1, 4, width_ratios=[1, 1, 1, 1.8])
-    axes[0].imshow(problem.image, cmap="gray", vmin=0, vmax=1)
-    axes[0].set_title(f"original: {problem.label}")
-    axes[1].imshow(adv, cmap="gray", vmin=0, vmax=1)
-    axes[1].set_title(f"adversarial ({best_label}): {runs[best_label]['predicted']}")
-    lim = max(1e-12, float(np.abs(adv - problem.image).max()))
-    im = axes[2].imshow(adv - problem.image, cmap="RdBu_r", vmin=-lim, vmax=lim)
-    axes[2].set_title("perturbation")
-    fig.colorbar(im, ax=axes[2], shrink=0.8)
-    for ax in axes[:3]:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    ax = axes[3]
-    for label, r in runs.items():
-        ax.plot(r["nfev"], r["best"], label=label)
-        if r["first_success"] is not None:
-            ax.axvline(r["first_success"], ls=":", lw=1, color=ax.lines[-1].get_color())
-    ax.set_yscale("log")
+    from .plotting import plot_convergence
+
+    labels = [k for k in runs]
+    fig = plt.figure(figsize=(13, 6.2), layout="constrained")
+    grid = fig.add_gridspec(2, 2 + len(labels), width_ratios=[1.2] + [1] * len(labels) + [2.2])
+    dist = "||x_adv - x||_1" if problem.distortion == "l1" else "||x_adv - x||_2^2"
+    fig.suptitle(
+        f"Untargeted black-box attack on test digit {problem.index} (a {problem.label}), "
+        f"d = {problem.dim} pixels, {budget} function evaluations per method\n"
+        f"loss = max(margin, {0.0 - problem.kappa:g}) + {problem.c:g} * {dist}, where margin = "
+        f"log p(true class) - max log p(other class): the attack succeeds once margin < 0",
+        fontsize=10.5,
+    )
+    ax = fig.add_subplot(grid[:, 0])
+    ax.imshow(problem.image, cmap="gray", vmin=0, vmax=1)
+    ax.set_title(f"original: classified {problem.label}")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    lim = max(1e-12, max(float(np.abs(np.clip(problem.image + r["result"].x.reshape(28, 28),
+                                                      0, 1) - problem.image).max())
+                         for r in runs.values()))
+    for j, label in enumerate(labels, start=1):
+        r = runs[label]
+        adv = np.clip(problem.image + r["result"].x.reshape(28, 28), 0.0, 1.0)
+        top, bottom = fig.add_subplot(grid[0, j]), fig.add_subplot(grid[1, j])
+        top.imshow(adv, cmap="gray", vmin=0, vmax=1)
+        verdict = "attack succeeded" if r["success"] else "attack failed"
+        top.set_title(f"{label}: classified {r['predicted']}\n({verdict})", fontsize=10)
+        im = bottom.imshow(adv - problem.image, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        bottom.set_title(f"{label}: perturbation", fontsize=10)
+        for a in (top, bottom):
+            a.set_xticks([])
+            a.set_yticks([])
+    fig.colorbar(im, ax=bottom, shrink=0.8)
+    ax = fig.add_subplot(grid[:, -1])
+    plot_convergence({label: runs[label]["result"] for label in labels}, ax=ax, band=None,
+                     max_nfev=budget)
+    for line, label in zip(ax.get_lines(), labels):
+        first = runs[label]["first_success"]
+        if first is not None:
+            ax.axvline(first, ls=":", lw=1, color=line.get_color())
     ax.set_xlabel("function evaluations")
     ax.set_ylabel("best loss so far")
-    ax.set_title("convergence (dotted: first success)")
-    ax.legend()
+    ax.set_title("convergence (dotted: first success)", fontsize=10)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 

@@ -7,18 +7,16 @@ best-so-far bookkeeping live here, once.
 from __future__ import annotations
 
 import inspect
-import os
-import pickle
 import sys
-import tempfile
 from collections import deque
 from collections.abc import Callable
 
 import numpy as np
 from scipy.optimize import OptimizeResult
 
+from . import _checkpoint
 from ._evaluate import Evaluator
-from ._optimizer import Optimizer
+from ._optimizer import _FINAL_STATUSES, CHECKPOINT_KIND, Optimizer
 
 __all__ = ["run", "STATUS_MESSAGES", "save_checkpoint", "load_checkpoint"]
 
@@ -34,45 +32,68 @@ STATUS_MESSAGES = {
 
 def wrap_callback(callback: Callable | None) -> Callable | None:
     """Call new-style ``callback(intermediate_result)`` or old-style ``callback(xk)``,
-    chosen by SciPy's rule (the parameter is named ``intermediate_result``)."""
+    chosen by SciPy's rule (the parameter is named ``intermediate_result``).
+
+    A callable that cannot take one argument is a ``TypeError`` now, before the
+    first evaluation, rather than after the first batch.
+    """
     if callback is None:
         return None
     if not callable(callback):
         raise TypeError(f"`callback` must be callable, got {type(callback).__name__}")
     try:
-        params = set(inspect.signature(callback).parameters)
-    except (TypeError, ValueError):
-        params = set()
-    if params == {"intermediate_result"}:
+        sig = inspect.signature(callback)
+    except (TypeError, ValueError):  # builtins without a signature: trust them
+        return lambda res: callback(np.copy(res.x))
+    if set(sig.parameters) == {"intermediate_result"}:
         return lambda res: callback(intermediate_result=res)
+    try:
+        sig.bind(None)
+    except TypeError:
+        raise TypeError(
+            f"`callback` must accept one argument, callback(intermediate_result) (an "
+            f"OptimizeResult) or callback(xk) (the best point); its signature is {sig}"
+        ) from None
     return lambda res: callback(np.copy(res.x))
 
 
 def save_checkpoint(opt: Optimizer, path) -> None:
-    """Pickle ``opt`` to ``path`` atomically (a crash never leaves half a file)."""
-    path = os.fspath(path)
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".zominimize-ckpt-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(opt, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write ``opt`` to ``path`` as a checkpoint file, atomically (a crash never leaves
+    half a file).
+
+    The file is a safetensors file: the arrays of the state as tensors, everything
+    else as JSON, with a SHA-256 over both. Loading it never runs code. The
+    optimizer must have been created from a method name (``Optimizer("zo-adam",
+    ...)``), which the file records with every option.
+
+    Raises
+    ------
+    TypeError
+        If the optimizer's method was passed as an instance, or its state holds an
+        object a checkpoint cannot store (the message names where).
+    OSError
+        If the file cannot be written (a previous checkpoint at ``path`` is intact).
+    """
+    _checkpoint.write(path, CHECKPOINT_KIND, opt._checkpoint_parts())
 
 
 def load_checkpoint(path) -> Optimizer:
-    """Load an :class:`~zominimize.Optimizer` pickled by :func:`save_checkpoint`.
+    """Load an :class:`~zominimize.Optimizer` written by :func:`save_checkpoint`.
 
-    This unpickles: load only files you wrote yourself.
+    Nothing in the file is executed: it is parsed as JSON and arrays, the method
+    is rebuilt from its recorded name and options, and only classes registered
+    for checkpoints are created.
+
+    Raises
+    ------
+    zominimize.CheckpointError
+        (a ``ValueError``) If the file is not a checkpoint, is corrupted (its
+        SHA-256 does not match), has an unsupported format version, or holds a
+        method that cannot be rebuilt here; the message starts with the path.
+    OSError
+        If the file cannot be read.
     """
-    with open(path, "rb") as fh:
-        opt = pickle.load(fh)  # noqa: S301 - the user's own checkpoint, documented
-    if not isinstance(opt, Optimizer):
-        raise TypeError(f"{path!r} does not hold a zominimize Optimizer checkpoint")
-    return opt
+    return Optimizer._from_checkpoint(path)
 
 
 class _Progress:
@@ -119,19 +140,29 @@ def run(
 
     If ``fun`` raises (``KeyboardInterrupt`` included), the exception propagates
     with the best result so far attached as ``exc.best_result`` (and the values
-    the batch produced before the failure are counted in it).
+    the batch produced before the failure are counted in it). So does an error
+    writing a checkpoint, the final one included.
+
+    A checkpoint is written after every ``checkpoint_every``-th iteration (counted
+    in iterations, from the start of the run) once its stopping rules have been
+    checked, and at the end. It holds the ``ftol`` window and, for a run that
+    ended on a convergence rule, the callback or with no finite value, that it
+    ended: resuming it returns its result without evaluating anything. A run that
+    ended on ``maxiter`` or ``maxfev`` continues if resumed with a larger budget.
     """
     cb = wrap_callback(callback)
     if maxiter is None and maxfev is None:
         maxiter = 1000
+    if checkpoint is not None:  # an unsupported state fails now, not after an iteration
+        _checkpoint.check(CHECKPOINT_KIND, opt._checkpoint_parts())
     progress = None
     if disp:
         progress = (
             _Progress(maxfev, "nfev") if maxfev is not None else _Progress(maxiter, "iter")
         )
-    history: deque = deque(maxlen=patience + 1)
-    status = None
-    X, evaluating = None, False
+    history: deque = deque(opt._driver["history"], maxlen=patience + 1)
+    status = opt._driver["stopped"]
+    X, evaluating, finished = None, False, False
     try:
         with evaluator:
             while status is None:
@@ -148,7 +179,7 @@ def run(
                 if maxfev is not None and opt.nfev >= maxfev:
                     status = 1
                     break
-                X = opt.ask()
+                X = opt._ask()
                 if maxfev is not None and opt.nfev + len(X) > maxfev:
                     # the budget is a hard cap: evaluate what it allows, keep the best
                     X = X[: maxfev - opt.nfev]
@@ -167,8 +198,6 @@ def run(
                     break
                 if progress is not None:
                     progress.update(opt.nfev if maxfev is not None else opt.nit, opt.f_best)
-                if checkpoint is not None and opt.nit % checkpoint_every == 0:
-                    save_checkpoint(opt, checkpoint)
                 if cb is not None:
                     try:
                         cb(opt._result(history=False))
@@ -182,21 +211,24 @@ def run(
                 if ftol > 0 and len(history) == history.maxlen:
                     if history[0] - history[-1] <= ftol * max(1.0, abs(history[-1])):
                         status = 0
+                if status is None and checkpoint is not None and opt.nit % checkpoint_every == 0:
+                    opt._driver["history"] = list(history)
+                    save_checkpoint(opt, checkpoint)
+        finished = True
+        opt._driver["history"] = list(history)
+        if status in _FINAL_STATUSES:
+            opt._driver["stopped"] = status
+        if checkpoint is not None:
+            save_checkpoint(opt, checkpoint)
     except BaseException as exc:
-        # Keep what the interrupted batch produced, then hand the best point over.
-        if evaluating and evaluator.partial:
+        if not finished and evaluating and evaluator.partial:
+            # keep what the interrupted batch produced
             opt.observe(X[: len(evaluator.partial)], evaluator.partial)
-        try:
-            exc.best_result = _finish(opt, 3 if not np.isfinite(opt.f_best) else -1, "")
-            exc.best_result.message = f"Interrupted by {type(exc).__name__}: best point so far."
-        except AttributeError:  # exceptions that refuse attributes (rare C types)
-            pass
+        _attach_best_result(exc, opt, status if finished else None)
         raise
     finally:
         if progress is not None:
             progress.close()
-    if checkpoint is not None:
-        save_checkpoint(opt, checkpoint)
     res = _finish(opt, status, STATUS_MESSAGES[status])
     if disp:
         print(
@@ -204,6 +236,21 @@ def run(
             f"         Iterations: {res.nit}\n         Function evaluations: {res.nfev}"
         )
     return res
+
+
+def _attach_best_result(exc: BaseException, opt: Optimizer, status: int | None) -> None:
+    """Hand the best point over on ``exc``: the run's result if it had finished (the
+    final checkpoint failed), else an interrupted result."""
+    if status is None:
+        res = _finish(opt, 3 if not np.isfinite(opt.f_best) else -1, "")
+        res.message = f"Interrupted by {type(exc).__name__}: best point so far."
+    else:
+        res = _finish(opt, status, STATUS_MESSAGES[status])
+        res.message += f" The final checkpoint could not be written ({type(exc).__name__})."
+    try:
+        exc.best_result = res
+    except AttributeError:  # exceptions that refuse attributes (rare C types)
+        pass
 
 
 def _finish(opt: Optimizer, status: int, message: str) -> OptimizeResult:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Objective", "Evaluator", "to_scalar"]
+__all__ = ["Objective", "Evaluator", "to_scalar", "to_values"]
 
 _SCALAR_MSG = "The user-provided objective function must return a scalar value."
 
@@ -49,6 +49,58 @@ def to_scalar(value: Any) -> float:
     return float(arr.reshape(()).item())
 
 
+def _describe(value: Any) -> str:
+    arr = value if isinstance(value, np.ndarray) else None
+    if arr is not None:
+        return f"an array of dtype {arr.dtype} and shape {arr.shape}"
+    return f"an object of type {type(value).__name__}"
+
+
+def to_values(values: Any, m: int | None, context: str) -> np.ndarray:
+    """Convert what the objective (or a user of ``tell``) returned for a batch to
+    ``m`` float64 values (any shape of size ``m``; ``m=None``: any size).
+
+    The rules of :func:`to_scalar` apply to every value: real numbers, booleans,
+    ``Decimal``/``Fraction`` objects and torch tensors are accepted; ``None``,
+    strings, complex numbers, masked values and anything else are a ``ValueError``
+    that starts with ``context``.
+    """
+    if type(values) is np.ndarray and values.dtype == np.float64:
+        arr = values  # the common case, checked at the cost of one comparison
+    else:
+        if hasattr(values, "detach") and hasattr(values, "numel"):  # a torch tensor
+            values = values.detach().cpu()
+            if values.is_complex():
+                raise ValueError(f"{context} Got a complex tensor.")
+            values = values.double().numpy()
+        if np.ma.isMaskedArray(values) and np.ma.is_masked(values):
+            raise ValueError(f"{context} Got masked (missing) values.")
+        if isinstance(values, (str, bytes, dict)) or values is None:
+            raise ValueError(f"{context} Got {_describe(values)}.")
+        try:
+            arr = np.asarray(values)
+        except (TypeError, ValueError):  # ragged nesting
+            raise ValueError(f"{context} Got {_describe(values)} that is not an array of "
+                             "numbers.") from None
+        if arr.dtype.kind == "O":  # Decimal, Fraction, Python ints, ... or junk
+            out = []
+            for i, v in enumerate(arr.reshape(-1)):
+                try:
+                    out.append(to_scalar(v))
+                except ValueError:
+                    raise ValueError(f"{context} Got {_describe(v)} at position {i}.") from None
+            arr = np.array(out, dtype=np.float64)
+        elif arr.dtype.kind in "biuf":
+            arr = arr.astype(np.float64)
+        else:  # complex, strings, dates, structured
+            raise ValueError(f"{context} Got {_describe(arr)}; values must be real numbers.")
+    arr = arr.reshape(-1)
+    if m is not None and arr.size != m:
+        raise ValueError(f"{context} Expected {m} values, got {arr.size} "
+                         f"(from {_describe(values)}).")
+    return arr
+
+
 class Objective:
     """``fun`` and ``args`` as one picklable callable (module-level class, no closure),
     so joblib, ``multiprocessing.Pool.map`` and dask can ship it to workers."""
@@ -77,6 +129,18 @@ def _check_workers(workers: Any) -> int | Callable:
         "`workers` must be -1, an int >= 1, or a map-like callable such as "
         f"multiprocessing.Pool.map (got {workers!r})"
     )
+
+
+def _check_eval_device(device: Any):
+    if not isinstance(device, str) and type(device).__module__ != "torch":
+        raise TypeError(f"`eval_device` must be a device name such as 'cpu' or 'cuda:0', or a "
+                        f"torch.device, got {type(device).__name__}")
+    from ._device import resolve_device
+
+    try:
+        return resolve_device(device)
+    except ValueError as exc:
+        raise ValueError(f"`eval_device`: {exc}") from None
 
 
 class Evaluator:
@@ -130,15 +194,17 @@ class Evaluator:
             raise TypeError(f"`fun` must be callable, got {type(fun).__name__}")
         self.objective = Objective(fun, args)
         self.workers = _check_workers(workers)
-        if isinstance(vectorized, str):
-            if vectorized != "torch":
-                raise ValueError(f"`vectorized` must be True, False or 'torch', got {vectorized!r}")
-            from .methods.l2l_zo import resolve_device
+        if isinstance(vectorized, str) and vectorized != "torch":
+            raise ValueError(f"`vectorized` must be True, False or 'torch', got {vectorized!r}")
+        self.as_torch = vectorized == "torch"
+        self.eval_device = None
+        if self.as_torch or not (isinstance(eval_device, str) and eval_device == "cpu"):
+            self.eval_device = _check_eval_device(eval_device)
+            if not self.as_torch:
+                import warnings
 
-            self.eval_device = resolve_device(eval_device)
-            self.as_torch = True
-        else:
-            self.as_torch = False
+                warnings.warn("`eval_device` has no effect without vectorized='torch'.",
+                              UserWarning, stacklevel=3)
         self.vectorized = bool(vectorized)
         if self.vectorized and self.workers != 1:
             import warnings
@@ -192,31 +258,32 @@ class Evaluator:
                 self.nfev += 1
             return np.array(self.partial, dtype=np.float64)
         elif callable(self.workers):
-            F = np.array(list(self.workers(self.objective, list(X))), dtype=np.float64)
+            F = to_values(list(self.workers(self.objective, list(X))), m,
+                          f"{_SCALAR_MSG} The map-like `workers` must return one value per "
+                          "point.")
         else:
-            F = self._joblib(X)
-        if F.shape != (m,):
-            raise ValueError(f"{_SCALAR_MSG} Expected {m} values from the workers, got {F.shape}.")
+            F = to_values(self._joblib(X), m, f"{_SCALAR_MSG} Values from the workers:")
         self.nfev += m
         return F
 
     def _vectorized(self, X: np.ndarray) -> np.ndarray:
+        # The objective gets its own copy (as in the loop): editing it in place must
+        # not change the points the optimizer keeps.
         if self.as_torch:
             import torch
 
-            batch = torch.as_tensor(X.T, dtype=torch.float64).to(self.eval_device)
+            if self.eval_device.type == "cpu":
+                batch = torch.from_numpy(X.T.copy())
+            else:  # a copy on the device (torch.tensor: the asked array is read-only)
+                batch = torch.tensor(X.T, dtype=torch.float64, device=self.eval_device)
         else:
             batch = X.T.copy()
         out = self.objective.fun(batch, *self.objective.args)
-        if hasattr(out, "detach"):
-            out = out.detach().cpu().numpy()
-        F = np.asarray(out, dtype=np.float64)
-        if F.size != X.shape[0]:
-            raise ValueError(
-                "With `vectorized=True` the objective must return an array of shape (S,) "
-                f"for an input of shape (n, S); got {F.shape} for input {X.T.shape}."
-            )
-        return F.reshape(-1)
+        return to_values(
+            out, X.shape[0],
+            "With `vectorized=True` the objective must return an array of S real numbers for "
+            f"an input of shape (n, S) = {X.T.shape}.",
+        )
 
     def _joblib(self, X: np.ndarray) -> np.ndarray:
         from joblib import Parallel, delayed

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
 
 import scipy.optimize
 from scipy.optimize import OptimizeResult, OptimizeWarning
@@ -13,28 +12,12 @@ from . import _registry
 from ._driver import load_checkpoint, run
 from ._evaluate import Evaluator
 from ._optimizer import Optimizer
+from ._options import DRIVER_OPTIONS, defaults
 from ._validation import check_budget, check_nonneg_float, check_real, check_x0
 
 __all__ = ["minimize", "scipy_method"]
 
-_DRIVER_DEFAULTS = dict(
-    maxiter=None,
-    maxfev=None,
-    tol=None,
-    ftol=None,
-    patience=50,
-    f_target=None,
-    disp=False,
-    return_all=False,
-    rng=None,
-    workers=1,
-    vectorized=False,
-    eval_device="cpu",
-    timeout=None,
-    checkpoint=None,
-    checkpoint_every=10,
-    resume=False,
-)
+_DRIVER_DEFAULTS = defaults(DRIVER_OPTIONS)
 
 
 def minimize(
@@ -108,6 +91,38 @@ def minimize(
         Whatever ``fun`` raises (``KeyboardInterrupt`` too) propagates, with the
         best result so far attached as ``exc.best_result``.
 
+    See Also
+    --------
+    scipy.optimize.minimize : SciPy's interface, which this one mirrors.
+    zominimize.l2l_zo : The same methods as SciPy custom-method callables.
+    zominimize.Optimizer : Ask/tell, for objectives evaluated elsewhere.
+    zominimize.show_options : Every option of every method.
+
+    Notes
+    -----
+    Every zeroth-order method runs through one loop: the method asks for a batch
+    of points (for the Gaussian-query methods, the new iterate and its ``q``
+    queries: ``q + 1`` evaluations per iteration), the batch is evaluated (in a
+    loop, by joblib or a map-like ``workers``, or in one ``vectorized`` call), and
+    the values are told back. All random directions are drawn in this process from
+    the one generator made from ``rng``, so the result does not depend on how the
+    batch was evaluated.
+
+    The result is the best point evaluated, never just the last iterate. Budgets
+    count every evaluation; a non-finite value is never the optimum and is left
+    out of the gradient estimate. Which method suits which problem is discussed in
+    the documentation's guide *Which method, which weights*: on a small, smooth,
+    cheap function SciPy's own methods (pass their names) are usually better.
+
+    References
+    ----------
+    .. [1] Y. Ruan, Y. Xiong, S. Reddi, S. Kumar and C.-J. Hsieh, "Learning to
+           Learn by Zeroth-Order Oracle", International Conference on Learning
+           Representations (ICLR), 2020. https://arxiv.org/abs/1910.09464
+    .. [2] Y. Nesterov and V. Spokoiny, "Random Gradient-Free Minimization of
+           Convex Functions", Foundations of Computational Mathematics 17, 527-566,
+           2017.
+
     Examples
     --------
     >>> import numpy as np
@@ -120,7 +135,7 @@ def minimize(
     options = dict(options or {})
     if callable(method) or (isinstance(method, str) and method.lower() not in
                             _registry.list_methods()):
-        if isinstance(method, str) and not _is_scipy_method(method):
+        if isinstance(method, str) and not _registry.is_scipy_method(method):
             _registry.get_method_class(method)  # raises the informative ValueError
         if rng is not None:
             if callable(method):  # a custom method: it receives rng like any option
@@ -146,13 +161,6 @@ def minimize(
                         bounds=bounds, constraints=constraints, callback=callback, **options)
 
 
-def _is_scipy_method(name: str) -> bool:
-    return name.lower() in {
-        "nelder-mead", "powell", "cg", "bfgs", "newton-cg", "l-bfgs-b", "tnc", "cobyla",
-        "cobyqa", "slsqp", "trust-constr", "dogleg", "trust-ncg", "trust-exact", "trust-krylov",
-    }
-
-
 def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None, bounds=None,
                  constraints=(), callback=None, **options) -> OptimizeResult:
     if not callable(fun):
@@ -167,6 +175,9 @@ def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None,
         warnings.warn(f"Method {method_name} cannot handle constraints.", RuntimeWarning,
                       stacklevel=3)
     drv = {k: options.pop(k, v) for k, v in _DRIVER_DEFAULTS.items()}
+    if (drv["workers"] != 1 and "threads" not in options
+            and "threads" in _registry.option_names(_registry.get_method_class(method_name))):
+        options["threads"] = 1  # the networks leave the cores to the workers
     method, unknown = _registry.build_method(method_name, options)
     if unknown:
         warnings.warn(f"Unknown solver options: {', '.join(sorted(unknown))}", OptimizeWarning,
@@ -196,14 +207,13 @@ def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None,
 
         if os.path.exists(drv["checkpoint"]):
             opt = load_checkpoint(drv["checkpoint"])
-            if opt.x0.shape != x0.shape:
-                raise ValueError("The checkpoint was written for an `x0` of another dimension.")
+            # the same problem, or an error naming the file and what differs
+            opt._check_same_problem(drv["checkpoint"], method, x0, bounds, drv["rng"])
     if opt is None:
         opt = Optimizer(method, x0, bounds=bounds, rng=drv["rng"], return_all=drv["return_all"])
-    with _torch_threads_for(drv["workers"]):
-        return run(opt, evaluator, maxiter=maxiter, maxfev=maxfev, ftol=ftol, patience=patience,
-                   f_target=f_target, callback=callback, disp=bool(drv["disp"]),
-                   checkpoint=drv["checkpoint"], checkpoint_every=checkpoint_every)
+    return run(opt, evaluator, maxiter=maxiter, maxfev=maxfev, ftol=ftol, patience=patience,
+               f_target=f_target, callback=callback, disp=bool(drv["disp"]),
+               checkpoint=drv["checkpoint"], checkpoint_every=checkpoint_every)
 
 
 def _check_checkpoint(path):
@@ -222,27 +232,14 @@ def _check_checkpoint(path):
     return path
 
 
-class _torch_threads_for:
-    """With parallel workers, cap torch's intra-op threads in this process to one,
-    so network inference does not fight the workers for cores; restore afterwards."""
+def _references(name: str) -> str:
+    """The ``References`` section of the method class's docstring, if it has one."""
+    import inspect
+    import re
 
-    def __init__(self, workers: Any):
-        self.active = workers != 1
-        self.saved = None
-
-    def __enter__(self):
-        import sys
-
-        if self.active and "torch" in sys.modules:
-            torch = sys.modules["torch"]
-            self.saved = torch.get_num_threads()
-            torch.set_num_threads(1)
-
-    def __exit__(self, *exc):
-        if self.saved is not None:
-            import sys
-
-            sys.modules["torch"].set_num_threads(self.saved)
+    doc = inspect.getdoc(_registry.get_method_class(name)) or ""
+    m = re.search(r"^References\n-+\n.*?(?=^\S[^\n]*\n-+\n|\Z)", doc, flags=re.M | re.S)
+    return "\n" + m.group(0).rstrip() + "\n" if m else ""
 
 
 def scipy_method(name: str) -> Callable:
@@ -261,5 +258,15 @@ def scipy_method(name: str) -> Callable:
         f"SciPy custom method {name!r}: ``scipy.optimize.minimize(fun, x0, "
         f"method=zominimize.{method.__name__}, options={{...}})``.\n\n"
         + _registry.method_doc(name)
+        + "\nSee Also\n--------\n"
+        "zominimize.minimize : The same method by name, with ``rng`` as an argument.\n"
+        "zominimize.show_options : This text, for any method.\n"
+        "\nNotes\n-----\n"
+        "SciPy passes ``bounds``, ``callback`` and every entry of ``options`` to this\n"
+        "callable unchanged; the seed goes in ``options[\"rng\"]`` (SciPy's ``minimize``\n"
+        "has no ``rng`` for custom methods). The callable itself calls both callback\n"
+        "styles, ends the run with status 99 on ``StopIteration`` and returns a\n"
+        "real ``OptimizeResult``, as SciPy's own methods do.\n"
+        + _references(name)
     )
     return method

@@ -117,11 +117,10 @@ def check_real(name: str, value: Any) -> float:
 
 
 def check_nonneg_float(name: str, value: Any) -> float:
-    """A tolerance: a finite float >= 0."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"`{name}` must be a number, got {value!r}") from None
+    """A tolerance: a finite float >= 0 (a scalar: arrays are refused on every NumPy)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a number, got {value!r}")
+    v = float(value)
     if not (np.isfinite(v) and v >= 0):
         raise ValueError(f"`{name}` must be a finite number >= 0, got {value!r}")
     return v

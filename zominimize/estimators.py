@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["gaussian_directions", "forward_difference", "antithetic_difference"]
+__all__ = ["gaussian_directions", "forward_difference", "antithetic_difference",
+           "forward_difference_from_points", "antithetic_difference_from_points"]
 
 
 def gaussian_directions(
@@ -76,8 +77,9 @@ def forward_difference(
     k = int(ok.sum())
     if k == 0:
         return np.zeros(U.shape[1])
-    coef = (f_queries[ok] - f_center) / mu
-    return coef @ U[ok] / k
+    # zero weights for the left-out rows: no copy of U
+    coef = np.where(ok, f_queries - f_center, 0.0) / (mu * k)
+    return coef @ U
 
 
 def antithetic_difference(
@@ -95,5 +97,36 @@ def antithetic_difference(
     k = int(ok.sum())
     if k == 0:
         return np.zeros(U.shape[1])
-    coef = (f_plus[ok] - f_minus[ok]) / (2.0 * mu)
-    return coef @ U[ok] / k
+    coef = np.where(ok, f_plus - f_minus, 0.0) / (2.0 * mu * k)
+    return coef @ U
+
+
+def forward_difference_from_points(
+    P: np.ndarray, f_queries: np.ndarray, x: np.ndarray, f_center: float, mu: float
+) -> np.ndarray:
+    r""":func:`forward_difference` from the query points ``P = x + mu U`` themselves.
+
+    With the directions actually taken, ``U = (P - x) / mu``, the estimate is
+    :math:`\frac{1}{\mu}\left(c^\top P - (\textstyle\sum_i c_i)\, x\right)`, one
+    pass over ``P`` and no ``(q, n)`` array of directions. Non-finite values are left
+    out as in :func:`forward_difference`.
+    """
+    ok = _finite_rows(f_queries)
+    k = int(ok.sum())
+    if k == 0:
+        return np.zeros(P.shape[1])
+    coef = np.where(ok, f_queries - f_center, 0.0) / (mu * k)
+    return (coef @ P - coef.sum() * x) / mu
+
+
+def antithetic_difference_from_points(
+    P: np.ndarray, M: np.ndarray, f_plus: np.ndarray, f_minus: np.ndarray, mu: float
+) -> np.ndarray:
+    r""":func:`antithetic_difference` from the query points ``P = x + mu U`` and
+    ``M = x - mu U`` (the directions actually taken are ``(P - M) / (2 mu)``)."""
+    ok = _finite_rows(f_plus) & _finite_rows(f_minus)
+    k = int(ok.sum())
+    if k == 0:
+        return np.zeros(P.shape[1])
+    coef = np.where(ok, f_plus - f_minus, 0.0) / (2.0 * mu * k)
+    return (coef @ P - coef @ M) / (2.0 * mu)

@@ -13,48 +13,32 @@ What can be plotted (a *trace*):
 - a :class:`History`: a callback for :func:`zominimize.minimize` (or SciPy's
   ``minimize``) that records ``(nfev, fun)`` at every iteration;
 - an :class:`~scipy.optimize.OptimizeResult` that carries a ``trace`` attribute
-  holding one of the above. ``allvecs`` alone is not enough (it has no values): use
-  a :class:`History` callback.
+  holding one of the above. Every result of :func:`zominimize.minimize` and
+  :attr:`zominimize.Optimizer.result` carries one: the best value at each
+  improvement, thinned to at most 50 points per decade of evaluations (so memory
+  stays flat over long runs). Results of SciPy's own methods have none: use a
+  :class:`History` callback there.
 
 Example
 -------
 >>> import numpy as np
 >>> from zominimize import minimize
->>> from zominimize.plotting import History, plot_convergence
->>> hist = History()
+>>> from zominimize.plotting import plot_convergence
 >>> res = minimize(lambda x: float(np.sum(x**2)), np.ones(5), method="zo-adam",
-...                options={"maxfev": 420}, rng=0, callback=hist)
->>> ax = plot_convergence({"zo-adam": hist})  # doctest: +SKIP
+...                options={"maxfev": 420}, rng=0)
+>>> ax = plot_convergence({"zo-adam": res})  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
+from ._trace import Trace
+
 __all__ = ["History", "Trace", "as_trace", "plot_convergence"]
-
-
-class Trace(NamedTuple):
-    """Best-so-far history as a step function.
-
-    Attributes
-    ----------
-    nfev : ndarray of int
-        Evaluation counts (increasing, 1-based).
-    fun : ndarray of float
-        The value seen at (or the best value up to) each count; the running minimum
-        is taken when plotting.
-    nfev_end : int or None
-        Evaluations made in total; the curve stays flat from ``nfev[-1]`` to here
-        (default ``nfev[-1]``).
-    """
-
-    nfev: np.ndarray
-    fun: np.ndarray
-    nfev_end: int | None = None
 
 
 class History:
@@ -116,9 +100,9 @@ def as_trace(obj: Any) -> Trace:
         if "trace" in obj:
             return as_trace(obj["trace"])
         raise TypeError(
-            "this OptimizeResult has no 'trace': record one with the "
-            "zominimize.plotting.History callback (minimize(..., callback=History())), "
-            "or pass the values seen, one per evaluation"
+            "this OptimizeResult has no 'trace' (zominimize's methods record one; SciPy's "
+            "do not): record one with the zominimize.plotting.History callback "
+            "(minimize(..., callback=History())), or pass the values seen, one per evaluation"
         )
     if hasattr(obj, "nfev") and hasattr(obj, "fun") and np.ndim(obj.fun) == 1:
         return Trace(np.asarray(obj.nfev, dtype=np.int64), np.asarray(obj.fun, dtype=float))

@@ -11,17 +11,24 @@ copied by hand:
    custom-method callables carry an ``Options`` section (and a "Common options"
    section) that numpydoc does not know; they are rendered as a rubric and a
    definition list, exactly as on the options pages, instead of being dropped.
-3. **Measured results.** ``docs/benchmarks.rst`` includes
-   ``docs/generated/bench/<key>.inc``, written here from what the benchmark
-   commands left in ``docs/_generated/`` (a ``zominimize bench`` JSON file and its
-   plots, or a markdown file printed by a script). A missing result becomes the
-   single line "Not yet measured: run <command>." -- numbers are never invented.
+3. **Measured results.** For every entry of ``docs/measurements.toml`` (a key, the
+   kind of result and the command that produces it), ``docs/benchmarks.rst`` and
+   ``docs/research.rst`` include ``docs/generated/bench/<key>.inc``, written here
+   from what the command left in ``docs/_generated/`` (a ``zominimize bench`` JSON
+   file and its plots, or a markdown file printed by a script). A missing result
+   becomes the single line "Not yet measured: run <command>." -- numbers are never
+   invented. The claims table is :func:`zominimize.bench._claims.check_claim` applied
+   to the claims of the same file.
+
+It only renders: what is measured lives in ``docs/measurements.toml``, how a claim is
+judged in :mod:`zominimize.bench._claims`.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -31,218 +38,30 @@ DOCS = Path(__file__).resolve().parents[1]
 GENERATED = DOCS / "generated"
 MEASURED = DOCS / "_generated"
 
-# ---------------------------------------------------------------------------------------
-# Measured results expected by docs/benchmarks.rst: key -> (kind, command).
-#   kind "bench": docs/_generated/<key>.json written by `zominimize bench --out`,
-#                 plots in docs/_generated/<key>_plots/*.png
-#   kind "md":    docs/_generated/<key>.md (markdown printed by a script), optional
-#                 figures docs/_generated/<key>*.png
-#   kind "text":  docs/_generated/<key>.txt (plain text printed by a script), shown
-#                 verbatim, optional figures docs/_generated/<key>*.png
-# The include file is docs/generated/bench/<key>.inc.
-# ---------------------------------------------------------------------------------------
-_V1 = "docs/_generated/weights/default-v1.safetensors"  # the first-round default weights
+MEASUREMENTS_FILE = DOCS / "measurements.toml"
+KINDS = ("bench", "md", "text")
 
 
-def _weights_candidates(*runs: str) -> str:
-    """Selection candidates, one per research-log weight file (JSON, without brackets)."""
-    return ", ".join(f'{{"weights": "docs/_generated/weights/{run}.safetensors"}}'
-                     for run in runs)
+def load_measurements(path: Path = MEASUREMENTS_FILE) -> tuple[dict[str, dict], list[dict]]:
+    """The measured results (``{key: {"kind", "command"}}``) and the claims of
+    ``docs/measurements.toml`` (its header describes the format)."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
 
-
-# the third round's candidates for "default" (docs/research.rst)
-_R3_CANDIDATES = _weights_candidates("r3-cosine-200", "r3-cosine-300", "r3-vote06",
-                                     "r3-batch8")
-_R3_SEEDS = _weights_candidates("r3-seed2", "r3-mm-seed1")
-_R3_SEED1_MM = _weights_candidates("r3-seed1", "r3-mm")
-# the selections of the first three research rounds ran with the sigma0 rule's old
-# constant, 0.1 (the fourth round changed the default to 0.03)
-_SELECT = "python scripts/select_l2l_options.py "
-_SELECT_R3 = _SELECT + "--sigma0-rel 0.1 "
-# the fourth round's training runs at the new start, compared at the new inference default
-_R4_TRAIN = _weights_candidates("r4-rel003", "r4-rel003-seed1")
-# the configuration bundled as "classification", as a selection candidate
-_R4_CLS = ('{"sigma0_factor": 0.1, "weights": "docs/_generated/weights/r3-cls-ft.safetensors", '
-           '"mu_rel": 0.01}')
-
-
-def _r4(key: str, args: str, factors: tuple) -> tuple[str, str]:
-    """A fourth-round selection: candidates start at k times the old sigma0 rule."""
-    cands = ", ".join("{}" if k == 1 else f'{{"sigma0_factor": {k}}}' for k in factors)
-    return ("md", f"{_SELECT_R3}{args + ' ' if args else ''}--candidates '[{cands}]' "
-                  f"--out docs/_generated/{key}.md")
-
-
-MEASUREMENTS: dict[str, tuple[str, str]] = {
-    "bench_paper": (
-        "bench",
-        "zominimize bench --suite paper --seeds 5 --out docs/_generated/bench_paper.json "
-        "--plots docs/_generated/bench_paper_plots",
-    ),
-    "bench_tuned": (
-        "bench",
-        "zominimize bench --suite paper --tune-lr zo-adam,zo-sgd,zo-signsgd "
-        "--methods 'l2l-zo,l2l-zo[weights=attack],l2l-zo[weights=classification]' --seeds 5 "
-        "--out docs/_generated/bench_tuned.json --plots docs/_generated/bench_tuned_plots",
-    ),
-    "bench_heldout": (
-        "bench",
-        "zominimize bench --problems 'ackley[dim=100],styblinski[dim=100],levy[dim=100],"
-        "rastrigin[dim=50],rosenbrock[dim=200]' --methods l2l-zo,zo-adam --tune-lr zo-adam "
-        "--seeds 5 --out docs/_generated/bench_heldout.json "
-        "--plots docs/_generated/bench_heldout_plots",
-    ),
-    "bench_ablation": (
-        "bench",
-        "zominimize bench --problems classification-100,attack "
-        "--methods 'l2l-zo,l2l-zo[sampler=gaussian],l2l-zo[update=sgd],"
-        "l2l-zo[sampler=guided-es],l2l-zo[weights=attack],"
-        "l2l-zo[weights=attack,sampler=gaussian],l2l-zo[weights=attack,update=sgd],"
-        "l2l-zo[weights=attack,sampler=guided-es],zo-adam' --seeds 5 "
-        "--out docs/_generated/bench_ablation.json --plots docs/_generated/bench_ablation_plots",
-    ),
-    "bench_cobyla_full_classification": (
-        "bench",
-        "zominimize bench --problems classification-100,classification-1000 --methods cobyla "
-        "--seeds 2 --no-time-limit --workers 1 "
-        "--out docs/_generated/bench_cobyla_full_classification.json --no-plots",
-    ),
-    "bench_cobyla_full_attack": (
-        "bench",
-        "zominimize bench --problems attack --methods cobyla --seeds 2 --no-time-limit "
-        "--workers 1 --out docs/_generated/bench_cobyla_full_attack.json --no-plots",
-    ),
-    "overhead": ("md", "python scripts/overhead.py > docs/_generated/overhead.md"),
-    "gpu_check": ("md", "python scripts/gpu_check.py > docs/_generated/gpu_check.md  "
-                  "# on a machine with a CUDA GPU"),
-    "analysis_q": ("md", "python scripts/l2l_analysis.py --seeds 5 --only q"),
-    "analysis_horizon": ("md", "python scripts/l2l_analysis.py --seeds 5 --only horizon"),
-    "analysis_query_variance": (
-        "md", "python scripts/l2l_analysis.py --only variance  (writes the figure)"),
-    "memory_flat": ("text", "python scripts/memory_flat.py > docs/_generated/memory_flat.txt"),
-    "demo": ("md", "zominimize demo --out docs/_generated/demo.png > docs/_generated/demo.md"),
-    # research log (docs/research.rst): selections on validation problems
-    "sigma0_selection": (
-        "md", f"python scripts/sigma0_selection.py --weights {_V1} "
-        "--out docs/_generated/sigma0_selection.md"),
-    "sigma0_attack_weights": (
-        "md", _SELECT_R3 + "--weights attack --n-general 0 "
-        "--n-attack 8 --candidates '[{}, {\"sigma0\": 0.1}, {\"sigma0\": 0.05}]' "
-        "--out docs/_generated/sigma0_attack_weights.md"),
-    "option_selection_mu_rel": (
-        "md", _SELECT_R3 + f"--weights {_V1} "
-        "--candidates '[{}, {\"mu_rel\": 0.3}, {\"mu_rel\": 1.0}]' "
-        "--out docs/_generated/option_selection_mu_rel.md"),
-    "selection_default_weights": (
-        "md", _SELECT_R3
-        + f"--candidates '[{{\"weights\": \"{_V1}\"}}, {{}}]' (and --dims 300 1500 "
-        "--n-general 16 --seed 2026)"),
-    "selection_attack_weights": (
-        "md", _SELECT_R3 + "--weights attack --n-general 0 "
-        "--n-attack 8 --candidates '[{}, {\"weights\": \"docs/_generated/weights/"
-        "attack-r2-curriculum.safetensors\"}, {\"weights\": \"docs/_generated/weights/"
-        "attack-r2.safetensors\"}]'"),
-    "selection_r3_A": ("md", _SELECT_R3 + "--candidates "
-                       f"'[{{}}, {_R3_CANDIDATES}]' --out docs/_generated/selection_r3_A.md"),
-    "selection_r3_B": ("md", _SELECT_R3 + "--dims 300 1500 "
-                       f"--n-general 16 --seed 2026 --candidates '[{{}}, {_R3_CANDIDATES}]' "
-                       "--out docs/_generated/selection_r3_B.md"),
-    "selection_r3_seed1_mm_A": (
-        "md", _SELECT_R3 + "--candidates "
-        f"'[{{}}, {_R3_SEED1_MM}]' --out docs/_generated/selection_r3_seed1_mm_A.md"),
-    "selection_r3_seed1_mm_B": (
-        "md", _SELECT_R3 + "--dims 300 1500 --n-general 16 "
-        f"--seed 2026 --candidates '[{{}}, {_R3_SEED1_MM}]' "
-        "--out docs/_generated/selection_r3_seed1_mm_B.md"),
-    "selection_r3_mm_salomon": (
-        "md", _SELECT_R3 + "--family salomon --n-general 16 "
-        f"--n-attack 0 --seed 2031 --candidates '[{{}}, {_R3_SEED1_MM}]' "
-        "--out docs/_generated/selection_r3_mm_salomon.md"),
-    "selection_r3_mm_alpine": (
-        "md", _SELECT_R3 + "--family alpine --n-general 16 "
-        f"--n-attack 0 --seed 2031 --candidates '[{{}}, {_R3_SEED1_MM}]' "
-        "--out docs/_generated/selection_r3_mm_alpine.md"),
-    "selection_r3_seeds_A": (
-        "md", _SELECT_R3 + "--candidates "
-        f"'[{{}}, {_R3_SEEDS}]' --out docs/_generated/selection_r3_seeds_A.md"),
-    "selection_r3_seeds_B": (
-        "md", _SELECT_R3 + "--dims 300 1500 --n-general 16 "
-        f"--seed 2026 --candidates '[{{}}, {_R3_SEEDS}]' "
-        "--out docs/_generated/selection_r3_seeds_B.md"),
-    "selection_r3_seeds_alpine": (
-        "md", _SELECT_R3 + "--family alpine --n-general 16 "
-        f"--n-attack 0 --seed 2031 --candidates '[{{}}, {_R3_SEEDS}]' "
-        "--out docs/_generated/selection_r3_seeds_alpine.md"),
-    "selection_r3_classification": (
-        "md", _SELECT_R3 + "--family classification-train "
-        "--n-general 16 --n-attack 0 --seed 2028 --candidates '[{}, {\"sampler\": "
-        "\"gaussian\"}, {\"sampler\": \"guided-es\"}, ...]' (the full list is in the file)"),
-    "selection_r3_classification_confirm": (
-        "md", _SELECT_R3 + "--family classification-train "
-        "--n-general 24 --n-attack 0 --seed 2029 --candidates '[{}, {\"weights\": "
-        "\"docs/_generated/weights/r3-cls-ft.safetensors\"}]'"),
-    **{key: _r4(key, args, ks) for key, args, ks in (
-        ("selection_r4_A", "", (1, 0.5, 0.3, 0.2, 0.1)),
-        ("selection_r4_B", "--dims 300 1500 --n-general 16 --seed 2026", (1, 0.5, 0.3, 0.2)),
-        ("selection_r4_A2", "--seed 2030", (1, 0.5, 0.3, 0.2)),
-        ("selection_r4_attack", "--weights attack --n-general 0 --n-attack 8 --seed 2031",
-         (1, 0.5, 0.3, 0.2)),
-        ("selection_r4_cls100", "--family classification-train --dims 100 100 "
-         "--n-general 24 --n-attack 0 --seed 2028", (1, 0.5, 0.3, 0.2, 0.1)),
-        ("selection_r4_cls1000", "--family classification-train --dims 1000 1000 "
-         "--n-general 8 --n-attack 0 --seed 2028", (1, 0.5, 0.3, 0.2, 0.1, 0.03)),
-        ("selection_r4_cls100_confirm", "--family classification-train --dims 100 100 "
-         "--n-general 24 --n-attack 0 --seed 2029", (1, 0.3, 0.1, 0.03)),
-        ("selection_r4_cls1000_confirm", "--family classification-train --dims 1000 1000 "
-         "--n-general 12 --n-attack 0 --seed 2029", (1, 0.3, 0.1, 0.03)),
-        ("selection_r4_A3", "--seed 2032", (1, 0.3)),
-        ("selection_r4_B2", "--dims 300 1500 --n-general 16 --seed 2033", (1, 0.3)),
-    )},
-    **{f"selection_r4_train_{name}": (
-        "md", f"{_SELECT}{args}--candidates '[{{}}, {_R4_TRAIN}]' "
-        f"--out docs/_generated/selection_r4_train_{name}.md")
-       for name, args in (("A", ""), ("A2", "--seed 2030 "), ("A3", "--seed 2032 "),
-                          ("B", "--dims 300 1500 --n-general 16 --seed 2026 "),
-                          ("B2", "--dims 300 1500 --n-general 16 --seed 2033 "))},
-    "selection_r4_cls1000_confirm2": (
-        "md", _SELECT_R3 + "--family classification-train --dims 1000 1000 --n-general 12 "
-        "--n-attack 0 --seed 2029 --candidates '[{\"sigma0_factor\": 0.1}, "
-        f"{_R4_CLS}]' --out docs/_generated/selection_r4_cls1000_confirm2.md"),
-    "selection_r4_cls100_confirm2": (
-        "md", _SELECT_R3 + "--family classification-train --dims 100 100 --n-general 24 "
-        "--n-attack 0 --seed 2029 --candidates '[{}, {\"sigma0_factor\": 0.1}, "
-        f"{_R4_CLS}]' --out docs/_generated/selection_r4_cls100_confirm2.md"),
-    "bench_classification_weights": (
-        "bench",
-        "zominimize bench --problems classification-100,classification-1000 "
-        "--methods 'l2l-zo[weights=classification],l2l-zo,zo-sgd,zo-signsgd,zo-adam' "
-        "--seeds 5 --out docs/_generated/bench_classification_weights.json "
-        "--plots docs/_generated/bench_classification_weights_plots",
-    ),
-    "selection_r4_cls1000_options2": (
-        "md", _SELECT_R3 + "--family classification-train --dims 1000 1000 --n-general 8 "
-        "--n-attack 0 --seed 2028 --candidates '[...]' (the full list is in the file)"),
-    "selection_r4_cls1000_options": (
-        "md", _SELECT_R3 + "--family classification-train --dims 1000 1000 --n-general 8 "
-        "--n-attack 0 --seed 2028 --candidates '[{\"sigma0_factor\": 0.1}, ...]' (the full "
-        "list is in the file)"),
-    "bench_classification_start": (
-        "bench",
-        "zominimize bench --problems classification-100,classification-1000 "
-        "--methods 'l2l-zo,l2l-zo[sigma0=0.01],l2l-zo[sigma0=0.002],zo-sgd,zo-signsgd,zo-adam' "
-        "--seeds 5 --out docs/_generated/bench_classification_start.json "
-        "--plots docs/_generated/bench_classification_start_plots",
-    ),
-    # BBOB: the peers' runs are stored compactly; the report is rendered from them (and
-    # from any method merged in later, see benchmarks.rst)
-    **{key: ("md", f"zominimize bench --suite {suite} --exclude 'l2l-zo[sigma0=2]' "
-             f"--workers 1 --out docs/_generated/{peers}.json.gz --report "
-             f"docs/_generated/{key}.md{score}")
-       for key, suite, peers, score in (
-           ("bbob_val", "bbob-val", "bbob_val_peers", " --score"),
-           ("bbob_d2_40", "bbob", "bbob_peers", ""),
-           ("bbob_large", "bbob-large", "bbob_large_peers", ""))},
-}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    measurements = data.get("measurements", {})
+    for key, entry in measurements.items():
+        if entry.get("kind") not in KINDS or not entry.get("command"):
+            raise ValueError(f"{path.name}: measurement {key!r} needs a kind in {KINDS} "
+                             "and a command")
+    claims = data.get("claims", [])
+    for claim in claims:
+        if measurements.get(claim.get("measurement"), {}).get("kind") != "bench":
+            raise ValueError(f"{path.name}: claim {claim.get('claim')!r} needs a "
+                             "measurement of kind 'bench'")
+    return measurements, claims
 
 
 def _write(path: Path, text: str) -> None:
@@ -510,10 +329,26 @@ def _figures(paths: list[Path]) -> str:
     return "\n".join(out)
 
 
+def _bench_plots(key: str, command: str, result) -> list[Path]:
+    """The committed plots of a result, else (unless its command says ``--no-plots``)
+    plots drawn from the result itself, redrawn only when its JSON file changes."""
+    committed = sorted((MEASURED / f"{key}_plots").glob("*.png"))
+    if committed or result is None or "--no-plots" in command:
+        return committed
+    out = GENERATED / "bench" / f"{key}_plots"
+    source = (MEASURED / f"{key}.json").stat()
+    stamp, signature = out / ".source", f"{source.st_size} {source.st_mtime_ns}"
+    if not stamp.exists() or stamp.read_text() != signature:
+        shutil.rmtree(out, ignore_errors=True)
+        result.plot(out)
+        stamp.write_text(signature)
+    return sorted(out.glob("*.png"))
+
+
 def _bench_inc(key: str, command: str) -> str:
     path = MEASURED / f"{key}.json"
     md = MEASURED / f"{key}.md"
-    plots = sorted((MEASURED / f"{key}_plots").glob("*.png"))
+    result = None
     if path.exists():
         from zominimize.bench import BenchResult
 
@@ -538,6 +373,7 @@ def _bench_inc(key: str, command: str) -> str:
         text = md_to_rst(md.read_text(encoding="utf-8"))
     else:
         return _not_measured(command)
+    plots = _bench_plots(key, command, result)
     if plots:
         text += "\n" + _figures(plots)
     return text
@@ -556,146 +392,36 @@ def _md_inc(key: str, command: str) -> str:
 
 # -- the claims table: the paper's claims next to our numbers ---------------------------
 
-# (claim, source of the claim, measurement key, problems, kind of comparison)
-CLAIMS = [
-    ("Faster convergence than hand-designed ZO algorithms on the synthetic non-convex "
-     "binary classification task.", "abstract", "bench_paper",
-     ("classification-100", "classification-1000"), "speed"),
-    ("Better final solution than hand-designed ZO algorithms on the same task.",
-     "abstract", "bench_paper", ("classification-100", "classification-1000"), "final"),
-    ("Outperforms hand-designed ZO algorithms on the black-box adversarial attack "
-     "(MNIST; CIFAR-10 in the paper, not reproduced here).", "abstract; repro page",
-     "bench_paper", ("attack",), "attack"),
-    ("The comparison holds against baselines whose hyper-parameters are tuned "
-     "(\"best performance reported\").", "repro page", "bench_tuned",
-     ("classification-100", "attack"), "final"),
-    ("The learned sampling rule (QueryRNN) helps: it reduces the variance of the ZO "
-     "estimate (ablations: no QueryRNN, no UpdateRNN, Guided-ES sampling).", "abstract",
-     "bench_ablation", ("classification-100", "attack"), "ablation"),
-    ("This project's stricter target: reach the final median value of each lr-tuned "
-     "baseline with at most half the evaluations (4200 / 2), on the attack.",
-     "issue target", "bench_tuned", ("attack",), "half"),
-    ("The learned optimizer generalizes to other problems than those it was trained on.",
-     "abstract (\"extensive analytical experiments\"); numbers not found", "bench_heldout",
-     None, "final"),
-]
+def claims_inc(measurements: dict[str, dict], claims: list[dict]) -> str:
+    from zominimize.bench import BenchResult
+    from zominimize.bench._claims import check_claim
 
-
-def _fmt_num(v) -> str:
-    if v is None:
-        return "n/a"
-    v = float(v)
-    if v != v:
-        return "n/a"
-    if v in (float("inf"), float("-inf")):
-        return "never" if v > 0 else "-inf"
-    return f"{v:.4g}"
-
-
-def _reaches(s) -> str:
-    """'reaches the target in N evals (k/n runs)', or that the median run never does."""
-    runs = f"({s.target_hits}/{s.n_runs} runs)"
-    if s.evals_to_target is None or not np.isfinite(s.evals_to_target):
-        return f"does not reach the target in the median run {runs}"
-    return f"reaches the target in {_fmt_num(s.evals_to_target)} evals {runs}"
-
-
-def _hand_designed(result, problem) -> list[str]:
-    """The hand-designed ZO rows of ``problem`` (the tuned grid point only, if tuned)."""
-    hidden = set()
-    for info in (result.meta.get("tuning") or {}).values():
-        best = info["best"].get(problem)
-        hidden |= {s for s, lr in zip(info["specs"], info["lrs"]) if lr != best}
-    return [m for m in result.methods(problem) if m.startswith("zo-") and m not in hidden]
-
-
-def _claim_cell(result, problems, kind) -> tuple[str, str]:
-    """Our measurement for one claim (text) and the verdict."""
-    problems = problems or result.problems
-    texts, wins, total = [], 0, 0
-    for problem in problems:
-        if problem not in result.problems:
-            texts.append(f"{problem}: not in the results")
-            continue
-        methods = result.methods(problem)
-        last = max(result.budgets)
-        if kind == "ablation":
-            base = "l2l-zo"
-            if base not in methods:
-                continue
-            s0 = result.summary(base, problem)
-            parts = [f"l2l-zo {_fmt_num(s0.best[last][0])}"]
-            for m in methods:
-                if m.startswith("l2l-zo[") and "weights" not in m:
-                    s = result.summary(m, problem)
-                    parts.append(f"{m[len('l2l-zo'):]} {_fmt_num(s.best[last][0])}")
-                    total += 1
-                    wins += s0.best[last][0] < s.best[last][0]
-            texts.append(f"{problem}, median best f at {last} evals: " + ", ".join(parts))
-            continue
-        learned = [m for m in methods if m.startswith("l2l-zo") and
-                   ("[" not in m or "weights" in m)]
-        hand = _hand_designed(result, problem)
-        if not learned or not hand:
-            continue
-        sums = {m: result.summary(m, problem) for m in learned + hand}
-        best_hand = min(hand, key=lambda m: sums[m].best[last][0])
-        if kind == "half":
-            for m in learned:
-                for h in hand:
-                    target = sums[h].best[last][0]  # h's median final value
-                    evals = float(np.median([r.evals_to(target)
-                                             for r in result.select(m, problem)]))
-                    total += 1
-                    wins += evals <= last / 2
-                    when = (f"in {_fmt_num(evals)} evals (median)" if np.isfinite(evals)
-                            else "not in the median run")
-                    texts.append(f"{problem}: {m} reaches {h}'s median final value "
-                                 f"{_fmt_num(target)} {when}")
-            continue
-        for m in learned:
-            s, b = sums[m], sums[best_hand]
-            total += 1
-            if kind == "speed":
-                wins += s.evals_to_target < b.evals_to_target
-                texts.append(
-                    f"{problem}: {m} {_reaches(s)}, best hand-designed ({best_hand}) "
-                    f"{_reaches(b)}")
-            else:
-                wins += s.best[last][0] < b.best[last][0]
-                text = (f"{problem}: median best f at {last} evals, {m} "
-                        f"{_fmt_num(s.best[last][0])} vs {best_hand} {_fmt_num(b.best[last][0])}")
-                if kind == "attack" and s.success_rate is not None:
-                    text += (f"; success {100 * s.success_rate:.0f}% vs "
-                             f"{100 * (b.success_rate or 0):.0f}%")
-                texts.append(text)
-    if total == 0:
-        return "; ".join(texts) or "no comparable rows in the results", "n/a"
-    verdict = "yes" if wins == total else ("partly" if wins else "no")
-    return "; ".join(texts), f"{verdict} ({wins}/{total})"
-
-
-def claims_inc() -> str:
     rows = [["The paper claims", "Source", "Our measurement (median over seeds)",
              "Reproduced?"]]
     loaded = {}
-    for claim, source, key, problems, kind in CLAIMS:
+    for claim in claims:
+        key = claim["measurement"]
         path = MEASURED / f"{key}.json"
         if not path.exists():
-            rows.append([claim, source, _not_measured(MEASUREMENTS[key][1]).strip(), "not yet"])
+            rows.append([claim["claim"], claim["source"],
+                         _not_measured(measurements[key]["command"]).strip(), "not yet"])
             continue
         if key not in loaded:
-            from zominimize.bench import BenchResult
-
             loaded[key] = BenchResult.from_json(path)
-        text, verdict = _claim_cell(loaded[key], problems, kind)
-        rows.append([claim, source, text + f" (:ref:`details <measured-{key}>`)", verdict])
+        check = check_claim(loaded[key], claim["comparison"], claim.get("problems"))
+        rows.append([claim["claim"], claim["source"],
+                     check.text + f" (:ref:`details <measured-{key}>`)", check.verdict])
     out = [".. list-table::", "   :class: zom-claims", "   :header-rows: 1",
            "   :widths: 30 12 46 12", ""]
     for row in rows:
         for k, cell in enumerate(row):
             out.append(("   * - " if k == 0 else "     - ") + cell)
     return "\n".join(out) + "\n"
+
+
+def _num(v) -> str:
+    """A number of the problem tables, ``"n/a"`` where a problem has none."""
+    return "n/a" if v is None or v != v else f"{float(v):.4g}"
 
 
 def _text_inc(key: str, command: str) -> str:
@@ -711,13 +437,14 @@ def _text_inc(key: str, command: str) -> str:
 
 
 def write_measurements(app) -> None:
+    measurements, claims = load_measurements()
     render = {"bench": _bench_inc, "md": _md_inc, "text": _text_inc}
-    for key, (kind, command) in MEASUREMENTS.items():
-        text = render[kind](key, command)
-        _write(GENERATED / "bench" / f"{key}.inc", text)
+    for key, entry in measurements.items():
+        command = entry["command"]
+        _write(GENERATED / "bench" / f"{key}.inc", render[entry["kind"]](key, command))
         _write(GENERATED / "bench" / f"{key}.command.inc",
                f".. code-block:: bash\n\n    {command}\n")
-    _write(GENERATED / "bench" / "claims.inc", claims_inc())
+    _write(GENERATED / "bench" / "claims.inc", claims_inc(measurements, claims))
 
 
 # -- problem library tables and command-line help -----------------------------------
@@ -743,12 +470,12 @@ def problems_inc() -> tuple[str, str]:
         if not np.any(x0):
             x0_text = "x0 = 0"
         elif x0.size > 1:
-            x0_text = f"x0 = ({_fmt_num(x0[0])}, {_fmt_num(x0[1])}, ...)"
+            x0_text = f"x0 = ({_num(x0[0])}, {_num(x0[1])}, ...)"
         else:
-            x0_text = f"x0 = {_fmt_num(x0[0])}"
+            x0_text = f"x0 = {_num(x0[0])}"
         named += [f"   * - ``{name}``", f"     - :class:`~zominimize.problems.{cls.__name__}`",
-                  f"     - {p.dim}", f"     - {_fmt_num(p.f_opt)}",
-                  f"     - {x0_text}; {bounds}; x_scale = {_fmt_num(p.x_scale)}"]
+                  f"     - {p.dim}", f"     - {_num(p.f_opt)}",
+                  f"     - {x0_text}; {bounds}; x_scale = {_num(p.x_scale)}"]
     role = {}
     for r, names in (("training", P.TRAINING_FAMILIES), ("validation", P.VALIDATION_FAMILIES),
                      ("held out", P.HELD_OUT_FAMILIES)):

@@ -43,7 +43,7 @@ print(opt.result.x.round(2))
 # the whole optimizer pickles -- method, state, random generator, pending points --
 # so it can wait on disk for days between ``ask`` and ``tell``.
 X = opt.ask()
-saved = pickle.dumps(opt)  # or zominimize.save_checkpoint(opt, "state.pkl")
+saved = pickle.dumps(opt)  # or zominimize.save_checkpoint(opt, "state.ckpt")
 later = pickle.loads(saved)
 print("same pending points:", np.array_equal(later.ask(), X))
 later.tell(X, measure_batch(X))

@@ -48,7 +48,7 @@ def flaky(x):
 
 
 workdir = tempfile.mkdtemp()
-ckpt = os.path.join(workdir, "run.pkl")
+ckpt = os.path.join(workdir, "run.ckpt")
 run_options = {**options, "checkpoint": ckpt, "checkpoint_every": 5, "resume": True}
 
 try:

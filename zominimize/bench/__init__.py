@@ -44,6 +44,7 @@ from ._analysis import (
 )
 from ._bbob import BBOB_GROUPS, BBOBProblem
 from ._bench import SUITES, Suite, get_suite, run_benchmark, run_suite, tune_lr
+from ._overhead import measure_overhead
 from ._record import ECDF_TARGETS, checkpoint_grid
 from ._report import bbob_report, plot_ecdfs, score_table
 from ._result import BenchResult, Summary, merge_results
@@ -77,6 +78,7 @@ __all__ = [
     "fraction_at_or_below",
     "get_suite",
     "make_problem",
+    "measure_overhead",
     "median_precisions",
     "median_ranks",
     "merge_results",

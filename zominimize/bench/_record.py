@@ -334,3 +334,22 @@ def _grid_upto(grid: list[int], nfev: int) -> list[int]:
     if nfev and (not out or out[-1] != nfev):
         out.append(int(nfev))
     return out
+
+
+_fields_init = RunRecord.__init__
+
+
+def _init(self, *args, trace_nfev=None, trace_f=None, **kwargs) -> None:
+    """The dataclass's ``__init__``, which also takes the older form: a full trace
+    (``trace_nfev``, ``trace_f``) in place of the compact fields."""
+    if trace_nfev is None and trace_f is None:
+        _fields_init(self, *args, **kwargs)
+        return
+    names = [f for f in RunRecord.__dataclass_fields__ if not f.startswith("_")]
+    kwargs.update(zip(names, args))
+    rec = RunRecord.from_trace(trace_nfev or [], trace_f or [], **kwargs)
+    self.__dict__.update(rec.__dict__)
+
+
+_init.__doc__ = _fields_init.__doc__
+RunRecord.__init__ = _init

@@ -1,127 +1,383 @@
-"""The learned optimizer's step rule, in torch, shared by inference and meta-training.
+"""One iteration of the learned optimizer, in torch: the single implementation that
+inference (``l2l-zo``, under :func:`torch.no_grad`) and meta-training
+(differentiable unrolls) both call.
 
-One iteration of ``l2l-zo`` is
+An iteration is two pure functions of an explicit :class:`L2LState`:
 
-1. :func:`query_std` — the QueryRNN reads the previous normalised estimate and
-   step and returns per-coordinate standard deviations ``s`` of the query
-   directions, normalised so that ``‖s‖² = d`` (trace of the covariance is ``d``);
-2. the caller draws ``u_i = ε_i ⊙ s`` and forms the forward-difference estimate
-   ``ĝ`` with smoothing radius ``μ`` (``μ = mu_rel · σ`` in the "scaled" variant);
-3. :func:`update_step` — the UpdateRNN turns ``ĝ`` into the step ``Δx`` and, in
-   the "scaled" variant, a new step size ``σ``.
+1. :func:`propose` — the query distribution and the queries. The QueryRNN reads the
+   previous normalised estimate and step and returns per-coordinate standard
+   deviations ``s`` with ``‖s‖² = d``; directions ``u_i = ε_i ⊙ s`` are drawn from the
+   run's :class:`torch.Generator` (with probability ``1 - pred_ratio`` the identity
+   instead, the paper's test-time rule); the queries ``x + μ u_i`` are projected onto
+   the bounds, and the directions actually taken are kept for the estimate.
+2. The caller evaluates the queries (a user's objective, or a training problem's
+   torch form).
+3. :func:`advance` — the forward-difference estimate ``ĝ`` from the finite values,
+   the UpdateRNN's step ``Δx``, the step-size rule, and ``x + Δx`` projected onto the
+   bounds.
 
-Scale invariance of the "scaled" variant: ``ĝ`` enters only through ``a = ĝ /
-RMS(ĝ)`` (a running root-mean-square over coordinates and iterations) and the
-Adam-like ratio of moments of ``a``; the global features (did ``f`` improve,
-``log σ/σ₀``) do not depend on the scale of ``f`` either. Steps are ``σ`` times
-the network output, so rescaling ``x`` and ``σ₀`` together rescales the
-trajectory. All running statistics are detached from the meta-gradient.
+"scaled" variant (the bundled weights): ``ĝ`` enters only through ``a = ĝ / RMS(ĝ)``
+(a bias-corrected running root-mean-square over coordinates and iterations) and the
+Adam-like ratio of moments of ``a``; the global features (did ``f`` improve, ``log
+σ/σ₀``) do not depend on the scale of ``f``, so minimizing ``a·f + b`` (``a > 0``)
+follows the same iterates. Steps and the smoothing radius are in units of the step
+size ``σ``, so rescaling ``x`` and ``σ₀`` together rescales the trajectory. Running
+statistics are detached from the meta-gradient. "paper" variant: the raw estimate in,
+the raw step out, as the paper's official code.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 
+import numpy as np
 import torch
 
+from .._checkpoint import register_state_type
 from .nets import L2LNet
 
-__all__ = ["init_state", "query_std", "update_step", "detach_state"]
+__all__ = [
+    "L2LState",
+    "init_state",
+    "smoothing_radius",
+    "query_std",
+    "draw_directions",
+    "propose",
+    "estimate",
+    "update_step",
+    "advance",
+    "restore_previous",
+    "detach_state",
+    "SAMPLERS",
+    "UPDATES",
+]
+
+#: Query distributions: the QueryRNN's, the identity (ablation "ZO-LSTM-no-query"),
+#: and Guided-ES sampling from the subspace of the previous estimate and step.
+SAMPLERS = ("rnn", "gaussian", "guided-es")
+#: Step rules: the UpdateRNN's, or ZO-SGD's ``-(lr/d) ĝ`` (ablation "ZO-LSTM-no-update").
+UPDATES = ("rnn", "sgd")
 
 _B1, _B2, _BR = 0.9, 0.99, 0.9
 _CLIP_A = 5.0
 _MAX_DLOG_SIGMA = 0.5
-# Prior of the step-size rule (before the learned correction): grow σ after an
-# improvement of f, shrink it after a deterioration, in the spirit of the 1/5th
-# success rule of evolution strategies. In units of the tanh argument.
+# Prior of the step-size rule, under the learned correction: grow σ after an
+# improvement of f, shrink it after a deterioration (in tanh units), like the 1/5th
+# success rule of evolution strategies.
 _SIGMA_UP, _SIGMA_DOWN = 0.2, 0.4
-# The learned correction to the prior is bounded by ``net.sigma_vote_bound`` (tanh
-# units). The bundled weights use 0.3 < _SIGMA_DOWN, so σ always shrinks after a
-# deterioration whatever the net says, which keeps meta-training from learning
-# runaway step sizes (a bound of 0.6 did learn them: docs/research.rst, third round).
-# Bound of the learned per-coordinate residual step (units of σ).
+# Bound of the learned per-coordinate residual step, in units of σ.
 _MAX_RESIDUAL = 2.0
+# Guided-ES: share of the isotropic part of the covariance (the official code's value).
+_GUIDED_ALPHA = 0.5
+
+
+@register_state_type
+@dataclass
+class L2LState:
+    """Everything the learned optimizer carries from one iteration to the next.
+
+    Attributes
+    ----------
+    x : Tensor of shape (d,)
+        The iterate (float64 at inference; the training dtype in meta-training).
+    fx : float or None
+        ``f(x)`` when known.
+    x_prev, f_prev : Tensor or None, float or None
+        The previous iterate and its value (``f_prev`` is also the UpdateRNN's
+        "did f improve" feature).
+    sigma : Tensor of shape ()
+        Step size (network dtype; it carries the meta-gradient of the σ vote).
+    log_sigma0 : float
+    hu, cu, hq, cq : Tensor of shape (hidden, d)
+        LSTM states of the UpdateRNN and of the QueryRNN.
+    R : Tensor of shape ()
+        Running mean square of ``ĝ`` (the normaliser of the "scaled" variant).
+    m, v : Tensor of shape (d,)
+        Running moments of the normalised estimate.
+    t : int
+        Completed updates.
+    a_prev, dxn_prev : Tensor of shape (d,)
+        The QueryRNN's inputs: the last normalised estimate and step.
+    g_prev, dx_prev : Tensor of shape (d,)
+        The last raw estimate and step (the Guided-ES subspace).
+    x0 : Tensor of shape (d,)
+        The start (the displacement feature).
+    lb, ub : Tensor of shape (d,) or None
+        Bounds (``None`` when the problem has none).
+    query_std : Tensor of shape (d,) or None
+        The QueryRNN's last prediction (kept for analysis).
+    """
+
+    x: torch.Tensor
+    fx: float | None
+    x_prev: torch.Tensor | None
+    f_prev: float | None
+    sigma: torch.Tensor
+    log_sigma0: float
+    hu: torch.Tensor
+    cu: torch.Tensor
+    hq: torch.Tensor
+    cq: torch.Tensor
+    R: torch.Tensor
+    m: torch.Tensor
+    v: torch.Tensor
+    t: int
+    a_prev: torch.Tensor
+    dxn_prev: torch.Tensor
+    g_prev: torch.Tensor
+    dx_prev: torch.Tensor
+    x0: torch.Tensor
+    lb: torch.Tensor | None = None
+    ub: torch.Tensor | None = None
+    query_std: torch.Tensor | None = None
 
 
 def init_state(
-    net: L2LNet, x0, sigma0: float, *, dtype=torch.float64, device="cpu"
-) -> dict:
-    """The recurrent state at the start of a run from ``x0`` (array of shape ``(d,)``)."""
-    x0 = torch.as_tensor(x0, dtype=dtype, device=device).detach().clone()
-    d = x0.numel()
-    H = net.hidden
+    net: L2LNet,
+    x0,
+    sigma0: float,
+    *,
+    dtype=torch.float64,
+    device="cpu",
+    x_dtype=None,
+    bounds=None,
+    fx: float | None = None,
+) -> L2LState:
+    """The state at the start of a run from ``x0`` (shape ``(d,)``).
+
+    ``dtype`` is the networks' precision, ``x_dtype`` the iterate's (default
+    ``dtype``); ``bounds`` is ``(lb, ub)`` or ``None``.
+    """
+    x_dtype = x_dtype or dtype
+    x = torch.as_tensor(x0, dtype=x_dtype, device=device).detach().clone().reshape(-1)
+    d, H = x.numel(), net.hidden
 
     def z(*shape):
         return torch.zeros(*shape, dtype=dtype, device=device)
 
-    return {
-        "hu": z(H, d), "cu": z(H, d), "hq": z(H, d), "cq": z(H, d),
-        "sigma": torch.tensor(float(sigma0), dtype=dtype, device=device),
-        "log_sigma0": math.log(sigma0),
-        "R": z(()), "m": z(d), "v": z(d), "t": 0,
-        "a_prev": z(d), "dxn_prev": z(d), "f_prev": None, "x0": x0,
-    }
+    lb = ub = None
+    if bounds is not None:
+        lb = torch.as_tensor(bounds[0], dtype=x_dtype, device=device).expand(d).clone()
+        ub = torch.as_tensor(bounds[1], dtype=x_dtype, device=device).expand(d).clone()
+    return L2LState(
+        x=x, fx=fx, x_prev=None, f_prev=None,
+        sigma=torch.tensor(float(sigma0), dtype=dtype, device=device),
+        log_sigma0=math.log(sigma0),
+        hu=z(H, d), cu=z(H, d), hq=z(H, d), cq=z(H, d),
+        R=z(()), m=z(d), v=z(d), t=0,
+        a_prev=z(d), dxn_prev=z(d), g_prev=z(d), dx_prev=z(d),
+        x0=x.detach().to(dtype).clone(), lb=lb, ub=ub,
+    )
 
 
-def detach_state(st: dict) -> dict:
+def detach_state(st: L2LState) -> L2LState:
     """Cut the meta-gradient at a truncation boundary."""
-    return {k: v.detach() if torch.is_tensor(v) else v for k, v in st.items()}
+    return replace(st, **{k: v.detach() for k, v in vars(st).items() if torch.is_tensor(v)})
 
 
-def query_std(net: L2LNet, st: dict) -> tuple[torch.Tensor, dict]:
+def smoothing_radius(net: L2LNet, st: L2LState, mu_rel: float | None, mu: float) -> float:
+    """``μ`` of this iteration: ``mu_rel · σ`` ("scaled", unless ``mu_rel`` is ``None``)
+    or the fixed ``mu`` ("paper")."""
+    if net.variant == "paper" or mu_rel is None:
+        return mu
+    return mu_rel * float(st.sigma.detach())
+
+
+def query_std(net: L2LNet, st: L2LState) -> tuple[torch.Tensor, L2LState]:
     """Run the QueryRNN; return ``(s, new_state)`` with ``s`` of shape ``(d,)``, ``‖s‖² = d``."""
-    inp = torch.stack([st["a_prev"], st["dxn_prev"]], dim=0)
-    out, (hq, cq) = net.query_rnn(inp, (st["hq"], st["cq"]))
+    inp = torch.stack([st.a_prev, st.dxn_prev], dim=0)
+    out, (hq, cq) = net.query_rnn(inp, (st.hq, st.cq))
     s = (1.0 + out[0]).abs()
     d = s.shape[0]
     norm = torch.linalg.vector_norm(s)
     s = torch.where(norm > 0, s * (math.sqrt(d) / norm.clamp_min(1e-30)), torch.ones_like(s))
-    st = dict(st, hq=hq, cq=cq)
-    return s, st
+    return s, replace(st, hq=hq, cq=cq, query_std=s.detach())
+
+
+def draw_directions(gen: torch.Generator, q: int, d: int, std=None, *, dtype=torch.float64,
+                    device=None):
+    """``q`` directions from ``N(0, diag(std²))`` in ``R^d`` (identity when ``std`` is
+    ``None``), drawn from ``gen`` on its device and returned on ``device`` (default:
+    the generator's)."""
+    U = torch.randn((q, d), generator=gen, dtype=dtype, device=gen.device)
+    if device is not None and U.device != torch.device(device):
+        U = U.to(device)
+    return U if std is None else U * std
+
+
+def _guided_directions(gen, q: int, st: L2LState, dtype) -> torch.Tensor:
+    """Guided-ES: ``√α ε + √(1-α) Q η`` with ``Q`` an orthonormal basis of the previous
+    estimate and step, rescaled to the norms of the isotropic sample (official code)."""
+    d, dev = st.x.numel(), st.sigma.device
+    E = draw_directions(gen, q, d, dtype=dtype, device=dev)
+    basis = torch.stack([st.g_prev, st.dx_prev], dim=1)
+    if d < 2 or not bool(basis.any()):
+        return E
+    Q, _ = torch.linalg.qr(basis)
+    eta = draw_directions(gen, q, 2, dtype=dtype, device=dev)
+    U = math.sqrt(_GUIDED_ALPHA) * E + math.sqrt(1 - _GUIDED_ALPHA) * (eta @ Q.T)
+    return U * (torch.linalg.vector_norm(E, dim=1, keepdim=True)
+                / torch.linalg.vector_norm(U, dim=1, keepdim=True))
+
+
+def propose(
+    net: L2LNet,
+    st: L2LState,
+    gen: torch.Generator,
+    *,
+    q: int,
+    mu: float,
+    sampler: str = "rnn",
+    pred_ratio: float | None = None,
+    out: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, L2LState]:
+    """The ``q`` queries of this iteration.
+
+    Parameters
+    ----------
+    net, st, gen
+        The networks, the state and the run's generator (on the networks' device).
+    q : int
+        Number of directions.
+    mu : float
+        Smoothing radius (:func:`smoothing_radius`).
+    sampler : {"rnn", "gaussian", "guided-es"}
+    pred_ratio : float, optional
+        Probability of using the QueryRNN's covariance this iteration (a coin drawn
+        from ``gen``); ``None`` always uses it (training).
+    out : Tensor of shape (q, d), optional
+        Where to write the queries (in the iterate's dtype).
+
+    Returns
+    -------
+    P : Tensor of shape (q, d)
+        The queries, projected onto the bounds, without gradient.
+    U : Tensor of shape (q, d)
+        The directions actually taken, ``(P - x) / μ``; when the QueryRNN is on and
+        gradients are enabled, it carries the gradient of the sampled directions.
+    st : L2LState
+    """
+    d, dtype, dev = st.x.numel(), st.sigma.dtype, st.sigma.device
+    if sampler == "rnn":
+        s, st = query_std(net, st)
+        use = pred_ratio is None or float(
+            torch.rand((), generator=gen, device=gen.device)) < pred_ratio
+        U = draw_directions(gen, q, d, s if use else None, dtype=dtype, device=dev)
+    elif sampler == "gaussian":
+        U = draw_directions(gen, q, d, dtype=dtype, device=dev)
+    elif sampler == "guided-es":
+        U = _guided_directions(gen, q, st, dtype)
+    else:
+        raise ValueError(f"`sampler` must be one of {SAMPLERS}, got {sampler!r}")
+    with torch.no_grad():
+        P = out if out is not None else torch.empty((q, d), dtype=st.x.dtype, device=st.x.device)
+        if P.device.type == "cpu":  # NumPy's mixed-precision loops are 2x faster here
+            Pn = P.numpy()
+            np.multiply(U.detach().numpy(), mu, out=Pn)
+            Pn += st.x.detach().numpy()
+        else:
+            P.copy_(U)
+            P.mul_(mu).add_(st.x)
+        if st.lb is not None:
+            P.clamp_(st.lb, st.ub)
+            U_taken = ((P - st.x) / mu).to(dtype)
+    if st.lb is not None:
+        # the estimate uses the directions actually taken; the gradient flows through U
+        U = U_taken if not U.requires_grad else U + (U_taken - U).detach()
+    return P, U, st
+
+
+def estimate(U: torch.Tensor, fq: torch.Tensor, fx: float, mu: float) -> torch.Tensor:
+    r"""Forward-difference estimate :math:`\hat g = \frac1k \sum_i \frac{f(x+\mu u_i) -
+    f(x)}{\mu} u_i` over the ``k`` queries with a finite value (zeros when none is);
+    the coefficients carry no gradient, ``U`` may."""
+    with torch.no_grad():
+        coef = (fq.to(torch.float64) - fx) / mu
+        ok = torch.isfinite(coef)
+        coef = torch.where(ok, coef, torch.zeros_like(coef)).to(U.dtype)
+        k = ok.sum().clamp_min(1).to(U.dtype)
+    return (coef @ U) / k
 
 
 def update_step(
-    net: L2LNet, st: dict, ghat: torch.Tensor, f_center: float | None, x: torch.Tensor
-) -> tuple[torch.Tensor, dict]:
+    net: L2LNet, st: L2LState, ghat: torch.Tensor, f_center: float | None, x: torch.Tensor
+) -> tuple[torch.Tensor, L2LState]:
     """Run the UpdateRNN on the estimate ``ghat`` at the iterate ``x``; return
-    ``(Δx, new_state)``."""
+    ``(Δx, new_state)`` (``Δx`` in the networks' dtype)."""
     if net.variant == "paper":
-        out, (hu, cu) = net.update_rnn(ghat[None, :], (st["hu"], st["cu"]))
+        out, (hu, cu) = net.update_rnn(ghat[None, :], (st.hu, st.cu))
         dx = out[0]
-        return dx, dict(st, hu=hu, cu=cu, a_prev=ghat.detach(), dxn_prev=dx.detach())
+        return dx, replace(st, hu=hu, cu=cu, a_prev=ghat.detach(), dxn_prev=dx.detach())
 
-    t = st["t"] + 1
+    t = st.t + 1
     g2 = (ghat.detach() ** 2).mean()
-    R = _BR * st["R"] + (1 - _BR) * g2
+    R = _BR * st.R + (1 - _BR) * g2
     R_hat = R / (1 - _BR**t)
     # ĝ ≡ 0 (a flat region) gives a ≡ 0 rather than 0/0.
     inv = torch.where(R_hat > 0, R_hat.clamp_min(1e-300).rsqrt(), torch.zeros_like(R_hat))
     a = (ghat * inv).clamp(-_CLIP_A, _CLIP_A)
-    m = _B1 * st["m"] + (1 - _B1) * a
-    v = _B2 * st["v"] + (1 - _B2) * a.detach() ** 2
+    m = _B1 * st.m + (1 - _B1) * a
+    v = _B2 * st.v + (1 - _B2) * a.detach() ** 2
     b = (m / (1 - _B1**t)) / torch.sqrt(v / (1 - _B2**t) + 1e-8)
-    agree = torch.sign(a.detach()) * torch.sign(st["m"])
-    f_prev = st["f_prev"]
+    agree = torch.sign(a.detach()) * torch.sign(st.m)
+    f_prev = st.f_prev
     # +1 if f improved since the last iterate, -1 if it got worse: invariant to a·f + b.
     imp = 0.0 if f_prev is None or f_center is None else float(
         (f_prev > f_center) - (f_prev < f_center)
     )
-    sigma = st["sigma"]
-    ls = ((torch.log(sigma.detach()) - st["log_sigma0"]) / 5.0).clamp(-2.0, 2.0)
+    sigma = st.sigma
+    ls = ((torch.log(sigma.detach()) - st.log_sigma0) / 5.0).clamp(-2.0, 2.0)
     # displacement from the start in units of σ: lets a step shrink towards x0
     # (soft-thresholding, which sparse problems such as the attack reward)
-    disp = ((x.detach() - st["x0"]) / sigma.detach()).clamp(-_CLIP_A, _CLIP_A)
+    disp = ((x.detach().to(a.dtype) - st.x0) / sigma.detach()).clamp(-_CLIP_A, _CLIP_A)
     ones = torch.ones_like(a)
     feats = torch.stack([a, b, agree, imp * ones, ls * ones, disp], dim=0)
-    out, (hu, cu) = net.update_rnn(feats, (st["hu"], st["cu"]))
+    out, (hu, cu) = net.update_rnn(feats, (st.hu, st.cu))
     # A residual on the normalised-momentum direction: the untrained net is Adam-like.
     step = _MAX_RESIDUAL * torch.tanh(out[0] / _MAX_RESIDUAL) - b
     prior = _SIGMA_UP if imp > 0 else (-_SIGMA_DOWN if imp < 0 else 0.0)
     learned = net.sigma_vote_bound * torch.tanh(out[1].mean())
     dlog = _MAX_DLOG_SIGMA * torch.tanh(prior + learned)
     dx = sigma * step
-    new = dict(
+    new = replace(
         st, hu=hu, cu=cu, R=R, m=m, v=v, t=t, sigma=sigma * torch.exp(dlog),
-        a_prev=a.detach(), dxn_prev=step.detach(), f_prev=f_center,
+        a_prev=a.detach(), dxn_prev=step.detach(),
     )
     return dx, new
+
+
+def advance(
+    net: L2LNet,
+    st: L2LState,
+    U: torch.Tensor,
+    fq: torch.Tensor,
+    mu: float,
+    *,
+    update: str = "rnn",
+    lr: float = 4.0,
+) -> L2LState:
+    """Estimate, step and project: the new state after the queries ``x + μ U`` gave
+    ``fq``. ``st.fx`` must be finite. The new iterate's value is unknown (``fx`` is
+    ``None``) unless the step left ``x`` where it was."""
+    ghat = estimate(U, fq, st.fx, mu)
+    x, fx = st.x, st.fx
+    dx, st = update_step(net, st, ghat, fx, x)
+    if update == "sgd":
+        dx = -(lr / ghat.numel()) * ghat
+        dxn = dx if net.variant == "paper" else dx / st.sigma.detach()
+        st = replace(st, dxn_prev=dxn.detach())
+    elif update != "rnn":
+        raise ValueError(f"`update` must be one of {UPDATES}, got {update!r}")
+    x_new = x + dx.to(x.dtype)
+    if st.lb is not None:
+        x_new = torch.maximum(torch.minimum(x_new, st.ub), st.lb)
+    moved = not torch.equal(x_new.detach(), x.detach())
+    return replace(st, x=x_new, fx=None if moved else fx, x_prev=x, f_prev=fx,
+                   g_prev=ghat.detach(), dx_prev=dx.detach())
+
+
+def restore_previous(st: L2LState) -> L2LState:
+    """Undo the last step (it landed on a non-finite value) and halve σ: the step size
+    is what went wrong."""
+    return replace(st, x=st.x_prev, fx=st.f_prev, sigma=st.sigma * 0.5)

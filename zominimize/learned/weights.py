@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import numbers
 import os
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from .._safetensors import SafetensorsError, load_file, read_metadata, save_file
+from .._safetensors import SafetensorsError, load_file, read_header, save_file
 
 __all__ = [
     "WeightsError",
@@ -30,6 +32,13 @@ __all__ = [
 
 FORMAT_VERSION = "1"
 _META_KEY = "zominimize"
+# A weights header names about a dozen tensors and holds a manifest of a few KiB;
+# anything far larger is refused before it is parsed.
+_MAX_HEADER = 1024 * 1024
+# The networks' tensors are floating point (safetensors dtype names).
+_FLOAT_DTYPES = ("F16", "F32", "F64")
+# Manifest options that l2l-zo reads as defaults: positive finite numbers.
+_POSITIVE_OPTIONS = ("mu", "mu_rel", "sigma0_rel")
 
 
 class WeightsError(ValueError):
@@ -56,7 +65,7 @@ def bundled_weights() -> dict[str, dict]:
     for entry in sorted(_bundled_dir().iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".safetensors"):
             with resources.as_file(entry) as path:
-                out[entry.name[: -len(".safetensors")]] = _manifest(read_metadata(path), path)
+                out[entry.name[: -len(".safetensors")]] = _manifest(_header(path)[1], path)
     return out
 
 
@@ -81,6 +90,14 @@ def resolve_weights(weights: str | os.PathLike) -> Path:
     return path
 
 
+def _header(path) -> tuple[dict, dict[str, str]]:
+    """The file's tensor entries and metadata, checked, without reading the tensors."""
+    try:
+        return read_header(path, max_header=_MAX_HEADER)
+    except SafetensorsError as exc:
+        raise WeightsError(f"{path}: not a valid safetensors file ({exc})") from None
+
+
 def _manifest(meta: dict[str, str], path) -> dict:
     if _META_KEY not in meta:
         raise WeightsError(f"{path}: no zominimize manifest in the file's metadata")
@@ -98,6 +115,19 @@ def _manifest(meta: dict[str, str], path) -> dict:
         raise WeightsError(f"{path}: bad architecture in the manifest: {arch!r}")
     if not isinstance(options, dict):
         raise WeightsError(f"{path}: the manifest's 'options' is not an object")
+    for key in _POSITIVE_OPTIONS:
+        value = options.get(key)
+        if value is not None and not (
+            isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value) and value > 0
+        ):
+            raise WeightsError(
+                f"{path}: the manifest's option {key!r} must be a positive finite number, "
+                f"got {value!r}"
+            )
+    q = options.get("q")
+    if q is not None and (isinstance(q, bool) or not isinstance(q, int) or q < 1):
+        raise WeightsError(f"{path}: the manifest's option 'q' must be an integer >= 1, got {q!r}")
     if str(manifest.get("format_version")) != FORMAT_VERSION:
         raise WeightsError(
             f"{path}: weights format {manifest.get('format_version')!r} is not supported "
@@ -136,31 +166,43 @@ def load_weights(weights: str | os.PathLike = "default", *, device="cpu", dtype=
     ValueError
         Unknown bundled name.
     WeightsError
-        Missing, truncated or malformed file, unsupported format, a checksum
-        mismatch, or tensors that do not fit the architecture.
+        Missing, truncated, padded or malformed file, an oversized header,
+        unsupported format, a malformed manifest, a checksum mismatch, or
+        tensors that do not fit the architecture or are not floating point.
+        The message starts with the file's path.
     """
     import torch
 
     from .nets import L2LNet
 
     path = resolve_weights(weights)
-    try:
-        tensors, meta = load_file(path)
-    except SafetensorsError as exc:
-        raise WeightsError(f"{path}: not a valid safetensors file ({exc})") from None
+    # Everything the header says is checked before a tensor byte is read.
+    entries, meta = _header(path)
     manifest = _manifest(meta, path)
-    if tensor_sha256(tensors) != manifest["sha256"]:
-        raise WeightsError(f"{path}: SHA-256 of the weights does not match the manifest")
-    if not all(np.isfinite(t).all() for t in tensors.values() if t.dtype.kind == "f"):
-        raise WeightsError(f"{path}: the weights contain NaN or inf")
     try:
-        net = L2LNet(**manifest["arch"])
+        # built on the meta device: no memory, and torch's global RNG is not consumed
+        # by an initialisation that the loaded tensors replace anyway
+        with torch.device("meta"):
+            net = L2LNet(**manifest["arch"])
     except (TypeError, ValueError) as exc:
         raise WeightsError(f"{path}: bad architecture in the manifest ({exc})") from None
     expected = {k: tuple(v.shape) for k, v in net.state_dict().items()}
-    got = {k: tuple(v.shape) for k, v in tensors.items()}
+    got = {k: shape for k, (_, shape) in entries.items()}
     if expected != got:
         raise WeightsError(f"{path}: tensors do not match the architecture {manifest['arch']}")
+    bad = sorted(k for k, (dtype, _) in entries.items() if dtype not in _FLOAT_DTYPES)
+    if bad:
+        raise WeightsError(f"{path}: tensor {bad[0]!r} has dtype {entries[bad[0]][0]}; "
+                           f"weights are floating point ({', '.join(_FLOAT_DTYPES)})")
+    try:
+        tensors, _ = load_file(path, max_header=_MAX_HEADER)
+    except SafetensorsError as exc:
+        raise WeightsError(f"{path}: not a valid safetensors file ({exc})") from None
+    if tensor_sha256(tensors) != manifest["sha256"]:
+        raise WeightsError(f"{path}: SHA-256 of the weights does not match the manifest")
+    if not all(np.isfinite(t).all() for t in tensors.values()):
+        raise WeightsError(f"{path}: the weights contain NaN or inf")
+    net = net.to_empty(device="cpu")
     net.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
     net = net.to(device=device, dtype=dtype or torch.float64).eval()
     net.requires_grad_(False)

@@ -25,8 +25,8 @@ import numpy as np
 import torch
 
 from ..learned.nets import L2LNet
+from ..learned.sigma0 import SIGMA0_REL_TRAIN
 from ..learned.weights import save_weights
-from ..methods.l2l_zo import SIGMA0_REL_TRAIN
 from .unroll import unroll_batch
 
 __all__ = ["TrainConfig", "train", "evaluate_net"]
@@ -76,8 +76,7 @@ class TrainConfig:
         σ₀ is the default rule times a log-uniform factor in ``[1/j, j]``.
     sigma0_dim_ref : float
         Dimension above which the default σ₀ shrinks like ``1/d`` (``inf``: the
-        rule without this factor, with which the first-round weights, ``"attack"``
-        among them, were trained).
+        rule without this factor, with which the ``"attack"`` weights were trained).
     sigma0_rel : float
         The constant of the default σ₀ rule during training (σ₀ = ``sigma0_rel`` ×
         the problem's scale). Every bundled weight set was trained with 0.1;
@@ -225,6 +224,46 @@ def train(
         Receives one line per validation.
     progress : bool
         Show a tqdm bar (if installed).
+
+    Returns
+    -------
+    net : L2LNet
+        The selected network (float64).
+    manifest : dict
+        What the weights file stores with it: the configuration, the validation
+        history and score, the command, the machine, the versions and the SHA-256.
+
+    See Also
+    --------
+    TrainConfig : Every setting, each also a flag of ``zominimize train``.
+    zominimize.learned.load_weights : Read a file this function wrote.
+    zominimize.learned.bundled_weights : The weight sets shipped with the package.
+
+    Notes
+    -----
+    First-order meta-training as in the paper's official code: the optimizer is
+    unrolled on problems drawn from ``cfg.family`` (their torch forms), the
+    meta-gradient flows through the steps (the finite-difference coefficients of
+    the estimate carry none), truncated every ``cfg.truncation`` iterations; stage 1
+    trains the UpdateRNN with Gaussian queries, stage 2 the QueryRNN with the
+    UpdateRNN frozen. Each stage keeps the weights with the best score on fixed
+    validation problems. The same ``cfg`` (``cfg.seed`` seeds the initial weights,
+    the problem draws and every direction) reproduces a run.
+
+    References
+    ----------
+    .. [1] Y. Ruan, Y. Xiong, S. Reddi, S. Kumar and C.-J. Hsieh, "Learning to
+           Learn by Zeroth-Order Oracle", International Conference on Learning
+           Representations (ICLR), 2020. https://arxiv.org/abs/1910.09464
+
+    Examples
+    --------
+    >>> from zominimize.meta import TrainConfig, train
+    >>> cfg = TrainConfig(family="quadratic", update_iters=2, query_iters=1, horizon=10,
+    ...                   horizon_start=10, truncation=5, q=4, val_size=1, val_steps=10)
+    >>> net, manifest = train(cfg, log=lambda line: None)
+    >>> sorted(manifest["options"])
+    ['mu', 'mu_rel', 'q']
     """
     saved_threads = torch.get_num_threads()
     torch.set_num_threads(max(1, int(cfg.threads)))

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 import torch
 
-from ..learned.core import detach_state, init_state, query_std, update_step
-from ..methods.l2l_zo import SIGMA0_DIM_REF, SIGMA0_REL_TRAIN, default_sigma0
+from ..learned.core import advance, detach_state, init_state, propose, smoothing_radius
+from ..learned.sigma0 import SIGMA0_DIM_REF, SIGMA0_REL_TRAIN, default_sigma0
 
 __all__ = ["unroll", "unroll_batch"]
 
@@ -45,33 +46,30 @@ class _Run:
 
         self.problem = problem
         self.clean = noise_free(problem)
-        self.x = torch.as_tensor(np.asarray(problem.x0), dtype=dtype).clone()
-        d = self.d = self.x.numel()
+        x0 = np.asarray(problem.x0, dtype=float)
+        d = self.d = x0.size
         bounds = getattr(problem, "bounds", None)
-        self.lb = self.ub = None
         lb_np, ub_np = np.full(d, -np.inf), np.full(d, np.inf)
         if bounds is not None:
             lb_np = np.broadcast_to(np.asarray(bounds[0], dtype=float), (d,))
             ub_np = np.broadcast_to(np.asarray(bounds[1], dtype=float), (d,))
-            self.lb = torch.as_tensor(lb_np, dtype=dtype)
-            self.ub = torch.as_tensor(ub_np, dtype=dtype)
-        sigma0 = default_sigma0(np.asarray(problem.x0, dtype=float), lb_np, ub_np,
-                                sigma0_dim_ref, sigma0_rel)
+        sigma0 = default_sigma0(x0, lb_np, ub_np, sigma0_dim_ref, sigma0_rel)
         if sigma_jitter > 1:
             u = torch.rand((), generator=generator, dtype=torch.float64).item()
             sigma0 *= math.exp((2 * u - 1) * math.log(sigma_jitter))
-        self.st = init_state(net, self.x, sigma0, dtype=dtype)
+        self.pdt, self.dtype = pdt, dtype
         self.f_lower = float(problem.f_lower)
+        x = torch.as_tensor(x0, dtype=dtype)
         with torch.no_grad():
-            self.fx = problem.torch(self.x.to(pdt)).to(dtype)
-            f0 = float(self.clean.torch(self.x.to(pdt)))
+            fx = float(self.fval(problem, x))
+            f0 = float(self.fval(self.clean, x))
+        self.st = init_state(net, x0, sigma0, dtype=dtype,
+                             bounds=None if bounds is None else (lb_np, ub_np), fx=fx)
         self.scale = max(f0 - self.f_lower, 1e-12 * max(1.0, abs(f0)))
         self.best = f0
 
-    def clip(self, X):
-        if self.lb is None:
-            return X
-        return torch.maximum(torch.minimum(X, self.ub), self.lb)
+    def fval(self, problem, X):
+        return problem.torch(X.to(self.pdt)).to(self.dtype)
 
 
 def unroll_batch(
@@ -122,7 +120,8 @@ def unroll_batch(
     weighting : {"uniform", "linear"}
         Weights of the per-step losses (``"linear"``: ``w_t ∝ t``, official code).
     generator : torch.Generator, optional
-        Source of the directions (and of the jitter and mixing coins).
+        Source of the directions (and of the jitter and mixing coins); default a
+        generator seeded with 0.
     on_segment : callable, optional
         Called with each segment's loss (mean over the problems, attached to the
         graph): the trainer back-propagates and steps the meta-optimizer there.
@@ -137,17 +136,17 @@ def unroll_batch(
     -------
     list of dict
         Per problem: ``"curve"`` (best-so-far noise-free log-gap after each
-        iteration), ``"final"`` and ``"mean"`` of it.
+        iteration), ``"final"`` and ``"mean"`` of it, and the last iterate ``"x"``.
     """
     grad = on_segment is not None
     g = generator
     pdt = problem_dtype or dtype
 
-    def fval(problem, X):
-        return problem.torch(X.to(pdt)).to(dtype)
-
+    if g is None:  # the global torch RNG is never used
+        g = torch.Generator().manual_seed(0)
     runs = [_Run(net, p, dtype, sigma_jitter, g, pdt, sigma0_dim_ref, sigma0_rel)
             for p in problems]
+    sampler = "rnn" if use_query else "gaussian"
     curves = np.empty((len(runs), steps))
     weights = np.arange(1, steps + 1, dtype=float) if weighting == "linear" else np.ones(steps)
     weights /= weights.sum()
@@ -155,35 +154,22 @@ def unroll_batch(
     for t in range(steps):
         for k, r in enumerate(runs):
             with torch.set_grad_enabled(grad):
-                if use_query:
-                    s, r.st = query_std(net, r.st)
-                    if pred_ratio is not None and torch.rand((), generator=g).item() >= pred_ratio:
-                        s = torch.ones_like(s)
-                else:
-                    s = torch.ones(r.d, dtype=dtype)
-                U = torch.randn((q, r.d), generator=g, dtype=dtype) * s
-                mu_t = mu if net.variant == "paper" else mu_rel * float(r.st["sigma"].detach())
+                mu_t = smoothing_radius(net, r.st, mu_rel, mu)
+                P, U, r.st = propose(net, r.st, g, q=q, mu=mu_t, sampler=sampler,
+                                     pred_ratio=pred_ratio)
                 with torch.no_grad():
-                    P = r.clip(r.x.detach() + mu_t * U.detach())
-                    fq = fval(r.problem, P)
-                    U_eff = (P - r.x.detach()) / mu_t
-                    coef = (fq - r.fx) / mu_t
-                    ok = torch.isfinite(coef)
-                    coef = torch.where(ok, coef, torch.zeros_like(coef))
-                # the gradient reaches the QueryRNN through U (the part of U_eff that is U)
-                U_used = U + (U_eff - U).detach()
-                ghat = (coef[:, None] * U_used).sum(0) / ok.sum().clamp_min(1)
-                dx, r.st = update_step(net, r.st, ghat, float(r.fx), r.x)
-                r.x = r.clip(r.x + dx)
+                    fq = r.fval(r.problem, P)
+                r.st = advance(net, r.st, U, fq, mu_t)
+                x = r.st.x
                 if r.clean is r.problem:
-                    f_new = f_clean = fval(r.problem, r.x)
+                    f_new = f_clean = r.fval(r.problem, x)
                 else:
-                    f_new = fval(r.problem, r.x.detach())
-                    f_clean = fval(r.clean, r.x)
+                    f_new = r.fval(r.problem, x.detach())
+                    f_clean = r.fval(r.clean, x)
                 if grad:
                     seg_loss = seg_loss + weights[t] / len(runs) * _log_gap(
                         f_clean, r.f_lower, r.scale)
-            r.fx = f_new.detach()
+            r.st = replace(r.st, fx=float(f_new.detach()))
             fc = float(f_clean.detach())
             if math.isfinite(fc):
                 r.best = min(r.best, fc)
@@ -194,9 +180,9 @@ def unroll_batch(
                     on_segment(seg_loss)
                 seg_loss = torch.zeros((), dtype=dtype)
             for r in runs:
-                r.x = r.x.detach()
                 r.st = detach_state(r.st)
-    return [{"curve": c, "final": float(c[-1]), "mean": float(c.mean())} for c in curves]
+    return [{"curve": c, "final": float(c[-1]), "mean": float(c.mean()),
+             "x": r.st.x.detach().cpu().numpy()} for c, r in zip(curves, runs)]
 
 
 def unroll(net, problem, **kwargs) -> dict:

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import abc
 import copy
+import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..estimators import antithetic_difference, forward_difference, gaussian_directions
+from .._options import Option, choice, min_int, positive, render, resolve, signature
+from ..estimators import antithetic_difference_from_points, forward_difference_from_points
 
-__all__ = ["State", "ZOMethod", "GaussianQueryMethod"]
+__all__ = ["State", "ZOMethod", "GaussianQueryMethod", "Q_OPTION", "MU_OPTION",
+           "ESTIMATOR_OPTION"]
 
 
 @dataclass
@@ -69,10 +73,39 @@ class ZOMethod(abc.ABC):
     evaluate next, ``tell`` receives their values and advances the state. The
     driver (:func:`zominimize.minimize`) and the public
     :class:`zominimize.Optimizer` are the only callers.
+
+    A subclass declares its options once, as ``OPTIONS`` (a tuple of
+    :class:`zominimize._options.Option`): they give its keyword-only constructor
+    (each given value is checked, the others take their default), its signature,
+    and the ``Options`` section of its docstring, which
+    :func:`zominimize.show_options` prints.
     """
 
     #: Registry name, e.g. ``"zo-adam"``.
     name: str = ""
+    #: The options, in the order they are documented.
+    OPTIONS: tuple[Option, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "OPTIONS" in cls.__dict__:
+            # the Options section goes right after the description, before See Also,
+            # Notes, References and Examples
+            doc = inspect.cleandoc(cls.__doc__ or "")
+            parts = re.split(r"^(?=\S[^\n]*\n-{3,}\n)", doc, maxsplit=1, flags=re.M)
+            head, rest = parts[0].rstrip(), (parts[1] if len(parts) > 1 else "")
+            rest = re.sub(r"^Options\n-+\n.*?(?=^\S[^\n]*\n-{3,}\n|\Z)", "", rest,
+                          flags=re.M | re.S)
+            cls.__doc__ = (f"{head}\n\nOptions\n-------\n{render(cls.OPTIONS)}"
+                           + (f"\n{rest}" if rest else ""))
+            cls.__signature__ = signature(cls.OPTIONS)
+
+    def __init__(self, **options: Any) -> None:
+        #: Every option's value: the given ones checked, the others at their default.
+        self.options = resolve(self.OPTIONS, options,
+                               f"method {self.name or type(self).__name__!r}")
+        for key, value in self.options.items():
+            setattr(self, key, value)
 
     @abc.abstractmethod
     def init(
@@ -97,69 +130,48 @@ class ZOMethod(abc.ABC):
         return {}
 
     def __repr__(self) -> str:
-        opts = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
-        return f"{type(self).__name__}({opts})"
+        opts = getattr(self, "options", None)
+        if opts is None:
+            opts = {k: v for k, v in vars(self).items() if not k.startswith("_")}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in opts.items())})"
 
 
-def _check_q(q: Any) -> int:
-    if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q < 1:
-        raise ValueError(f"`q` must be a positive integer (number of query directions), got {q!r}")
-    return int(q)
-
-
-def _check_positive(name: str, v: Any) -> float:
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        raise TypeError(f"`{name}` must be a positive number, got {v!r}") from None
-    if not (np.isfinite(v) and v > 0):
-        raise ValueError(f"`{name}` must be a positive finite number, got {v!r}")
-    return v
+#: Options shared by the Gaussian-query methods.
+Q_OPTION = Option("q", 20, "int", "Number of Gaussian query directions per iteration.",
+                  min_int(1, " (number of query directions)"))
+MU_OPTION = Option("mu", 1e-6, "float",
+                   "Smoothing radius of the finite differences (in the units of ``x``).",
+                   positive)
+ESTIMATOR_OPTION = Option("estimator", "forward", "{'forward', 'antithetic'}", """
+    ``'antithetic'`` uses ``f(x + mu u) - f(x - mu u)`` (``2q`` evaluations per
+    iteration; ``x0`` itself is evaluated once, in the first iteration).""",
+                          choice("forward", "antithetic"))
 
 
 class GaussianQueryMethod(ZOMethod):
-    """Shared machinery: Gaussian queries, one estimator, a pluggable update.
+    """Shared machinery of the hand-designed methods: Gaussian queries, one estimator,
+    a pluggable update.
 
     Each iteration asks for ``x`` (when ``f(x)`` is unknown) and ``q`` points
     ``x + mu * u_i`` (or ``2q`` points ``x ± mu * u_i`` with the antithetic
     estimator), projected onto the bounds; the estimator uses the directions
     actually taken after projection. A step that lands on a non-finite value is
-    undone and later steps are halved.
+    undone and later steps are halved. Directions are drawn from the run's NumPy
+    generator.
 
     Subclasses implement :meth:`_step` (``ĝ`` to ``Δx``) and may override
-    :meth:`_query_std` (the sampling rule), :meth:`_mu` and :meth:`_setup`.
+    :meth:`_setup`.
     """
 
-    def __init__(self, q: int = 20, mu: float = 1e-6, estimator: str = "forward"):
-        self.q = _check_q(q)
-        self.mu = _check_positive("mu", mu)
-        if estimator not in ("forward", "antithetic"):
-            raise ValueError(
-                f"`estimator` must be 'forward' or 'antithetic', got {estimator!r}"
-            )
-        self.estimator = estimator
+    OPTIONS = (Q_OPTION, MU_OPTION, ESTIMATOR_OPTION)
 
     # -- hooks -----------------------------------------------------------------
     def _setup(self, state: State) -> None:
         """Initialise ``state.memory``."""
 
-    def _query_std(self, state: State) -> np.ndarray | None:
-        """Per-coordinate standard deviations of the query directions (``None``: identity)."""
-        return None
-
-    def _directions(self, state: State) -> np.ndarray:
-        """The ``(q, n)`` raw query directions (default: Gaussian with :meth:`_query_std`)."""
-        return gaussian_directions(state.rng, self.q, state.x.size, self._query_std(state))
-
-    def _mu(self, state: State) -> float:
-        return self.mu
-
     @abc.abstractmethod
     def _step(self, state: State, ghat: np.ndarray) -> np.ndarray:
         """Return the update ``Δx`` from the estimate ``ghat``; may update ``state.memory``."""
-
-    def _on_undo(self, state: State) -> None:
-        """Called when a step is undone because it landed on a non-finite value."""
 
     # -- contract --------------------------------------------------------------
     def init(self, x0, rng, bounds=None, f0=None):
@@ -170,32 +182,39 @@ class GaussianQueryMethod(ZOMethod):
         else:
             lb, ub = (np.broadcast_to(np.asarray(b, dtype=np.float64), (n,)).copy() for b in bounds)
         state = State(x=x0, fx=None if f0 is None else float(f0), rng=rng, lb=lb, ub=ub)
+        state.memory["bounded"] = bool(np.isfinite(lb).any() or np.isfinite(ub).any())
         self._setup(state)
         return state
 
     def ask(self, state):
-        if state.pending is not None:  # asked again before tell: same points
-            return state.pending["X"].copy()
-        x = state.x
-        mu = self._mu(state)
-        U = self._directions(state)
-        P = np.clip(x + mu * U, state.lb, state.ub)
-        if self.estimator == "forward":
-            parts = [P]
-            U_eff = (P - x) / mu
-        else:
-            M = np.clip(x - mu * U, state.lb, state.ub)
-            parts = [P, M]
-            U_eff = (P - M) / (2.0 * mu)
+        if state.pending is not None:  # asked again before tell: the same points
+            return state.pending["X"]
+        x, mu, q, n = state.x, self.mu, self.q, state.x.size
         if self.estimator == "forward":
             center = state.fx is None or not np.isfinite(state.fx)
         else:  # the centre is not needed by the estimate: evaluate x0 once (best-so-far)
             center = state.nit == 0
+        c = int(center)
+        sides = 1 if self.estimator == "forward" else 2
+        # The batch is allocated once and the queries are formed in place: the
+        # estimate is computed from the points themselves (no array of directions).
+        X = np.empty((c + sides * q, n))
         if center:
-            parts.insert(0, x[None, :])
-        X = np.concatenate(parts, axis=0)
-        state.pending = {"X": X, "U": U_eff, "U_raw": U, "mu": mu, "center": center}
-        return X.copy()
+            X[0] = x
+        P = X[c : c + q]
+        state.rng.standard_normal(out=P)
+        P *= mu
+        if sides == 2:
+            M = X[c + q :]
+            np.subtract(x, P, out=M)
+        P += x
+        if state.memory.get("bounded", True):
+            np.clip(P, state.lb, state.ub, out=P)
+            if sides == 2:
+                np.clip(M, state.lb, state.ub, out=M)
+        X.flags.writeable = False  # the asked points: told back unchanged
+        state.pending = {"X": X, "mu": mu, "center": center}
+        return X
 
     def tell(self, state, X, F):
         p = state.pending
@@ -216,7 +235,6 @@ class GaussianQueryMethod(ZOMethod):
             if state.x_prev is not None:  # undo the step that led here
                 state.x, state.fx = state.x_prev.copy(), state.f_prev
                 state.backtrack *= 0.5
-                self._on_undo(state)
             else:  # no finite iterate yet (f(x0) is not finite): go to the best finite query
                 Fq = F[i:]
                 ok = np.isfinite(Fq)
@@ -224,13 +242,16 @@ class GaussianQueryMethod(ZOMethod):
                     j = int(np.argmin(np.where(ok, Fq, np.inf)))
                     state.x, state.fx = np.array(X[i + j], dtype=np.float64), float(Fq[j])
             return state
+        q, Xq = self.q, p["X"][i:]
         if self.estimator == "forward":
-            ghat = forward_difference(p["U"], F[i:], state.fx, p["mu"])
+            ghat = forward_difference_from_points(Xq, F[i:], state.x, state.fx, p["mu"])
         else:
-            q = self.q
-            ghat = antithetic_difference(p["U"], F[i : i + q], F[i + q : i + 2 * q], p["mu"])
+            ghat = antithetic_difference_from_points(Xq[:q], Xq[q:], F[i : i + q],
+                                                     F[i + q : i + 2 * q], p["mu"])
         dx = self._step(state, ghat) * state.backtrack
-        x_new = np.clip(state.x + dx, state.lb, state.ub)
+        x_new = state.x + dx
+        if state.memory.get("bounded", True):
+            np.clip(x_new, state.lb, state.ub, out=x_new)
         state.x_prev, state.f_prev = state.x, state.fx
         if not np.array_equal(x_new, state.x):
             state.x, state.fx = x_new, None

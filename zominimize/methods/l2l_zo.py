@@ -1,86 +1,43 @@
-"""``l2l-zo``: the learned zeroth-order optimizer of Ruan et al. (ICLR 2020)."""
+"""``l2l-zo``: the learned zeroth-order optimizer of Ruan et al. (ICLR 2020).
+
+The iteration itself is :mod:`zominimize.learned.core` (shared with meta-training);
+this module adapts it to the ask/tell contract: the centre evaluation, undoing a step
+that lands on a non-finite value, and the NumPy arrays the driver exchanges.
+"""
 
 from __future__ import annotations
 
+import math
+import os
+from typing import Any
+
 import numpy as np
 
-from ._base import GaussianQueryMethod, _check_positive
+from .._device import resolve_device, resolve_dtype
+from .._options import Option, choice, optional, positive, positive_int, unit_interval
+from .._threads import LARGE_D, MAX_THREADS, limited_threads, policy_threads
+from ..learned.core import SAMPLERS, UPDATES
+from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
+from ._base import State, ZOMethod
 
-__all__ = ["L2LZO", "default_sigma0", "resolve_device"]
-
-
-# Beyond this dimension the default sigma0 shrinks like 1/d (selected on validation
-# problems by scripts/sigma0_selection.py): the first bundled networks were
-# meta-trained at d <= 200, and their Adam-like steps are about sigma per
-# coordinate, so a fixed sigma0 made the first steps grow like sqrt(d).
-# Meta-training uses the same rule (TrainConfig.sigma0_dim_ref).
-SIGMA0_DIM_REF = 200
-# The constant of the rule: sigma0 is this fraction of the problem's scale. 0.03
-# was selected on validation problems (docs/research.rst, fourth round); meta-training
-# keeps SIGMA0_REL_TRAIN (TrainConfig.sigma0_rel), with which every bundled weight set
-# was trained (its starts are jittered by a factor up to 3, so 0.03 is within what
-# they saw).
-SIGMA0_REL = 0.03
-SIGMA0_REL_TRAIN = 0.1
+__all__ = ["L2LZO"]
 
 
-def default_sigma0(
-    x0: np.ndarray,
-    lb: np.ndarray,
-    ub: np.ndarray,
-    dim_ref: float = SIGMA0_DIM_REF,
-    rel: float = SIGMA0_REL,
-) -> float:
-    """Initial step size: ``rel`` times the mean box width when the box is finite,
-    otherwise ``rel * max(1, rms(x0))``, times ``min(1, dim_ref / d)`` (the learned
-    σ-adaptation takes it from there). ``dim_ref=inf`` is the rule without the
-    dimension factor, with which the ``"attack"`` weights were trained."""
-    d = max(1, np.size(x0))
-    shrink = min(1.0, dim_ref / d)
-    width = ub - lb
-    if np.all(np.isfinite(width)) and np.all(width > 0):
-        return float(rel * np.mean(width) * shrink)
-    return float(rel * max(1.0, np.sqrt(np.mean(x0**2))) * shrink)
+def _weights(name: str, v: Any) -> Any:
+    if not isinstance(v, (str, os.PathLike)):
+        raise TypeError(f"`{name}` must be a bundled name or a path, got {type(v).__name__}")
+    return v
 
 
-def resolve_device(device):
-    """A ``torch.device`` from a string or device; unavailable devices are a ``ValueError``."""
-    import torch
-
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(
-            f"`device` must be 'cpu', 'cuda', 'cuda:N', 'mps' or a torch.device, got {device!r}"
-        ) from None
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(f"`device` {device!r} is not available: torch finds no CUDA device")
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(
-                f"`device` {device!r} is not available: torch sees "
-                f"{torch.cuda.device_count()} CUDA device(s)"
-            )
-    elif dev.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(f"`device` {device!r} is not available")
-    elif dev.type not in ("cpu", "cuda", "mps"):
-        raise ValueError(f"`device` {device!r} is not supported (use cpu, cuda or mps)")
-    return dev
+def _device_name(name: str, v: Any) -> str:
+    return str(resolve_device(v, name))
 
 
-def _resolve_dtype(dtype):
-    import torch
-
-    table = {"float64": torch.float64, "float32": torch.float32, "double": torch.float64,
-             "float": torch.float32}
-    if isinstance(dtype, torch.dtype) and dtype in (torch.float32, torch.float64):
-        return dtype
-    if isinstance(dtype, str) and dtype in table:
-        return table[dtype]
-    raise ValueError(f"`dtype` must be 'float32' or 'float64', got {dtype!r}")
+def _dtype_name(name: str, v: Any) -> str:
+    return str(resolve_dtype(v, name)).removeprefix("torch.")
 
 
-class L2LZO(GaussianQueryMethod):
+class L2LZO(ZOMethod):
     r"""Learned zeroth-order optimizer (L2L-ZO; Ruan et al., ICLR 2020).
 
     Each iteration draws ``q`` Gaussian query directions whose diagonal
@@ -94,180 +51,233 @@ class L2LZO(GaussianQueryMethod):
     ``σ`` that starts at ``sigma0``, and the smoothing radius is
     ``mu_rel * σ``. At test time the predicted covariance is used with
     probability ``pred_ratio`` per iteration, otherwise the identity, as in the
-    paper's code.
+    paper's code. Which weights -- or which other method -- suits which problem is
+    the subject of the documentation's guide *Which method, which weights*.
 
-    Options
-    -------
-    weights : str or path, default "default"
-        A bundled weight set (``"default"``, trained on a broad family of
-        randomly scaled problems; ``"attack"``, trained on the black-box
-        adversarial attack family; ``"classification"``, fine-tuned on the
-        paper's non-convex classification task, with a smaller start and
-        smoothing radius selected for it) or the path of a ``.safetensors`` file
-        written by ``zominimize.meta.train``. See
-        ``zominimize.learned.bundled_weights()``.
-    q : int, default 20
-        Number of query directions per iteration.
-    sigma0 : float, optional
-        Initial step size, in the units of ``x`` (like CMA-ES's ``sigma0``).
-        Default: 0.03 times the mean box width with finite bounds, else
-        ``0.03 * max(1, rms(x0))``; above ``d = 200`` (the largest dimension of
-        meta-training) times ``200 / d``, so that the first steps do not grow
-        with ``d``. A weight set may record its own constant instead of 0.03
-        (``options.sigma0_rel`` in its manifest: 0.01 for ``"classification"``).
-    mu_rel : float, optional
-        Smoothing radius relative to the current step size. Default: the weight
-        set's value in its manifest (the value it was trained with, or one selected
-        for it at inference: 0.01 for ``"classification"``).
-    mu : float, optional
-        A fixed absolute smoothing radius instead (the ``"paper"`` architecture
-        uses ``1e-6``, as the official code).
-    pred_ratio : float, default 0.5
-        Probability, per iteration, of sampling with the QueryRNN's covariance
-        instead of the identity.
-    sampler : {"rnn", "gaussian", "guided-es"}, default "rnn"
-        Ablations of the paper: ``"gaussian"`` drops the QueryRNN
-        (ZO-LSTM-no-query); ``"guided-es"`` samples in a Guided-ES fashion from
-        the subspace of the previous estimate and step (``alpha = 0.5``).
-    update : {"rnn", "sgd"}, default "rnn"
-        ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
-        (ZO-LSTM-no-update).
-    lr : float, default 4.0
-        Learning rate of ``update="sgd"`` (paper convention, divided by ``d``).
-    device : str or torch.device, default "cpu"
-        Where the networks run (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...). Random
-        directions are always drawn from ``rng`` in NumPy, so results agree
-        across devices to floating-point tolerance.
-    dtype : {"float32", "float64"}, default "float32"
-        Precision of the networks (the iterate, the estimate and the step size stay
-        float64). ``"float64"`` (the paper's code) costs about 1.5 times more at
-        large ``d``; results agree to within float32 rounding of the networks'
-        outputs.
+    See Also
+    --------
+    zominimize.meta.train : Meta-train weights for your own family of problems.
+    zominimize.learned.bundled_weights : The bundled weight sets and their manifests.
+
+    Notes
+    -----
+    The method is described, with its mathematics and its differences from the
+    paper, on the documentation's page *The method*.
+
+    References
+    ----------
+    .. [1] Y. Ruan, Y. Xiong, S. Reddi, S. Kumar and C.-J. Hsieh, "Learning to
+           Learn by Zeroth-Order Oracle", International Conference on Learning
+           Representations (ICLR), 2020. https://arxiv.org/abs/1910.09464
     """
 
     name = "l2l-zo"
 
-    def __init__(
-        self,
-        weights="default",
-        q=20,
-        sigma0=None,
-        mu_rel=None,
-        mu=None,
-        pred_ratio=0.5,
-        sampler="rnn",
-        update="rnn",
-        lr=4.0,
-        device="cpu",
-        dtype="float32",
-    ):
-        from ..learned.weights import load_weights
+    OPTIONS = (
+        Option("weights", "default", "str or path", """
+            A bundled weight set (``"default"``, trained on a broad family of
+            randomly scaled problems; ``"attack"``, trained on the black-box
+            adversarial attack family; ``"classification"``, fine-tuned on the
+            paper's non-convex classification task, with a smaller start and
+            smoothing radius selected for it) or the path of a ``.safetensors`` file
+            written by ``zominimize.meta.train``. See
+            ``zominimize.learned.bundled_weights()``.""", _weights),
+        Option("q", 20, "int", "Number of query directions per iteration.", positive_int),
+        Option("sigma0", None, "float", f"""
+            Initial step size, in the units of ``x`` (like CMA-ES's ``sigma0``).
+            Default: {SIGMA0_REL} times the problem's scale, which is
+            ``max(1, rms(x0))``, or the mean width of a finite box when that is at
+            most {BOX_SCALE_CAP:g} times ``max(1, rms(x0))``; above
+            ``d = {SIGMA0_DIM_REF}`` times ``{SIGMA0_DIM_REF} / d``, so that the first
+            steps do not grow with ``d``. A weight set may record its own constant
+            instead of {SIGMA0_REL} (``options.sigma0_rel`` in its manifest: 0.01 for
+            ``"classification"``).""", optional(positive), default_text="optional"),
+        Option("mu_rel", None, "float", """
+            Smoothing radius relative to the current step size. Default: the weight
+            set's value in its manifest (the value it was trained with, or one
+            selected for it at inference: 0.01 for ``"classification"``).""",
+               optional(positive), default_text="optional"),
+        Option("mu", None, "float", """
+            A fixed absolute smoothing radius instead (the ``"paper"`` architecture
+            uses ``1e-6``, as the official code).""", optional(positive),
+               default_text="optional"),
+        Option("pred_ratio", 0.5, "float", """
+            Probability, per iteration, of sampling with the QueryRNN's covariance
+            instead of the identity.""", unit_interval),
+        Option("sampler", "rnn", "{'rnn', 'gaussian', 'guided-es'}", """
+            Ablations of the paper: ``"gaussian"`` drops the QueryRNN
+            (ZO-LSTM-no-query); ``"guided-es"`` samples in a Guided-ES fashion from
+            the subspace of the previous estimate and step (``alpha = 0.5``).""",
+               choice(*SAMPLERS)),
+        Option("update", "rnn", "{'rnn', 'sgd'}", """
+            ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
+            (ZO-LSTM-no-update).""", choice(*UPDATES)),
+        Option("lr", 4.0, "float",
+               "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
+               positive),
+        Option("device", "cpu", "str or torch.device", """
+            Where the networks run and the directions are drawn (``"cpu"``,
+            ``"cuda"``, ``"cuda:1"``, ...).""", _device_name),
+        Option("rng_device", None, "str or torch.device", """
+            Where the directions are drawn, if not on ``device``. The torch generator
+            is seeded from ``rng``, so a run is reproducible on one device; CPU and
+            CUDA generators produce different streams, so ``rng_device="cpu"`` with
+            ``device="cuda"`` is the way to follow a CPU run's trajectory on a GPU (to
+            float rounding), at the cost of drawing on the host.""",
+               optional(_device_name), default_text="optional"),
+        Option("dtype", "float32", "{'float32', 'float64'}", """
+            Precision of the networks, of the directions and of ``σ`` (the iterate and
+            the queries are float64). ``"float64"`` (the paper's code) costs about 1.5
+            times more at large ``d``.""", _dtype_name),
+        Option("threads", None, "int", f"""
+            CPU threads for the networks' work. Default: one below {LARGE_D:,}
+            coordinates (more costs more than it saves, above all on a shared
+            machine), else up to {MAX_THREADS}, never more than torch's own setting;
+            one when ``workers`` evaluate in parallel. Only the networks' work is
+            affected, not the objective.""", optional(positive_int),
+               default_text="optional"),
+    )
 
-        super().__init__(q=q, mu=1e-6 if mu is None else mu)
-        self.device = resolve_device(device)
-        self.dtype = _resolve_dtype(dtype)
-        self.weights = weights
-        self.net, self.manifest = load_weights(weights, device=self.device, dtype=self.dtype)
+    def __init__(self, **options):
+        from ..learned.weights import WeightsError, load_weights
+
+        super().__init__(**options)
+        self.device = resolve_device(self.device)
+        self.rng_device = (self.device if self.rng_device is None
+                           else resolve_device(self.rng_device, "rng_device"))
+        self.dtype = resolve_dtype(self.dtype)
+        self.net, self.manifest = load_weights(self.weights, device=self.device,
+                                               dtype=self.dtype)
         self.variant = self.net.variant
-        trained = self.manifest.get("options", {})
-        self.sigma0 = None if sigma0 is None else _check_positive("sigma0", sigma0)
-        self.sigma0_rel = _check_positive("sigma0_rel", trained.get("sigma0_rel", SIGMA0_REL))
-        self.mu_rel = _check_positive(
-            "mu_rel", trained.get("mu_rel", 0.1) if mu_rel is None else mu_rel
-        )
-        self.mu_fixed = None if mu is None else self.mu
-        if not 0.0 <= float(pred_ratio) <= 1.0:
-            raise ValueError(f"`pred_ratio` must lie in [0, 1], got {pred_ratio!r}")
-        self.pred_ratio = float(pred_ratio)
-        if sampler not in ("rnn", "gaussian", "guided-es"):
-            raise ValueError(f"`sampler` must be 'rnn', 'gaussian' or 'guided-es', got {sampler!r}")
-        if update not in ("rnn", "sgd"):
-            raise ValueError(f"`update` must be 'rnn' or 'sgd', got {update!r}")
-        self.sampler, self.update = sampler, update
-        self.lr = _check_positive("lr", lr)
+        recorded = self.manifest.get("options", {})
+        try:
+            self.sigma0_rel = positive("sigma0_rel", recorded.get("sigma0_rel", SIGMA0_REL))
+            recorded_mu_rel = positive("mu_rel", recorded.get("mu_rel", 0.1))
+        except (TypeError, ValueError) as exc:
+            raise WeightsError(f"weights {self.weights!r}: bad options in the manifest ({exc})"
+                               ) from None
+        self.mu_fixed = self.mu is not None
+        self.mu = 1e-6 if self.mu is None else self.mu
+        self.mu_rel = recorded_mu_rel if self.mu_rel is None else self.mu_rel
 
-    # -- hooks of GaussianQueryMethod ---------------------------------------------------
-    def _setup(self, state):
+    # -- the contract ---------------------------------------------------------------
+    def init(self, x0, rng, bounds=None, f0=None):
+        import torch
+
         from ..learned.core import init_state
 
-        sigma0 = self.sigma0 or default_sigma0(state.x, state.lb, state.ub, rel=self.sigma0_rel)
-        n = state.x.size
-        state.memory.update(
-            net=init_state(self.net, state.x, sigma0, dtype=self.dtype, device=self.device),
-            sigma0=sigma0,
-            g_prev=np.zeros(n),
-            dx_prev=np.zeros(n),
-        )
-
-    def _sigma(self, state) -> float:
-        return float(state.memory["net"]["sigma"])
-
-    def _mu(self, state):
-        if self.mu_fixed is not None or self.variant == "paper":
-            return self.mu
-        return self.mu_rel * self._sigma(state)
-
-    def _directions(self, state):
-        import torch
-
-        from ..learned.core import query_std
-
-        rng, n = state.rng, state.x.size
-        if self.sampler == "guided-es":
-            return self._guided_es(state)
-        U = rng.standard_normal((self.q, n))
-        if self.sampler == "rnn":
-            # The QueryRNN advances every iteration; the coin only picks which
-            # covariance this iteration's queries use (paper's test-time rule).
-            with torch.no_grad():
-                s, state.memory["net"] = query_std(self.net, state.memory["net"])
-            s = s.to(torch.float64).cpu().numpy()
-            state.memory["query_std"] = s  # kept for analysis (the QueryRNN's prediction)
-            if rng.random() < self.pred_ratio:
-                U *= s
-        return U
-
-    def _guided_es(self, state, alpha: float = 0.5) -> np.ndarray:
-        rng, n = state.rng, state.x.size
-        E = rng.standard_normal((self.q, n))
-        basis = np.stack([state.memory["g_prev"], state.memory["dx_prev"]], axis=1)
-        if not np.any(basis) or n < 2:
-            return E
-        Q, _ = np.linalg.qr(basis)
-        U = np.sqrt(alpha) * E + np.sqrt(1 - alpha) * rng.standard_normal((self.q, 2)) @ Q.T
-        # rescaled to the norm of the isotropic sample, as in the official code
-        U *= np.linalg.norm(E, axis=1, keepdims=True) / np.linalg.norm(U, axis=1, keepdims=True)
-        return U
-
-    def _step(self, state, ghat):
-        import torch
-
-        from ..learned.core import update_step
-
-        mem = state.memory
-        with torch.no_grad():
-            g = torch.as_tensor(ghat, dtype=self.dtype, device=self.device)
-            x = torch.as_tensor(state.x, dtype=self.dtype, device=self.device)
-            dx_t, mem["net"] = update_step(self.net, mem["net"], g, state.fx, x)
-        if self.update == "sgd":
-            dx = -(self.lr / ghat.size) * ghat
-            sigma = self._sigma(state)
-            mem["net"]["dxn_prev"] = torch.as_tensor(
-                dx / sigma if self.variant != "paper" else dx, dtype=self.dtype, device=self.device
-            )
+        x0 = np.array(x0, dtype=np.float64).reshape(-1)
+        n = x0.size
+        if bounds is None:
+            lb, ub = np.full(n, -np.inf), np.full(n, np.inf)
         else:
-            dx = dx_t.to(torch.float64).cpu().numpy()
-        mem["g_prev"], mem["dx_prev"] = ghat, dx
-        return dx
+            lb, ub = (np.broadcast_to(np.asarray(b, dtype=np.float64), (n,)).copy()
+                      for b in bounds)
+        state = State(x=x0, fx=None if f0 is None else float(f0), rng=rng, lb=lb, ub=ub)
+        sigma0 = self.sigma0 or default_sigma0(x0, lb, ub, rel=self.sigma0_rel)
+        # every direction comes from this generator, seeded from the run's SPEC 7 rng
+        gen = torch.Generator(device=self.rng_device)
+        gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
+        bounded = bool(np.isfinite(lb).any() or np.isfinite(ub).any())
+        with self._threads(n):
+            st = init_state(self.net, x0, sigma0, dtype=self.dtype, device=self.device,
+                            x_dtype=torch.float64, bounds=(lb, ub) if bounded else None,
+                            fx=state.fx)
+        state.memory.update(core=st, gen=gen, sigma0=sigma0)
+        return state
 
-    def _on_undo(self, state):
-        # The step size is what went wrong: shrink σ rather than every later step.
-        st = state.memory["net"]
-        st["sigma"] = st["sigma"] * 0.5
-        state.backtrack = 1.0
+    def _threads(self, n: int) -> limited_threads:
+        return limited_threads(policy_threads(n, self.threads))
+
+    def _mu(self, st) -> float:
+        from ..learned.core import smoothing_radius
+
+        return smoothing_radius(self.net, st, None if self.mu_fixed else self.mu_rel, self.mu)
+
+    def ask(self, state):
+        if state.pending is not None:  # asked again before tell: the same points
+            return state.pending["X"]
+        import torch
+
+        from ..learned.core import propose
+
+        st, n = state.memory["core"], state.x.size
+        center = st.fx is None or not math.isfinite(st.fx)
+        with self._threads(n), torch.no_grad():
+            Xt = torch.empty((self.q + center, n), dtype=torch.float64, device=self.device)
+            if center:
+                Xt[0] = st.x
+            mu = self._mu(st)
+            _, U, st = propose(self.net, st, state.memory["gen"], q=self.q, mu=mu,
+                               sampler=self.sampler,
+                               pred_ratio=self.pred_ratio if self.sampler == "rnn" else None,
+                               out=Xt[int(center):])
+            X = Xt.cpu().numpy()
+        X.flags.writeable = False  # the asked points: told back unchanged
+        state.memory["core"] = st
+        state.pending = {"X": X, "U": U, "mu": mu, "center": center}
+        return X
+
+    def tell(self, state, X, F):
+        import torch
+
+        from ..learned.core import advance, restore_previous
+
+        p = state.pending
+        if p is None:
+            raise RuntimeError("tell() called without a pending ask()")
+        F = np.asarray(F, dtype=np.float64).reshape(-1)
+        if F.shape[0] != p["X"].shape[0]:
+            raise ValueError(
+                f"tell() expected {p['X'].shape[0]} values for the asked points, got {F.shape[0]}"
+            )
+        state.pending = None
+        state.nit += 1
+        st, i = state.memory["core"], 0
+        if p["center"]:
+            st.fx, i = float(F[0]), 1
+        with self._threads(state.x.size), torch.no_grad():
+            if not math.isfinite(st.fx):
+                if st.x_prev is not None:
+                    st = restore_previous(st)
+                else:  # no finite iterate yet (f(x0) is not finite): the best finite query
+                    Fq = F[i:]
+                    ok = np.isfinite(Fq)
+                    if ok.any():
+                        j = int(np.argmin(np.where(ok, Fq, np.inf)))
+                        st.x = torch.tensor(X[i + j], device=self.device)  # a copy
+                        st.fx = float(Fq[j])
+            else:
+                fq = torch.as_tensor(F[i:], device=self.device)
+                st = advance(self.net, st, p["U"], fq, p["mu"], update=self.update, lr=self.lr)
+        state.memory["core"] = st
+        state.x = st.x.cpu().numpy() if st.x.device.type != "cpu" else st.x.numpy()
+        state.fx = st.fx
+        return state
+
+    def diagnostics(self, state) -> dict[str, np.ndarray | float]:
+        """The learned optimizer's view of a run, as NumPy copies (for analysis).
+
+        Returns
+        -------
+        dict
+            ``"sigma"`` (the step size), ``"query_std"`` (the QueryRNN's last
+            per-coordinate standard deviations, ``None`` before the first ask),
+            ``"normalized_estimate"`` (the last ``ĝ / RMS(ĝ)`` that the QueryRNN reads
+            next) and ``"step"`` (the last step in units of σ).
+        """
+        import torch
+
+        st = state.memory["core"]
+
+        def arr(t):
+            return None if t is None else t.detach().to("cpu", torch.float64).numpy()
+
+        return {"sigma": float(st.sigma), "query_std": arr(st.query_std),
+                "normalized_estimate": arr(st.a_prev), "step": arr(st.dxn_prev)}
 
     def extras(self, state):
-        return {"sigma": self._sigma(state), "weights": str(self.weights),
+        return {"sigma": float(state.memory["core"].sigma), "weights": str(self.weights),
                 "device": str(self.device)}
 
     def __repr__(self):

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from ._base import GaussianQueryMethod, _check_positive
+from .._options import Option, boolean, positive
+from ._base import ESTIMATOR_OPTION, MU_OPTION, Q_OPTION, GaussianQueryMethod
 
-__all__ = ["ZOSGD"]
+__all__ = ["ZOSGD", "lr_option", "SCALE_LR_OPTION"]
+
+
+def lr_option(default: float, note: str) -> Option:
+    """The learning rate, in the paper's convention (divided by ``d``)."""
+    return Option("lr", default, "float", f"""
+        Learning rate in the paper's convention (the step is ``lr / d`` times the
+        update; {note}).""", positive)
+
+
+SCALE_LR_OPTION = Option("scale_lr_by_dim", True, "bool", """
+    Divide ``lr`` by the dimension, as the paper does. With ``False`` the step is
+    ``lr`` times the update.""", boolean)
 
 
 class ZOSGD(GaussianQueryMethod):
@@ -18,29 +31,20 @@ class ZOSGD(GaussianQueryMethod):
     as in the official code of Ruan et al. (2020), where every configured
     learning rate is divided by the dimension ``d``.
 
-    Options
-    -------
-    q : int, default 20
-        Number of Gaussian query directions per iteration.
-    mu : float, default 1e-6
-        Smoothing radius of the finite differences (in the units of ``x``).
-    lr : float, default 4.0
-        Learning rate in the paper's convention (the step is ``lr / d``
-        times the estimate; 4 is the paper's value on the attack task).
-    scale_lr_by_dim : bool, default True
-        Divide ``lr`` by the dimension, as the paper does. With ``False`` the
-        step is ``lr`` times the estimate.
-    estimator : {'forward', 'antithetic'}, default 'forward'
-        ``'antithetic'`` uses ``f(x + mu u) - f(x - mu u)`` (``2q`` evaluations
-        per iteration; ``x0`` itself is evaluated once, in the first iteration).
+
+    References
+    ----------
+    .. [1] S. Ghadimi and G. Lan, "Stochastic First- and Zeroth-Order Methods for
+           Nonconvex Stochastic Programming", SIAM Journal on Optimization 23(4),
+           2341-2368, 2013.
+    .. [2] Y. Nesterov and V. Spokoiny, "Random Gradient-Free Minimization of
+           Convex Functions", Foundations of Computational Mathematics 17, 527-566,
+           2017.
     """
 
     name = "zo-sgd"
-
-    def __init__(self, q=20, mu=1e-6, lr=4.0, scale_lr_by_dim=True, estimator="forward"):
-        super().__init__(q=q, mu=mu, estimator=estimator)
-        self.lr = _check_positive("lr", lr)
-        self.scale_lr_by_dim = bool(scale_lr_by_dim)
+    OPTIONS = (Q_OPTION, MU_OPTION, lr_option(4.0, "4 is the paper's value on the attack task"),
+               SCALE_LR_OPTION, ESTIMATOR_OPTION)
 
     def _rate(self, n: int) -> float:
         return self.lr / n if self.scale_lr_by_dim else self.lr

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .zo_sgd import ZOSGD
+from ._base import ESTIMATOR_OPTION, MU_OPTION, Q_OPTION
+from .zo_sgd import SCALE_LR_OPTION, ZOSGD, lr_option
 
 __all__ = ["ZOSignSGD"]
 
@@ -14,25 +15,17 @@ class ZOSignSGD(ZOSGD):
 
     .. math:: x_{t+1} = x_t - \frac{\mathrm{lr}}{d}\, \operatorname{sign}(\hat g_t)
 
-    Options
-    -------
-    q : int, default 20
-        Number of Gaussian query directions per iteration.
-    mu : float, default 1e-6
-        Smoothing radius of the finite differences.
-    lr : float, default 8.0
-        Learning rate in the paper's convention (divided by ``d``; 8 is the
-        paper's value on the attack task).
-    scale_lr_by_dim : bool, default True
-        Divide ``lr`` by the dimension, as the paper does.
-    estimator : {'forward', 'antithetic'}, default 'forward'
-        Finite-difference scheme (see ``zo-sgd``).
+
+    References
+    ----------
+    .. [1] S. Liu, P.-Y. Chen, X. Chen and M. Hong, "signSGD via Zeroth-Order
+           Oracle", International Conference on Learning Representations (ICLR),
+           2019.
     """
 
     name = "zo-signsgd"
-
-    def __init__(self, q=20, mu=1e-6, lr=8.0, scale_lr_by_dim=True, estimator="forward"):
-        super().__init__(q=q, mu=mu, lr=lr, scale_lr_by_dim=scale_lr_by_dim, estimator=estimator)
+    OPTIONS = (Q_OPTION, MU_OPTION, lr_option(8.0, "8 is the paper's value on the attack task"),
+               SCALE_LR_OPTION, ESTIMATOR_OPTION)
 
     def _step(self, state, ghat):
         return -self._rate(ghat.size) * np.sign(ghat)

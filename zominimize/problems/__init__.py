@@ -47,10 +47,14 @@ from ._classification import (
     LogisticRegression,
     LogisticRegressionFamily,
 )
+from ._cnn import DigitsCNN
+from ._digits import digits_data_path
+from ._digits import tensor_sha256 as digits_sha256
 from ._registry import (
     HELD_OUT_FAMILIES,
     TRAINING_FAMILIES,
     VALIDATION_FAMILIES,
+    bbob_like_family,
     general_family,
     get_family,
     get_problem,
@@ -64,6 +68,8 @@ from ._transforms import (
     NoisyFamily,
     RandomScaleFamily,
     Scaled,
+    Warped,
+    WarpFamily,
     noise_free,
 )
 
@@ -79,6 +85,7 @@ __all__ = [
     "AttackFamily",
     "BinaryClassification",
     "ClassificationFamily",
+    "DigitsCNN",
     "Family",
     "Levy",
     "LevyFamily",
@@ -98,6 +105,8 @@ __all__ = [
     "Salomon",
     "SalomonFamily",
     "Scaled",
+    "Warped",
+    "WarpFamily",
     "noise_free",
     "SmallNet",
     "SmallNetFamily",
@@ -105,6 +114,9 @@ __all__ = [
     "StyblinskiTang",
     "StyblinskiTangFamily",
     "attack_problem",
+    "digits_data_path",
+    "digits_sha256",
+    "bbob_like_family",
     "general_family",
     "get_family",
     "get_problem",

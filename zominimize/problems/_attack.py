@@ -14,7 +14,7 @@ official ``delta_0 = 1e-4 N(0, I)`` drawn with torch seed 1234. ``f_lower = -kap
 
 MNIST cannot be downloaded here: the classifier is the official LeNet-style CNN
 (fc width 500) trained on scikit-learn's digits upsampled to 28x28 by
-``python scripts/train_digits_classifier.py`` (seed 0, 15 epochs, about 20 s on
+``python -m research.train_digits_classifier`` (seed 0, 15 epochs, about 20 s on
 one CPU thread), which measured a **held-out accuracy of 99.03 %** (712 of 719
 images). The attacked images are correctly classified held-out images: 100
 ``train``, 50 ``val`` and 100 ``test`` images, disjoint (the paper: 100 to

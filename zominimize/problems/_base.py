@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .._threads import limited_threads
+
 __all__ = ["Family", "Problem", "TorchConstants", "rms_distance"]
 
 
@@ -168,7 +170,8 @@ class Problem(TorchConstants, abc.ABC):
     def _numpy(self, X: np.ndarray) -> np.ndarray:
         """Value of the float64 batch ``X`` of shape (m, dim); by default via torch."""
         X = np.require(X, dtype=np.float64, requirements=("C", "W"))
-        with torch.no_grad():
+        # one evaluation is small work: one thread, not a fight with other processes
+        with torch.no_grad(), limited_threads(1):
             return self._torch(torch.from_numpy(X)).numpy()
 
     def __repr__(self) -> str:

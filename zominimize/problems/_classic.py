@@ -130,9 +130,9 @@ class Sphere(_Shifted):
 class Quadratic(_Shifted):
     """Ill-conditioned quadratic ``f(x) = 0.5 (x - x_opt)^T A (x - x_opt)``; ``f_opt = 0``.
 
-    ``A = R^T diag(lam) R`` with eigenvalues ``lam`` log-spaced from 1 to ``cond``
-    (randomly assigned to coordinates when ``rng`` is given) and ``R`` a random
-    rotation when ``rotate`` is true (identity otherwise).
+    ``A = R^T diag(lam) R`` with eigenvalues ``lam`` from 1 to ``cond`` (randomly
+    assigned to coordinates when ``rng`` is given) and ``R`` a random rotation when
+    ``rotate`` is true (identity otherwise).
 
     Parameters
     ----------
@@ -147,9 +147,14 @@ class Quadratic(_Shifted):
         The start (default: zeros).
     rng : seed or Generator, optional
         Randomness for the eigenvalue order and the rotation.
+    spectrum : {"log", "one-large", "one-small"}, default "log"
+        Eigenvalues log-spaced from 1 to ``cond``; or all 1 but one equal to ``cond``
+        (one steep direction); or all ``cond`` but one equal to 1 (one flat
+        direction).
     """
 
     _label = "quadratic"
+    SPECTRA = ("log", "one-large", "one-small")
 
     def __init__(
         self,
@@ -159,16 +164,28 @@ class Quadratic(_Shifted):
         x_opt: np.ndarray | None = None,
         x0: np.ndarray | None = None,
         rng: object = None,
+        spectrum: str = "log",
     ) -> None:
         cond = float(cond)
         if not (np.isfinite(cond) and cond >= 1.0):
             raise ValueError(f"cond must be a finite number >= 1, got {cond}")
+        if spectrum not in self.SPECTRA:
+            raise ValueError(f"spectrum must be one of {self.SPECTRA}, got {spectrum!r}")
         gen = np.random.default_rng(rng) if (rotate or rng is not None) else None
         super().__init__(dim, x_opt, x0, rotate=rotate, rng=gen)
-        self.cond = cond
-        eigvals = cond ** np.linspace(0.0, 1.0, self.dim) if self.dim > 1 else np.ones(1)
+        self.cond, self.spectrum = cond, spectrum
+        if self.dim == 1:
+            eigvals = np.ones(1)
+        elif spectrum == "log":
+            eigvals = cond ** np.linspace(0.0, 1.0, self.dim)
+        elif spectrum == "one-large":
+            eigvals = np.r_[cond, np.ones(self.dim - 1)]
+        else:
+            eigvals = np.r_[1.0, np.full(self.dim - 1, cond)]
         self.eigvals = gen.permutation(eigvals) if gen is not None else eigvals
-        self.name = f"quadratic(d={self.dim},cond={cond:.3g}{',rot' if rotate else ''})"
+        shape = "" if spectrum == "log" else f",{spectrum}"
+        self.name = (f"quadratic(d={self.dim},cond={cond:.3g}{shape}"
+                     f"{',rot' if rotate else ''})")
 
     def _g(self, Z):
         return 0.5 * (self._const("eigvals", Z) * Z * Z).sum(axis=-1)
@@ -390,6 +407,8 @@ class QuadraticFamily(Family):
         Whether to rotate, or the probability of a rotated instance.
     shift : float, default 1.0
         ``x_opt ~ N(0, shift^2 I)``; the start is ``x0 = 0``.
+    spectra : tuple of str, default ("log",)
+        Eigenvalue shapes to draw from (see :class:`Quadratic`).
     """
 
     name = "quadratic"
@@ -400,9 +419,14 @@ class QuadraticFamily(Family):
         cond: Range = (1.0, 1e4),
         rotate: bool | float = True,
         shift: float = 1.0,
+        spectra: tuple[str, ...] = ("log",),
     ) -> None:
         self.dim, self.cond, self.shift = dim, cond, float(shift)
         self.rotate = _probability(rotate, "rotate")
+        bad = [s for s in spectra if s not in Quadratic.SPECTRA]
+        if not spectra or bad:
+            raise ValueError(f"spectra must be a non-empty subset of {Quadratic.SPECTRA}")
+        self.spectra = tuple(spectra)
 
     def sample(self, rng: object = None) -> Quadratic:
         rng = np.random.default_rng(rng)
@@ -410,7 +434,11 @@ class QuadraticFamily(Family):
         cond = log_uniform(rng, self.cond, "cond")
         rotate = bool(rng.random() < self.rotate)
         x_opt = self.shift * rng.standard_normal(dim)
-        return Quadratic(dim, cond, rotate=rotate, x_opt=x_opt, rng=instance_seed(rng))
+        # drawn only when there is a choice: one-spectrum families keep their streams
+        spectrum = (self.spectra[int(rng.integers(len(self.spectra)))]
+                    if len(self.spectra) > 1 else self.spectra[0])
+        return Quadratic(dim, cond, rotate=rotate, x_opt=x_opt, rng=instance_seed(rng),
+                         spectrum=spectrum)
 
 
 class RosenbrockFamily(Family):

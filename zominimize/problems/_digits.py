@@ -1,6 +1,6 @@
 """The bundled digits data: a trained CNN and the images it classifies correctly.
 
-``data/digits_cnn.safetensors`` is written by ``scripts/train_digits_classifier.py``
+``data/digits_cnn.safetensors`` is written by ``python -m research.train_digits_classifier``
 (its metadata holds the exact command, seed, torch version and test accuracy). It
 holds the CNN weights (float32, names ``cnn.*``), 28x28 ``images`` (uint8) with their
 ``labels``, and disjoint index sets ``split_train``, ``split_val``, ``split_test``.
@@ -23,11 +23,17 @@ import torch
 from .._safetensors import load_file
 from ._cnn import DigitsCNN
 
-__all__ = ["DATA_FILE", "SPLITS", "DigitsBundle", "cnn", "load_bundle", "tensor_sha256"]
+__all__ = ["DATA_FILE", "SPLITS", "DigitsBundle", "cnn", "digits_data_path", "load_bundle",
+           "tensor_sha256"]
 
 DATA_FILE = "digits_cnn.safetensors"
 SPLITS = ("train", "val", "test")
 _WEIGHT_PREFIX = "cnn."
+
+
+def digits_data_path() -> str:
+    """Where the bundled digits data file lives (inside the installed package)."""
+    return str(importlib.resources.files("zominimize.problems") / "data" / DATA_FILE)
 
 
 def tensor_sha256(tensors: Mapping[str, np.ndarray]) -> str:

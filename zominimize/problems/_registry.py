@@ -42,7 +42,7 @@ from ._classification import (
 )
 from ._random import Range
 from ._smallnet import SmallNet, SmallNetFamily
-from ._transforms import MixtureFamily, NoisyFamily, RandomScaleFamily
+from ._transforms import MixtureFamily, NoisyFamily, RandomScaleFamily, WarpFamily
 
 __all__ = [
     "HELD_OUT_FAMILIES",
@@ -166,6 +166,48 @@ def general_family(dim: Range = (10, 200), multimodal: bool = False) -> Family:
     return family
 
 
+def bbob_like_family(dim: Range = (2, 500)) -> Family:
+    """A training family shaped like the difficulties of the BBOB suite, built only from
+    this package's own problems (no BBOB function is in it).
+
+    The mixture of :func:`general_family` from ``d = 2``, with conditioning up to 1e6
+    and three eigenvalue shapes (log-spaced, one steep direction, one flat direction),
+    optima two units from the start, more multimodal components (Rastrigin, Salomon,
+    Alpine N.1), half of every problem's values passed through a random monotone
+    power (:class:`Warped`), and random scales of ``f`` and ``x``.
+
+    Parameters
+    ----------
+    dim : int or (int, int), default (2, 500)
+        Dimension range (the classification losses start at 10, the small networks
+        keep their own 41..301).
+    """
+    lo, hi = (dim, dim) if isinstance(dim, int) else dim
+    wide = QuadraticFamily(dim=dim, cond=(1.0, 1e6), rotate=0.5, shift=2.0,
+                           spectra=("log", "one-large", "one-small"))
+    classification = ClassificationFamily(dim=(max(10, lo), max(10, hi)))
+    mixture = MixtureFamily(
+        [
+            (QuadraticFamily(dim=dim, cond=(1.0, 10.0), rotate=0.5, shift=2.0), 1.0),
+            (wide, 3.0),
+            (RosenbrockFamily(dim=(max(2, lo), max(2, hi))), 1.0),
+            (classification, 1.0),
+            (LogisticRegressionFamily(dim=(max(10, lo), max(10, hi))), 0.5),
+            (SmallNetFamily(), 0.5),
+            (RastriginFamily(dim=dim), 0.5),
+            (SalomonFamily(dim=dim), 0.5),
+            (AlpineFamily(dim=dim), 0.5),
+            (NoisyFamily(wide), 0.5),
+            (NoisyFamily(classification), 0.5),
+        ],
+        name="bbob-like-mixture",
+    )
+    family = RandomScaleFamily(MixtureFamily([(mixture, 1.0), (WarpFamily(mixture), 1.0)],
+                                             name="bbob-like-warped"))
+    family.name = "bbob-like"
+    return family
+
+
 _FAMILIES: dict[str, Callable[..., Family]] = {
     "general": general_family,
     # the same mixture up to d = 1000 (meta-training beyond the default's 10..200)
@@ -174,6 +216,8 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
     # with more multimodal components (Salomon, Alpine), none of them held out
     "general-wide-mm": lambda **kw: _renamed(
         general_family(**{"dim": (10, 1000), "multimodal": True, **kw}), "general-wide-mm"),
+    # the difficulties of BBOB from the package's own problems (bbob_like_family)
+    "bbob-like": bbob_like_family,
     "classification": ClassificationFamily,
     # the paper's task over a range of dimensions (the "classification" weights)
     "classification-train": lambda **kw: ClassificationFamily(**{"dim": (50, 1000), **kw}),
@@ -195,6 +239,7 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
 # Meta-train on these ("general-wide" for the default weights, "attack-train" for the
 # attack weights, the others for specialised weights or curricula).
 TRAINING_FAMILIES = (
+    "bbob-like",
     "general",
     "general-wide",
     "general-wide-mm",

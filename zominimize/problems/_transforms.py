@@ -10,7 +10,8 @@ import torch
 from ._base import Family, Problem
 from ._random import Range, instance_seed, log_uniform, uniform
 
-__all__ = ["MixtureFamily", "Noisy", "NoisyFamily", "RandomScaleFamily", "Scaled", "noise_free"]
+__all__ = ["MixtureFamily", "Noisy", "NoisyFamily", "RandomScaleFamily", "Scaled", "Warped",
+           "WarpFamily", "noise_free"]
 
 
 class Scaled(Problem):
@@ -70,6 +71,64 @@ class Scaled(Problem):
         return self.f_scale * self.inner.torch(X / self.x_factor) + self.f_shift
 
 
+class Warped(Problem):
+    """A monotone transformation of a problem's values: ``g(x) = f_lower + (f(x) -
+    f_lower)^p``.
+
+    The minimizers and the order of any two points are those of ``f``; only the shape
+    of the landscape changes (``p < 1`` sharpens the bottom of a valley, ``p > 1``
+    flattens it). A rank-based method would not see the difference; a method that
+    reads differences of values does.
+
+    Parameters
+    ----------
+    problem : Problem
+        Needs a finite ``f_lower``.
+    power : float
+        ``p > 0``.
+    """
+
+    def __init__(self, problem: Problem, power: float) -> None:
+        p = float(power)
+        if not (np.isfinite(p) and p > 0):
+            raise ValueError(f"power must be positive and finite, got {power}")
+        if not np.isfinite(problem.f_lower):
+            raise ValueError("Warped needs a problem with a finite f_lower")
+        self.inner, self.power = problem, p
+        self.dim, self.x0, self.bounds = problem.dim, problem.x0, problem.bounds
+        self.x_opt, self.f_lower, self.f_opt = problem.x_opt, problem.f_lower, problem.f_opt
+        self.x_scale, self.noisy = problem.x_scale, problem.noisy
+        self.name = f"warped({problem.name},p={p:.3g})"
+
+    def _numpy(self, X):
+        gap = np.maximum(self.inner.batch(X) - self.f_lower, 0.0)
+        return self.f_lower + gap**self.power
+
+    def _torch(self, X):
+        gap = (self.inner.torch(X) - self.f_lower).clamp_min(0.0)
+        return self.f_lower + gap**self.power
+
+
+class WarpFamily(Family):
+    """Wrap a family's problems in :class:`Warped` with a random power.
+
+    Parameters
+    ----------
+    family : Family
+    power : float or (float, float), default (0.5, 2.0)
+        ``p``, or a range sampled log-uniformly.
+    """
+
+    def __init__(self, family: Family, power: Range = (0.5, 2.0)) -> None:
+        self.family, self.power = family, power
+        self.name = f"warped({family.name})"
+
+    def sample(self, rng: object = None) -> Warped:
+        rng = np.random.default_rng(rng)
+        problem = self.family.sample(rng)
+        return Warped(problem, log_uniform(rng, self.power, "power"))
+
+
 class Noisy(Problem):
     """Add Gaussian noise to a problem's values.
 
@@ -124,6 +183,9 @@ def noise_free(problem: Problem) -> Problem:
     oracle); problems without noise are returned as they are."""
     if isinstance(problem, Noisy):
         return noise_free(problem.inner)
+    if isinstance(problem, Warped):
+        inner = noise_free(problem.inner)
+        return problem if inner is problem.inner else Warped(inner, problem.power)
     if isinstance(problem, Scaled):
         inner = noise_free(problem.inner)
         if inner is problem.inner:

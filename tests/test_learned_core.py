@@ -1,0 +1,131 @@
+"""The learned iteration (zominimize.learned.core): its features, its step-size rule and
+the equivalence of the inference and training paths."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from zominimize.learned import core, load_weights
+from zominimize.learned.nets import L2LNet
+
+
+def _spy_features(net):
+    """Record the UpdateRNN's inputs, shape (6, d), at every call."""
+    seen = []
+    forward = net.update_rnn.forward
+
+    def spy(inputs, hc):
+        seen.append(inputs.detach().clone())
+        return forward(inputs, hc)
+
+    net.update_rnn.forward = spy
+    return seen
+
+
+def _reference_features(ghats, fs, sigma0, x):
+    """The six features of the "scaled" UpdateRNN, computed independently in NumPy
+    for a sequence of estimates at a fixed iterate (σ fixed at σ₀: the test net votes
+    nothing and f never changes, so only the prior moves σ, and it does not)."""
+    R = 0.0
+    m = np.zeros_like(ghats[0])
+    v = np.zeros_like(ghats[0])
+    out = []
+    for t, g in enumerate(ghats, start=1):
+        R = 0.9 * R + 0.1 * np.mean(g**2)
+        a = np.clip(g / np.sqrt(R / (1 - 0.9**t)), -5, 5)  # bias-corrected running RMS
+        m_prev = m.copy()
+        m = 0.9 * m + 0.1 * a
+        v = 0.99 * v + 0.01 * a**2
+        b = (m / (1 - 0.9**t)) / np.sqrt(v / (1 - 0.99**t) + 1e-8)
+        agree = np.sign(a) * np.sign(m_prev)
+        imp = 0.0 if t == 1 else float(np.sign(fs[t - 2] - fs[t - 1]))
+        ls = np.zeros_like(a)
+        disp = np.clip(x / sigma0, -5, 5)
+        out.append(np.stack([a, b, agree, imp * np.ones_like(a), ls, disp]))
+    return out
+
+
+def test_update_features_are_pinned():
+    """The UpdateRNN reads ĝ normalised by the bias-corrected running RMS, the
+    Adam-like ratio of its moments, their sign agreement, did-f-improve, log σ/σ₀ and
+    the displacement from x0 in units of σ — exactly."""
+    torch.manual_seed(0)
+    net = L2LNet("scaled").double().requires_grad_(False)
+    with torch.no_grad():  # no learned σ vote: σ stays at σ₀ when f does not change
+        net.update_rnn.head.weight[1].zero_()
+        net.update_rnn.head.bias[1].zero_()
+    seen = _spy_features(net)
+    rng = np.random.default_rng(0)
+    d, sigma0 = 7, 0.5
+    x = rng.normal(size=d)
+    st = core.init_state(net, np.zeros(d), sigma0)
+    ghats = [rng.normal(size=d) * s for s in (1.0, 3.0, 0.1)]
+    fs = [2.0, 2.0, 2.0]
+    for g, f in zip(ghats, fs):
+        _, st = core.update_step(net, st, torch.as_tensor(g), f, torch.as_tensor(x))
+        st.f_prev = f
+    for got, want in zip(seen, _reference_features(ghats, fs, sigma0, x)):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-10, atol=1e-12)
+
+
+def test_sigma_prior_grows_after_an_improvement_and_shrinks_after_a_deterioration():
+    net = L2LNet("scaled").double().requires_grad_(False)
+    with torch.no_grad():
+        net.update_rnn.head.weight[1].zero_()
+        net.update_rnn.head.bias[1].zero_()
+    g = torch.ones(3, dtype=torch.float64)
+    x = torch.zeros(3, dtype=torch.float64)
+    for f_new, factor in ((0.5, math.exp(0.5 * math.tanh(0.2))),
+                          (2.0, math.exp(0.5 * math.tanh(-0.4))),
+                          (1.0, 1.0)):
+        st = core.init_state(net, np.zeros(3), 1.0)
+        st.f_prev = 1.0
+        _, st = core.update_step(net, st, g, f_new, x)
+        assert float(st.sigma) == pytest.approx(factor)
+
+
+def test_queries_are_the_drawn_directions_scaled_by_mu_and_projected():
+    net, _ = load_weights("default", dtype=torch.float64)
+    gen = torch.Generator().manual_seed(3)
+    st = core.init_state(net, np.zeros(5), 0.1, bounds=(np.full(5, -1e-3), np.full(5, 1.0)))
+    P, U, st2 = core.propose(net, st, gen, q=4, mu=0.01, sampler="gaussian")
+    E = torch.randn((4, 5), generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    np.testing.assert_allclose(P.numpy(), np.clip(0.01 * E.numpy(), -1e-3, 1.0), rtol=1e-12)
+    np.testing.assert_allclose(U.numpy(), P.numpy() / 0.01, rtol=1e-12)  # taken, not drawn
+
+
+def test_estimate_leaves_non_finite_values_out():
+    U = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=torch.float64)
+    g = core.estimate(U, torch.tensor([3.0, math.nan, math.inf], dtype=torch.float64), 1.0, 0.5)
+    np.testing.assert_allclose(g.numpy(), [4.0, 0.0])  # one finite query: (3-1)/0.5 * e1
+    g0 = core.estimate(U, torch.full((3,), math.nan, dtype=torch.float64), 1.0, 0.5)
+    assert torch.equal(g0, torch.zeros(2, dtype=torch.float64))
+
+
+def test_inference_and_training_paths_take_the_same_steps():
+    """l2l-zo (ask/tell, no grad) and a meta-training unroll (gradients on) run the same
+    iteration: same directions, same iterates, on a problem without noise."""
+    from zominimize import Optimizer
+    from zominimize.meta import unroll
+    from zominimize.problems import get_family
+
+    prob = get_family("quadratic", dim=6).sample(np.random.default_rng(1))
+    net, _ = load_weights("default", dtype=torch.float64)
+    # the unroll: sigma0 from the training rule, no jitter, its own generator
+    from zominimize.learned.sigma0 import SIGMA0_DIM_REF, SIGMA0_REL_TRAIN, default_sigma0
+
+    sigma0 = default_sigma0(np.asarray(prob.x0), np.full(6, -np.inf), np.full(6, np.inf),
+                            SIGMA0_DIM_REF, SIGMA0_REL_TRAIN)
+    gen = torch.Generator().manual_seed(5)
+    out = unroll(net, prob, steps=8, truncation=4, q=5, mu_rel=0.1, sigma_jitter=1.0,
+                 generator=gen, pred_ratio=0.5, on_segment=lambda loss: None)
+    # the same iterations through the method, fed the same generator state
+    opt = Optimizer("l2l-zo", np.asarray(prob.x0), rng=0, q=5, sigma0=sigma0, mu_rel=0.1,
+                    dtype="float64")
+    opt.state.memory["gen"].manual_seed(5)
+    for _ in range(8):
+        X = opt._ask()
+        opt._tell_asked(X, prob.batch(np.array(X)))
+    np.testing.assert_allclose(opt.state.x, out["x"], rtol=1e-10, atol=1e-12)

@@ -1,0 +1,114 @@
+"""The research scripts (``python -m research.<name>``): public API only, and they run."""
+
+import ast
+import importlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from research import _common
+from zominimize.problems import get_problem
+
+RESEARCH = Path(__file__).resolve().parents[1] / "research"
+SCRIPTS = sorted(p.stem for p in RESEARCH.glob("*.py") if not p.stem.startswith("_"))
+
+
+def _imported_modules(path: Path) -> set[str]:
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            modules |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return modules
+
+
+@pytest.mark.parametrize("path", sorted(RESEARCH.glob("*.py")), ids=lambda p: p.name)
+def test_scripts_use_the_public_api_only(path):
+    private = {m for m in _imported_modules(path)
+               if m.startswith("zominimize.") and any(part.startswith("_")
+                                                     for part in m.split(".")[1:])}
+    assert not private, f"{path.name} imports private names: {sorted(private)}"
+    assert "sys.path" not in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_every_script_parses_its_arguments(name, capsys):
+    module = importlib.import_module(f"research.{name}")
+    with pytest.raises(SystemExit) as exc:
+        module.main(["--help"])
+    assert exc.value.code == 0
+    assert "usage:" in capsys.readouterr().out
+
+
+def test_log_gap_is_relative_to_the_start_and_floored():
+    problem = get_problem("sphere-10")  # f = |x - x_opt|^2, f_lower = 0
+    x0, x_opt = np.asarray(problem.x0, dtype=float), np.asarray(problem.x_opt)
+    assert _common.log_gap(problem, x0, x0) == 0.0
+    assert _common.log_gap(problem, x0, x_opt + (x0 - x_opt) / 10) == pytest.approx(-2.0)
+    assert _common.log_gap(problem, x0, x_opt) == pytest.approx(-10.0)
+
+
+def test_box_of_bounded_and_unbounded_problems():
+    bounded = get_problem("styblinski-10")
+    pairs = _common.box(bounded)
+    assert len(pairs) == 10 and pairs[0] == (-5.0, 5.0)
+    lb, ub = _common.box_arrays(bounded, np.zeros(10))
+    assert np.all(lb == -5.0) and np.all(ub == 5.0)
+    free = get_problem("sphere-10")
+    assert _common.box(free) is None
+    lb, ub = _common.box_arrays(free, np.zeros(10))
+    assert np.all(np.isneginf(lb)) and np.all(np.isposinf(ub))
+
+
+def test_draw_problems_is_reproducible_and_labelled():
+    a = _common.draw_problems(2, (10, 20), 1, seed=5)
+    b = _common.draw_problems(2, (10, 20), 1, seed=5)
+    assert [label for label, _ in a] == ["general", "general", "attack-val"]
+    for (_, p), (_, q) in zip(a, b):
+        np.testing.assert_array_equal(p.x0, q.x0)
+        assert p(p.x0) == q(q.x0)
+
+
+@pytest.mark.parametrize("seconds, text", [(2.5e-5, "25 µs"), (0.0123, "12.3 ms"),
+                                           (3.0, "3.00 s")])
+def test_fmt_time(seconds, text):
+    assert _common.fmt_time(seconds) == text
+
+
+def test_iteration_overhead_times_ask_and_tell():
+    t = _common.iteration_overhead("zo-sgd", 10, 3)
+    assert 0 < t < 1
+
+
+def test_select_l2l_options_records_a_command_that_reproduces_it(tmp_path, capsys):
+    from research import select_l2l_options
+    from zominimize.methods.l2l_zo import default_sigma0
+
+    out = tmp_path / "t.md"
+    select_l2l_options.main(["--candidates", '[{}, {"sigma0_factor": 0.5}]', "--n-general",
+                             "1", "--dims", "5", "5", "--n-attack", "0", "--budget", "42",
+                             "--jobs", "1", "--out", str(out)])
+    text = out.read_text()
+    assert text == capsys.readouterr().out.rstrip("\n") + "\n"
+    assert '| `{"sigma0_factor": 0.5}` |' in text
+    rel = default_sigma0.__defaults__[-1]
+    assert (f"Produced by `python -m research.select_l2l_options --candidates "
+            f"'[{{}}, {{\"sigma0_factor\": 0.5}}]' --dims 5 5 --n-general 1 --n-attack 0 "
+            f"--weights default --sigma0-rel {rel} --seed 2027 --budget 42`") in text
+
+
+def test_select_l2l_options_refuses_held_out_families(capsys):
+    from research import select_l2l_options
+
+    with pytest.raises(SystemExit):
+        select_l2l_options.main(["--candidates", "[{}]", "--family", "ackley"])
+    assert "held out" in capsys.readouterr().err
+
+
+def test_memory_flat_reports_flat_memory(capsys):
+    from research import memory_flat
+
+    assert memory_flat.main(["--iters", "200", "--dim", "10"]) == 0
+    assert "-> flat" in capsys.readouterr().out
