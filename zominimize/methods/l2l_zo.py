@@ -16,7 +16,7 @@ import numpy as np
 from .._device import resolve_device, resolve_dtype
 from .._options import Option, choice, optional, positive, positive_int, unit_interval
 from .._threads import LARGE_D, MAX_THREADS, limited_threads, policy_threads
-from ..learned.core import SAMPLERS, UPDATES
+from ..learned.core import ACCEPT, SAMPLERS, UPDATES
 from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
 from ._base import State, ZOMethod
 
@@ -82,7 +82,10 @@ class L2LZO(ZOMethod):
             smoothing radius selected for it) or the path of a ``.safetensors`` file
             written by ``zominimize.meta.train``. See
             ``zominimize.learned.bundled_weights()``.""", _weights),
-        Option("q", 20, "int", "Number of query directions per iteration.", positive_int),
+        Option("q", None, "int", """
+            Number of query directions per iteration. Default: the weight set's
+            value in its manifest (``options.q``; 20 when it records none).""",
+               optional(positive_int), default_text="optional"),
         Option("sigma0", None, "float", f"""
             Initial step size, in the units of ``x`` (like CMA-ES's ``sigma0``).
             Default: {SIGMA0_REL} times the problem's scale, which is
@@ -112,6 +115,15 @@ class L2LZO(ZOMethod):
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
             (ZO-LSTM-no-update).""", choice(*UPDATES)),
+        Option("accept", None, "{'improving', 'always'}", """
+            Which new iterates are kept. ``"improving"``: only one not worse than the
+            previous iterate; a worse one is undone and the step size halves (an
+            elitist rule, as in (1+1) evolution strategies; the queries around the
+            undone iterate still count for the best point). ``"always"``: every one,
+            as in the paper (the better choice when the values are noisy, where a
+            lucky low value would otherwise be kept). Default: the weight set's
+            value in its manifest (``options.accept``; ``"always"`` when it records
+            none).""", optional(choice(*ACCEPT)), default_text="optional"),
         Option("lr", 4.0, "float",
                "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
                positive),
@@ -153,6 +165,10 @@ class L2LZO(ZOMethod):
         try:
             self.sigma0_rel = positive("sigma0_rel", recorded.get("sigma0_rel", SIGMA0_REL))
             recorded_mu_rel = positive("mu_rel", recorded.get("mu_rel", 0.1))
+            if self.q is None:
+                self.q = positive_int("q", recorded.get("q", 20))
+            if self.accept is None:
+                self.accept = choice(*ACCEPT)("accept", recorded.get("accept", "always"))
         except (TypeError, ValueError) as exc:
             raise WeightsError(f"weights {self.weights!r}: bad options in the manifest ({exc})"
                                ) from None
@@ -221,7 +237,7 @@ class L2LZO(ZOMethod):
     def tell(self, state, X, F):
         import torch
 
-        from ..learned.core import advance, restore_previous
+        from ..learned.core import advance, restore_previous, settle
 
         p = state.pending
         if p is None:
@@ -234,10 +250,15 @@ class L2LZO(ZOMethod):
         state.pending = None
         state.nit += 1
         st, i = state.memory["core"], 0
+        rejected = False
         if p["center"]:
             st.fx, i = float(F[0]), 1
+            if math.isfinite(st.fx):
+                st, rejected = settle(st, self.accept)
         with self._threads(state.x.size), torch.no_grad():
-            if not math.isfinite(st.fx):
+            if rejected:  # back at the previous iterate: its queries come next
+                pass
+            elif not math.isfinite(st.fx):
                 if st.x_prev is not None:
                     st = restore_previous(st)
                 else:  # no finite iterate yet (f(x0) is not finite): the best finite query
