@@ -126,8 +126,9 @@ def _manifest(meta: dict[str, str], path) -> dict:
                 f"got {value!r}"
             )
     q = options.get("q")
-    if q is not None and (isinstance(q, bool) or not isinstance(q, int) or q < 1):
-        raise WeightsError(f"{path}: the manifest's option 'q' must be an integer >= 1, got {q!r}")
+    if q is not None and q != "auto" and (isinstance(q, bool) or not isinstance(q, int) or q < 1):
+        raise WeightsError(f"{path}: the manifest's option 'q' must be an integer >= 1 or "
+                           f"'auto', got {q!r}")
     accept = options.get("accept")
     if accept is not None and accept not in ("always", "improving"):
         raise WeightsError(f"{path}: the manifest's option 'accept' must be 'always' or "

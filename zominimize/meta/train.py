@@ -60,8 +60,8 @@ class TrainConfig:
         geometrically over the first half of each stage (a curriculum).
     truncation : int
         Truncated-BPTT segment length (one meta-update per segment).
-    q : int
-        Queries per iteration.
+    q : int or "auto"
+        Queries per iteration (``"auto"``: by dimension, as ``l2l-zo``'s option).
     mu_rel, mu : float
         Smoothing radius relative to σ ("scaled") or absolute ("paper").
     lr_update, lr_query : float
@@ -111,7 +111,7 @@ class TrainConfig:
     horizon: int = 200
     horizon_start: int = 50
     truncation: int = 20
-    q: int = 20
+    q: int | str = 20
     mu_rel: float = 0.1
     mu: float = 1e-6
     lr_update: float = 1e-3
@@ -134,9 +134,11 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         # a bad value fails here, naming the field, not deep inside an unroll
-        for name in ("hidden", "batch_size", "horizon", "horizon_start", "truncation", "q",
+        for name in ("hidden", "batch_size", "horizon", "horizon_start", "truncation",
                      "val_size", "val_every", "val_steps", "threads"):
             _check_int(name, getattr(self, name), 1)
+        if self.q != "auto":
+            _check_int("q", self.q, 1)
         for name in ("update_iters", "query_iters"):
             _check_int(name, getattr(self, name), 0)
         for name in ("mu_rel", "mu", "lr_update", "lr_query", "sigma0_dim_ref", "sigma0_rel"):

@@ -35,6 +35,7 @@ from ..learned.core import (
     settle,
     smoothing_radius,
 )
+from ..learned.queries import resolve_q
 from ..learned.sigma0 import SIGMA0_DIM_REF, SIGMA0_REL_TRAIN, default_sigma0
 
 __all__ = ["unroll", "unroll_batch"]
@@ -85,7 +86,7 @@ def unroll_batch(
     *,
     steps: int = 200,
     truncation: int = 20,
-    q: int = 20,
+    q: int | str = 20,
     mu_rel: float = 0.1,
     mu: float = 1e-6,
     use_query: bool = True,
@@ -109,9 +110,10 @@ def unroll_batch(
         Need ``torch``, ``x0``, ``f_lower`` and ``bounds``.
     steps, truncation : int
         Unroll length and truncated-BPTT segment length.
-    q, mu_rel, mu : int, float, float
-        Queries per iteration; smoothing radius relative to ``σ`` (``"scaled"``
-        nets) or absolute (``"paper"`` nets).
+    q, mu_rel, mu : int or "auto", float, float
+        Queries per iteration (``"auto"``: by dimension, as ``l2l-zo``'s option);
+        smoothing radius relative to ``σ`` (``"scaled"`` nets) or absolute
+        (``"paper"`` nets).
     use_query : bool
         Sample with the QueryRNN (otherwise standard Gaussian directions).
     pred_ratio : float, optional
@@ -165,7 +167,7 @@ def unroll_batch(
         for k, r in enumerate(runs):
             with torch.set_grad_enabled(grad):
                 mu_t = smoothing_radius(net, r.st, mu_rel, mu)
-                P, U, r.st = propose(net, r.st, g, q=q, mu=mu_t, sampler=sampler,
+                P, U, r.st = propose(net, r.st, g, q=resolve_q(q, r.d), mu=mu_t, sampler=sampler,
                                      pred_ratio=pred_ratio)
                 with torch.no_grad():
                     fq = r.fval(r.problem, P)

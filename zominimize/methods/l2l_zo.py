@@ -17,6 +17,7 @@ from .._device import resolve_device, resolve_dtype
 from .._options import Option, choice, optional, positive, positive_int, unit_interval
 from .._threads import LARGE_D, MAX_THREADS, limited_threads, policy_threads
 from ..learned.core import ACCEPT, SAMPLERS, UPDATES
+from ..learned.queries import Q_MAX, Q_MIN, Q_PER_DIM, resolve_q
 from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
 from ._base import State, ZOMethod
 
@@ -27,6 +28,10 @@ def _weights(name: str, v: Any) -> Any:
     if not isinstance(v, (str, os.PathLike)):
         raise TypeError(f"`{name}` must be a bundled name or a path, got {type(v).__name__}")
     return v
+
+
+def _q_value(name: str, v: Any) -> int | str:
+    return v if isinstance(v, str) and v == "auto" else positive_int(name, v)
 
 
 def _device_name(name: str, v: Any) -> str:
@@ -82,10 +87,12 @@ class L2LZO(ZOMethod):
             smoothing radius selected for it) or the path of a ``.safetensors`` file
             written by ``zominimize.meta.train``. See
             ``zominimize.learned.bundled_weights()``.""", _weights),
-        Option("q", None, "int", """
-            Number of query directions per iteration. Default: the weight set's
-            value in its manifest (``options.q``; 20 when it records none).""",
-               optional(positive_int), default_text="optional"),
+        Option("q", None, "int or \"auto\"", f"""
+            Number of query directions per iteration; ``"auto"``:
+            ``clip(round(d / {Q_PER_DIM}), {Q_MIN}, {Q_MAX})`` (few at small ``d``, where
+            more iterations pay, more at large ``d``, where the estimate needs them).
+            Default: the weight set's value in its manifest (``options.q``; 20 when it
+            records none).""", optional(_q_value), default_text="optional"),
         Option("sigma0", None, "float", f"""
             Initial step size, in the units of ``x`` (like CMA-ES's ``sigma0``).
             Default: {SIGMA0_REL} times the problem's scale, which is
@@ -166,7 +173,7 @@ class L2LZO(ZOMethod):
             self.sigma0_rel = positive("sigma0_rel", recorded.get("sigma0_rel", SIGMA0_REL))
             recorded_mu_rel = positive("mu_rel", recorded.get("mu_rel", 0.1))
             if self.q is None:
-                self.q = positive_int("q", recorded.get("q", 20))
+                self.q = _q_value("q", recorded.get("q", 20))
             if self.accept is None:
                 self.accept = choice(*ACCEPT)("accept", recorded.get("accept", "always"))
         except (TypeError, ValueError) as exc:
@@ -199,7 +206,7 @@ class L2LZO(ZOMethod):
             st = init_state(self.net, x0, sigma0, dtype=self.dtype, device=self.device,
                             x_dtype=torch.float64, bounds=(lb, ub) if bounded else None,
                             fx=state.fx)
-        state.memory.update(core=st, gen=gen, sigma0=sigma0)
+        state.memory.update(core=st, gen=gen, sigma0=sigma0, q=resolve_q(self.q, n))
         return state
 
     def _threads(self, n: int) -> limited_threads:
@@ -220,11 +227,12 @@ class L2LZO(ZOMethod):
         st, n = state.memory["core"], state.x.size
         center = st.fx is None or not math.isfinite(st.fx)
         with self._threads(n), torch.no_grad():
-            Xt = torch.empty((self.q + center, n), dtype=torch.float64, device=self.device)
+            q = state.memory["q"]
+            Xt = torch.empty((q + center, n), dtype=torch.float64, device=self.device)
             if center:
                 Xt[0] = st.x
             mu = self._mu(st)
-            _, U, st = propose(self.net, st, state.memory["gen"], q=self.q, mu=mu,
+            _, U, st = propose(self.net, st, state.memory["gen"], q=q, mu=mu,
                                sampler=self.sampler,
                                pred_ratio=self.pred_ratio if self.sampler == "rnn" else None,
                                out=Xt[int(center):])
