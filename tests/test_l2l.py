@@ -217,3 +217,16 @@ def test_global_random_states_are_untouched():
     minimize(quad, np.zeros(5), method="l2l-zo", options={"maxiter": 3}, rng=0)
     assert torch.equal(torch.get_rng_state(), torch_state)
     np.testing.assert_array_equal(np.random.get_state()[1], np_state)  # noqa: NPY002
+
+
+def test_q_auto_follows_the_dimension():
+    """q="auto": few directions at small d (more iterations), more at large d."""
+    from zominimize.learned.queries import default_q
+
+    assert [default_q(d) for d in (2, 100, 200, 400, 784, 1000, 10**6)] == [
+        5, 5, 5, 10, 20, 20, 20]
+    for d, q in ((10, 5), (400, 10)):
+        opt = zominimize.Optimizer("l2l-zo", np.zeros(d), rng=0, q="auto")
+        assert opt.ask().shape == (q + 1, d)
+    with pytest.raises(ValueError, match="`q`"):
+        zominimize.Optimizer("l2l-zo", np.zeros(3), q="sometimes")

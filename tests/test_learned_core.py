@@ -104,9 +104,11 @@ def test_estimate_leaves_non_finite_values_out():
     assert torch.equal(g0, torch.zeros(2, dtype=torch.float64))
 
 
-def test_inference_and_training_paths_take_the_same_steps():
+@pytest.mark.parametrize("accept", ["always", "improving"])
+def test_inference_and_training_paths_take_the_same_steps(accept):
     """l2l-zo (ask/tell, no grad) and a meta-training unroll (gradients on) run the same
-    iteration: same directions, same iterates, on a problem without noise."""
+    iteration: same directions, same iterates, the same acceptance, on a problem
+    without noise."""
     from zominimize import Optimizer
     from zominimize.meta import unroll
     from zominimize.problems import get_family
@@ -120,12 +122,51 @@ def test_inference_and_training_paths_take_the_same_steps():
                             SIGMA0_DIM_REF, SIGMA0_REL_TRAIN)
     gen = torch.Generator().manual_seed(5)
     out = unroll(net, prob, steps=8, truncation=4, q=5, mu_rel=0.1, sigma_jitter=1.0,
-                 generator=gen, pred_ratio=0.5, on_segment=lambda loss: None)
+                 generator=gen, pred_ratio=0.5, accept=accept, on_segment=lambda loss: None)
     # the same iterations through the method, fed the same generator state
     opt = Optimizer("l2l-zo", np.asarray(prob.x0), rng=0, q=5, sigma0=sigma0, mu_rel=0.1,
-                    dtype="float64")
+                    dtype="float64", accept=accept)
     opt.state.memory["gen"].manual_seed(5)
     for _ in range(8):
         X = opt._ask()
         opt._tell_asked(X, prob.batch(np.array(X)))
     np.testing.assert_allclose(opt.state.x, out["x"], rtol=1e-10, atol=1e-12)
+
+
+def test_settle_keeps_improvements_and_undoes_deteriorations():
+    net = L2LNet("scaled").double()
+    st = core.init_state(net, np.zeros(3), 1.0)
+    st.x_prev, st.f_prev, st.fx = torch.ones(3, dtype=torch.float64), 1.0, 2.0
+    same, rejected = core.settle(st, "always")
+    assert same is st and not rejected
+    back, rejected = core.settle(st, "improving")
+    assert rejected and back.fx == 1.0 and torch.equal(back.x, st.x_prev)
+    assert float(back.sigma) == 0.5
+    st.fx = 0.5
+    assert core.settle(st, "improving") == (st, False)
+    with pytest.raises(ValueError, match="accept"):
+        core.settle(st, "sometimes")
+
+
+def test_improving_rule_keeps_the_iterates_monotone():
+    """With accept="improving" no kept iterate is worse than the one before it; with
+    "always" (the paper) some are. (An iterate is kept, or not, once its value is
+    known: the centre of the next batch.)"""
+    from zominimize import Optimizer
+
+    def f(x):
+        return float(np.sum((x - 1.0) ** 2) + 0.3 * np.sum(np.cos(7 * x)))
+
+    kept = {}
+    for accept in ("improving", "always"):
+        opt = Optimizer("l2l-zo", np.zeros(8), rng=1, accept=accept, sigma0=0.5)
+        kept[accept] = []
+        for _ in range(60):
+            X = opt.ask()
+            opt.tell(X, [f(x) for x in X])
+            f_kept = opt.state.memory["core"].f_prev  # the iterate the last step left
+            if f_kept is not None:
+                kept[accept].append(f_kept)
+        kept[accept] = np.array(kept[accept])
+    assert len(kept["improving"]) > 30 and np.all(np.diff(kept["improving"]) <= 0)
+    assert np.any(np.diff(kept["always"]) > 0)

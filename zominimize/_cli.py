@@ -46,8 +46,14 @@ def _add_train(sub) -> None:
         kind = type(default) if default is not None else str
         if f.name == "time_limit":
             kind = float
+        elif f.name == "q":
+            kind = _int_or_auto
         text = helps.get(f.name, "").replace("%", "%%")  # argparse formats help with %
         p.add_argument(flag, type=kind, default=default, help=f"{text} (default: {default!r})")
+
+
+def _int_or_auto(text: str) -> int | str:
+    return text if text == "auto" else int(text)
 
 
 def _run_train(args, argv) -> int:

@@ -48,7 +48,9 @@ __all__ = [
     "update_step",
     "advance",
     "restore_previous",
+    "settle",
     "detach_state",
+    "ACCEPT",
     "SAMPLERS",
     "UPDATES",
 ]
@@ -58,6 +60,9 @@ __all__ = [
 SAMPLERS = ("rnn", "gaussian", "guided-es")
 #: Step rules: the UpdateRNN's, or ZO-SGD's ``-(lr/d) ĝ`` (ablation "ZO-LSTM-no-update").
 UPDATES = ("rnn", "sgd")
+#: Which new iterates are kept: every one (the paper), or only those not worse than the
+#: previous iterate (an elitist rule, as in (1+1) evolution strategies).
+ACCEPT = ("always", "improving")
 
 _B1, _B2, _BR = 0.9, 0.99, 0.9
 _CLIP_A = 5.0
@@ -381,3 +386,20 @@ def restore_previous(st: L2LState) -> L2LState:
     """Undo the last step (it landed on a non-finite value) and halve σ: the step size
     is what went wrong."""
     return replace(st, x=st.x_prev, fx=st.f_prev, sigma=st.sigma * 0.5)
+
+
+def settle(st: L2LState, accept: str = "always") -> tuple[L2LState, bool]:
+    """Once the new iterate's value ``st.fx`` is known, keep it or reject it.
+
+    With ``accept="improving"`` an iterate worse than the previous one is rejected:
+    the state goes back to the previous iterate and σ halves
+    (:func:`restore_previous`). Returns ``(state, rejected)``.
+    """
+    if accept == "always":
+        return st, False
+    if accept != "improving":
+        raise ValueError(f"`accept` must be one of {ACCEPT}, got {accept!r}")
+    if (st.x_prev is None or st.f_prev is None or st.fx is None
+            or not math.isfinite(st.f_prev) or not st.fx > st.f_prev):
+        return st, False
+    return restore_previous(st), True

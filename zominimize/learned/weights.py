@@ -126,8 +126,13 @@ def _manifest(meta: dict[str, str], path) -> dict:
                 f"got {value!r}"
             )
     q = options.get("q")
-    if q is not None and (isinstance(q, bool) or not isinstance(q, int) or q < 1):
-        raise WeightsError(f"{path}: the manifest's option 'q' must be an integer >= 1, got {q!r}")
+    if q is not None and q != "auto" and (isinstance(q, bool) or not isinstance(q, int) or q < 1):
+        raise WeightsError(f"{path}: the manifest's option 'q' must be an integer >= 1 or "
+                           f"'auto', got {q!r}")
+    accept = options.get("accept")
+    if accept is not None and accept not in ("always", "improving"):
+        raise WeightsError(f"{path}: the manifest's option 'accept' must be 'always' or "
+                           f"'improving', got {accept!r}")
     if str(manifest.get("format_version")) != FORMAT_VERSION:
         raise WeightsError(
             f"{path}: weights format {manifest.get('format_version')!r} is not supported "

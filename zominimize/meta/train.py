@@ -60,8 +60,8 @@ class TrainConfig:
         geometrically over the first half of each stage (a curriculum).
     truncation : int
         Truncated-BPTT segment length (one meta-update per segment).
-    q : int
-        Queries per iteration.
+    q : int or "auto"
+        Queries per iteration (``"auto"``: by dimension, as ``l2l-zo``'s option).
     mu_rel, mu : float
         Smoothing radius relative to σ ("scaled") or absolute ("paper").
     lr_update, lr_query : float
@@ -72,6 +72,9 @@ class TrainConfig:
         prevent the collapse that constant-rate runs show after ~100 iterations.)
     weighting : {"uniform", "linear"}
         Per-step weights of the meta-loss.
+    accept : {"always", "improving"}
+        Which new iterates the unrolls keep (``l2l-zo``'s ``accept`` option): train
+        with the rule the weights will run with.
     sigma_jitter : float
         σ₀ is the default rule times a log-uniform factor in ``[1/j, j]``.
     sigma0_dim_ref : float
@@ -108,13 +111,14 @@ class TrainConfig:
     horizon: int = 200
     horizon_start: int = 50
     truncation: int = 20
-    q: int = 20
+    q: int | str = 20
     mu_rel: float = 0.1
     mu: float = 1e-6
     lr_update: float = 1e-3
     lr_query: float = 5e-3
     lr_schedule: str = "constant"
     weighting: str = "uniform"
+    accept: str = "always"
     sigma_jitter: float = 3.0
     sigma0_dim_ref: float = 200.0
     sigma0_rel: float = SIGMA0_REL_TRAIN
@@ -130,9 +134,11 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         # a bad value fails here, naming the field, not deep inside an unroll
-        for name in ("hidden", "batch_size", "horizon", "horizon_start", "truncation", "q",
+        for name in ("hidden", "batch_size", "horizon", "horizon_start", "truncation",
                      "val_size", "val_every", "val_steps", "threads"):
             _check_int(name, getattr(self, name), 1)
+        if self.q != "auto":
+            _check_int("q", self.q, 1)
         for name in ("update_iters", "query_iters"):
             _check_int(name, getattr(self, name), 0)
         for name in ("mu_rel", "mu", "lr_update", "lr_query", "sigma0_dim_ref", "sigma0_rel"):
@@ -147,6 +153,7 @@ class TrainConfig:
         for name, allowed in (("variant", ("scaled", "paper")),
                               ("lr_schedule", ("constant", "cosine")),
                               ("weighting", ("uniform", "linear")),
+                              ("accept", ("always", "improving")),
                               ("problem_dtype", ("float64", "float32"))):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TrainConfig.{name} must be one of {allowed}, "
@@ -175,7 +182,7 @@ def evaluate_net(net, problems, cfg: TrainConfig, *, use_query: bool, seed: int 
                         mu_rel=cfg.mu_rel, mu=cfg.mu, use_query=use_query,
                         pred_ratio=0.5 if use_query else None, sigma_jitter=1.0, generator=gen,
                         sigma0_dim_ref=cfg.sigma0_dim_ref, sigma0_rel=cfg.sigma0_rel,
-                        problem_dtype=getattr(torch, cfg.problem_dtype))
+                        accept=cfg.accept, problem_dtype=getattr(torch, cfg.problem_dtype))
     return float(np.mean([o["final"] for o in outs]))
 
 
@@ -346,7 +353,7 @@ def _train(cfg, out, checkpoint, resume, command, log, progress):
                    q=cfg.q, mu_rel=cfg.mu_rel, mu=cfg.mu, use_query=use_query,
                    sigma_jitter=cfg.sigma_jitter, sigma0_dim_ref=cfg.sigma0_dim_ref,
                    sigma0_rel=cfg.sigma0_rel,
-                   weighting=cfg.weighting,
+                   weighting=cfg.weighting, accept=cfg.accept,
                    generator=gen, on_segment=step,
                    problem_dtype=getattr(torch, cfg.problem_dtype))
             state["it"] = it + 1
@@ -376,7 +383,7 @@ def _train(cfg, out, checkpoint, resume, command, log, progress):
         "val_family": getattr(cfg.val_family, "name", cfg.val_family),
         "config": {k: (v if isinstance(v, (str, int, float, type(None))) else repr(v))
                    for k, v in dataclasses.asdict(cfg).items()},
-        "options": {"q": cfg.q, "mu_rel": cfg.mu_rel, "mu": cfg.mu},
+        "options": {"q": cfg.q, "mu_rel": cfg.mu_rel, "mu": cfg.mu, "accept": cfg.accept},
         "validation_score": state["best_score"],
         "history": state["history"],
         "command": command or "",

@@ -27,7 +27,15 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from ..learned.core import advance, detach_state, init_state, propose, smoothing_radius
+from ..learned.core import (
+    advance,
+    detach_state,
+    init_state,
+    propose,
+    settle,
+    smoothing_radius,
+)
+from ..learned.queries import resolve_q
 from ..learned.sigma0 import SIGMA0_DIM_REF, SIGMA0_REL_TRAIN, default_sigma0
 
 __all__ = ["unroll", "unroll_batch"]
@@ -78,7 +86,7 @@ def unroll_batch(
     *,
     steps: int = 200,
     truncation: int = 20,
-    q: int = 20,
+    q: int | str = 20,
     mu_rel: float = 0.1,
     mu: float = 1e-6,
     use_query: bool = True,
@@ -87,6 +95,7 @@ def unroll_batch(
     sigma0_dim_ref: float = SIGMA0_DIM_REF,
     sigma0_rel: float = SIGMA0_REL_TRAIN,
     weighting: str = "uniform",
+    accept: str = "always",
     generator: torch.Generator | None = None,
     on_segment: Callable[[torch.Tensor], None] | None = None,
     dtype=torch.float64,
@@ -101,9 +110,10 @@ def unroll_batch(
         Need ``torch``, ``x0``, ``f_lower`` and ``bounds``.
     steps, truncation : int
         Unroll length and truncated-BPTT segment length.
-    q, mu_rel, mu : int, float, float
-        Queries per iteration; smoothing radius relative to ``σ`` (``"scaled"``
-        nets) or absolute (``"paper"`` nets).
+    q, mu_rel, mu : int or "auto", float, float
+        Queries per iteration (``"auto"``: by dimension, as ``l2l-zo``'s option);
+        smoothing radius relative to ``σ`` (``"scaled"`` nets) or absolute
+        (``"paper"`` nets).
     use_query : bool
         Sample with the QueryRNN (otherwise standard Gaussian directions).
     pred_ratio : float, optional
@@ -119,6 +129,8 @@ def unroll_batch(
         training, which may differ from inference's ``SIGMA0_REL``).
     weighting : {"uniform", "linear"}
         Weights of the per-step losses (``"linear"``: ``w_t ∝ t``, official code).
+    accept : {"always", "improving"}
+        Which new iterates are kept (see :func:`zominimize.learned.core.settle`).
     generator : torch.Generator, optional
         Source of the directions (and of the jitter and mixing coins); default a
         generator seeded with 0.
@@ -155,21 +167,21 @@ def unroll_batch(
         for k, r in enumerate(runs):
             with torch.set_grad_enabled(grad):
                 mu_t = smoothing_radius(net, r.st, mu_rel, mu)
-                P, U, r.st = propose(net, r.st, g, q=q, mu=mu_t, sampler=sampler,
+                P, U, r.st = propose(net, r.st, g, q=resolve_q(q, r.d), mu=mu_t, sampler=sampler,
                                      pred_ratio=pred_ratio)
                 with torch.no_grad():
                     fq = r.fval(r.problem, P)
                 r.st = advance(net, r.st, U, fq, mu_t)
-                x = r.st.x
                 if r.clean is r.problem:
-                    f_new = f_clean = r.fval(r.problem, x)
-                else:
-                    f_new = r.fval(r.problem, x.detach())
-                    f_clean = r.fval(r.clean, x)
+                    f_new = f_clean = r.fval(r.problem, r.st.x)
+                else:  # the optimizer sees noisy values, the loss is noise-free
+                    f_new, f_clean = r.fval(r.problem, r.st.x.detach()), None
+                r.st, rejected = settle(replace(r.st, fx=float(f_new.detach())), accept)
+                if rejected or f_clean is None:  # the loss is the kept iterate's
+                    f_clean = r.fval(r.clean, r.st.x)
                 if grad:
                     seg_loss = seg_loss + weights[t] / len(runs) * _log_gap(
                         f_clean, r.f_lower, r.scale)
-            r.st = replace(r.st, fx=float(f_new.detach()))
             fc = float(f_clean.detach())
             if math.isfinite(fc):
                 r.best = min(r.best, fc)

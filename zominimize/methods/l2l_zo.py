@@ -16,7 +16,8 @@ import numpy as np
 from .._device import resolve_device, resolve_dtype
 from .._options import Option, choice, optional, positive, positive_int, unit_interval
 from .._threads import LARGE_D, MAX_THREADS, limited_threads, policy_threads
-from ..learned.core import SAMPLERS, UPDATES
+from ..learned.core import ACCEPT, SAMPLERS, UPDATES
+from ..learned.queries import Q_MAX, Q_MIN, Q_PER_DIM, resolve_q
 from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
 from ._base import State, ZOMethod
 
@@ -27,6 +28,10 @@ def _weights(name: str, v: Any) -> Any:
     if not isinstance(v, (str, os.PathLike)):
         raise TypeError(f"`{name}` must be a bundled name or a path, got {type(v).__name__}")
     return v
+
+
+def _q_value(name: str, v: Any) -> int | str:
+    return v if isinstance(v, str) and v == "auto" else positive_int(name, v)
 
 
 def _device_name(name: str, v: Any) -> str:
@@ -82,7 +87,12 @@ class L2LZO(ZOMethod):
             smoothing radius selected for it) or the path of a ``.safetensors`` file
             written by ``zominimize.meta.train``. See
             ``zominimize.learned.bundled_weights()``.""", _weights),
-        Option("q", 20, "int", "Number of query directions per iteration.", positive_int),
+        Option("q", None, "int or \"auto\"", f"""
+            Number of query directions per iteration; ``"auto"``:
+            ``clip(round(d / {Q_PER_DIM}), {Q_MIN}, {Q_MAX})`` (few at small ``d``, where
+            more iterations pay, more at large ``d``, where the estimate needs them).
+            Default: the weight set's value in its manifest (``options.q``; 20 when it
+            records none).""", optional(_q_value), default_text="optional"),
         Option("sigma0", None, "float", f"""
             Initial step size, in the units of ``x`` (like CMA-ES's ``sigma0``).
             Default: {SIGMA0_REL} times the problem's scale, which is
@@ -112,6 +122,15 @@ class L2LZO(ZOMethod):
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
             (ZO-LSTM-no-update).""", choice(*UPDATES)),
+        Option("accept", None, "{'improving', 'always'}", """
+            Which new iterates are kept. ``"improving"``: only one not worse than the
+            previous iterate; a worse one is undone and the step size halves (an
+            elitist rule, as in (1+1) evolution strategies; the queries around the
+            undone iterate still count for the best point). ``"always"``: every one,
+            as in the paper (the better choice when the values are noisy, where a
+            lucky low value would otherwise be kept). Default: the weight set's
+            value in its manifest (``options.accept``; ``"always"`` when it records
+            none).""", optional(choice(*ACCEPT)), default_text="optional"),
         Option("lr", 4.0, "float",
                "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
                positive),
@@ -153,6 +172,10 @@ class L2LZO(ZOMethod):
         try:
             self.sigma0_rel = positive("sigma0_rel", recorded.get("sigma0_rel", SIGMA0_REL))
             recorded_mu_rel = positive("mu_rel", recorded.get("mu_rel", 0.1))
+            if self.q is None:
+                self.q = _q_value("q", recorded.get("q", 20))
+            if self.accept is None:
+                self.accept = choice(*ACCEPT)("accept", recorded.get("accept", "always"))
         except (TypeError, ValueError) as exc:
             raise WeightsError(f"weights {self.weights!r}: bad options in the manifest ({exc})"
                                ) from None
@@ -183,7 +206,7 @@ class L2LZO(ZOMethod):
             st = init_state(self.net, x0, sigma0, dtype=self.dtype, device=self.device,
                             x_dtype=torch.float64, bounds=(lb, ub) if bounded else None,
                             fx=state.fx)
-        state.memory.update(core=st, gen=gen, sigma0=sigma0)
+        state.memory.update(core=st, gen=gen, sigma0=sigma0, q=resolve_q(self.q, n))
         return state
 
     def _threads(self, n: int) -> limited_threads:
@@ -204,11 +227,12 @@ class L2LZO(ZOMethod):
         st, n = state.memory["core"], state.x.size
         center = st.fx is None or not math.isfinite(st.fx)
         with self._threads(n), torch.no_grad():
-            Xt = torch.empty((self.q + center, n), dtype=torch.float64, device=self.device)
+            q = state.memory["q"]
+            Xt = torch.empty((q + center, n), dtype=torch.float64, device=self.device)
             if center:
                 Xt[0] = st.x
             mu = self._mu(st)
-            _, U, st = propose(self.net, st, state.memory["gen"], q=self.q, mu=mu,
+            _, U, st = propose(self.net, st, state.memory["gen"], q=q, mu=mu,
                                sampler=self.sampler,
                                pred_ratio=self.pred_ratio if self.sampler == "rnn" else None,
                                out=Xt[int(center):])
@@ -221,7 +245,7 @@ class L2LZO(ZOMethod):
     def tell(self, state, X, F):
         import torch
 
-        from ..learned.core import advance, restore_previous
+        from ..learned.core import advance, restore_previous, settle
 
         p = state.pending
         if p is None:
@@ -234,10 +258,15 @@ class L2LZO(ZOMethod):
         state.pending = None
         state.nit += 1
         st, i = state.memory["core"], 0
+        rejected = False
         if p["center"]:
             st.fx, i = float(F[0]), 1
+            if math.isfinite(st.fx):
+                st, rejected = settle(st, self.accept)
         with self._threads(state.x.size), torch.no_grad():
-            if not math.isfinite(st.fx):
+            if rejected:  # back at the previous iterate: its queries come next
+                pass
+            elif not math.isfinite(st.fx):
                 if st.x_prev is not None:
                     st = restore_previous(st)
                 else:  # no finite iterate yet (f(x0) is not finite): the best finite query
