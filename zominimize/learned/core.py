@@ -71,6 +71,10 @@ _MAX_DLOG_SIGMA = 0.5
 # improvement of f, shrink it after a deterioration (in tanh units), like the 1/5th
 # success rule of evolution strategies.
 _SIGMA_UP, _SIGMA_DOWN = 0.2, 0.4
+# A rejected iterate (accept="improving") counts as a deterioration: σ shrinks as the
+# prior shrinks it then (halving, as after a non-finite value, cost too much on the
+# paper's tasks in validation).
+_REJECT_SHRINK = math.exp(_MAX_DLOG_SIGMA * math.tanh(-_SIGMA_DOWN))
 # Bound of the learned per-coordinate residual step, in units of σ.
 _MAX_RESIDUAL = 2.0
 # Guided-ES: share of the isotropic part of the covariance (the official code's value).
@@ -392,8 +396,9 @@ def settle(st: L2LState, accept: str = "always") -> tuple[L2LState, bool]:
     """Once the new iterate's value ``st.fx`` is known, keep it or reject it.
 
     With ``accept="improving"`` an iterate worse than the previous one is rejected:
-    the state goes back to the previous iterate and σ halves
-    (:func:`restore_previous`). Returns ``(state, rejected)``.
+    the state goes back to the previous iterate and σ shrinks as the success rule
+    shrinks it after a deterioration (``exp(0.5 tanh(-0.4))``, about 0.83). Returns
+    ``(state, rejected)``.
     """
     if accept == "always":
         return st, False
@@ -402,4 +407,4 @@ def settle(st: L2LState, accept: str = "always") -> tuple[L2LState, bool]:
     if (st.x_prev is None or st.f_prev is None or st.fx is None
             or not math.isfinite(st.f_prev) or not st.fx > st.f_prev):
         return st, False
-    return restore_previous(st), True
+    return replace(st, x=st.x_prev, fx=st.f_prev, sigma=st.sigma * _REJECT_SHRINK), True

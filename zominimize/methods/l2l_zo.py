@@ -124,7 +124,7 @@ class L2LZO(ZOMethod):
             (ZO-LSTM-no-update).""", choice(*UPDATES)),
         Option("accept", None, "{'improving', 'always'}", """
             Which new iterates are kept. ``"improving"``: only one not worse than the
-            previous iterate; a worse one is undone and the step size halves (an
+            previous iterate; a worse one is undone and the step size shrinks (an
             elitist rule, as in (1+1) evolution strategies; the queries around the
             undone iterate still count for the best point). ``"always"``: every one,
             as in the paper (the better choice when the values are noisy, where a
