@@ -170,3 +170,14 @@ def test_improving_rule_keeps_the_iterates_monotone():
         kept[accept] = np.array(kept[accept])
     assert len(kept["improving"]) > 30 and np.all(np.diff(kept["improving"]) <= 0)
     assert np.any(np.diff(kept["always"]) > 0)
+
+
+def test_accept_auto_is_elitist_only_below_its_dimension():
+    assert core.resolve_accept("auto", core.ACCEPT_AUTO_MAX_D - 1) == "improving"
+    assert core.resolve_accept("auto", core.ACCEPT_AUTO_MAX_D) == "always"
+    assert core.resolve_accept("always", 3) == "always"
+    net = L2LNet("scaled").double()
+    for d, rejected in ((3, True), (core.ACCEPT_AUTO_MAX_D, False)):
+        st = core.init_state(net, np.zeros(d), 1.0)
+        st.x_prev, st.f_prev, st.fx = torch.ones(d, dtype=torch.float64), 1.0, 2.0
+        assert core.settle(st, "auto")[1] is rejected

@@ -51,6 +51,8 @@ __all__ = [
     "settle",
     "detach_state",
     "ACCEPT",
+    "ACCEPT_AUTO_MAX_D",
+    "resolve_accept",
     "SAMPLERS",
     "UPDATES",
 ]
@@ -60,9 +62,14 @@ __all__ = [
 SAMPLERS = ("rnn", "gaussian", "guided-es")
 #: Step rules: the UpdateRNN's, or ZO-SGD's ``-(lr/d) ĝ`` (ablation "ZO-LSTM-no-update").
 UPDATES = ("rnn", "sgd")
-#: Which new iterates are kept: every one (the paper), or only those not worse than the
-#: previous iterate (an elitist rule, as in (1+1) evolution strategies).
-ACCEPT = ("always", "improving")
+#: Which new iterates are kept: every one (the paper), only those not worse than the
+#: previous iterate (an elitist rule, as in (1+1) evolution strategies), or "auto":
+#: "improving" below ACCEPT_AUTO_MAX_D coordinates and "always" from there on.
+ACCEPT = ("always", "improving", "auto")
+#: From this dimension on, accept="auto" keeps every iterate: in validation the elitist
+#: rule paid on BBOB (d <= 100) and on the classification task at d = 100, and cost on
+#: it at d = 1,000.
+ACCEPT_AUTO_MAX_D = 500
 
 _B1, _B2, _BR = 0.9, 0.99, 0.9
 _CLIP_A = 5.0
@@ -392,6 +399,13 @@ def restore_previous(st: L2LState) -> L2LState:
     return replace(st, x=st.x_prev, fx=st.f_prev, sigma=st.sigma * 0.5)
 
 
+def resolve_accept(accept: str, d: int) -> str:
+    """``accept`` itself, or the rule ``"auto"`` picks for ``d`` coordinates."""
+    if accept == "auto":
+        return "improving" if d < ACCEPT_AUTO_MAX_D else "always"
+    return accept
+
+
 def settle(st: L2LState, accept: str = "always") -> tuple[L2LState, bool]:
     """Once the new iterate's value ``st.fx`` is known, keep it or reject it.
 
@@ -400,6 +414,7 @@ def settle(st: L2LState, accept: str = "always") -> tuple[L2LState, bool]:
     shrinks it after a deterioration (``exp(0.5 tanh(-0.4))``, about 0.83). Returns
     ``(state, rejected)``.
     """
+    accept = resolve_accept(accept, st.x.numel())
     if accept == "always":
         return st, False
     if accept != "improving":

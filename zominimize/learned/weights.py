@@ -130,9 +130,9 @@ def _manifest(meta: dict[str, str], path) -> dict:
         raise WeightsError(f"{path}: the manifest's option 'q' must be an integer >= 1 or "
                            f"'auto', got {q!r}")
     accept = options.get("accept")
-    if accept is not None and accept not in ("always", "improving"):
-        raise WeightsError(f"{path}: the manifest's option 'accept' must be 'always' or "
-                           f"'improving', got {accept!r}")
+    if accept is not None and accept not in ("always", "improving", "auto"):
+        raise WeightsError(f"{path}: the manifest's option 'accept' must be 'always', "
+                           f"'improving' or 'auto', got {accept!r}")
     if str(manifest.get("format_version")) != FORMAT_VERSION:
         raise WeightsError(
             f"{path}: weights format {manifest.get('format_version')!r} is not supported "

@@ -72,7 +72,7 @@ class TrainConfig:
         prevent the collapse that constant-rate runs show after ~100 iterations.)
     weighting : {"uniform", "linear"}
         Per-step weights of the meta-loss.
-    accept : {"always", "improving"}
+    accept : {"always", "improving", "auto"}
         Which new iterates the unrolls keep (``l2l-zo``'s ``accept`` option): train
         with the rule the weights will run with.
     sigma_jitter : float
@@ -153,7 +153,7 @@ class TrainConfig:
         for name, allowed in (("variant", ("scaled", "paper")),
                               ("lr_schedule", ("constant", "cosine")),
                               ("weighting", ("uniform", "linear")),
-                              ("accept", ("always", "improving")),
+                              ("accept", ("always", "improving", "auto")),
                               ("problem_dtype", ("float64", "float32"))):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TrainConfig.{name} must be one of {allowed}, "

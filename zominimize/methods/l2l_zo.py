@@ -16,7 +16,7 @@ import numpy as np
 from .._device import resolve_device, resolve_dtype
 from .._options import Option, choice, optional, positive, positive_int, unit_interval
 from .._threads import LARGE_D, MAX_THREADS, limited_threads, policy_threads
-from ..learned.core import ACCEPT, SAMPLERS, UPDATES
+from ..learned.core import ACCEPT, ACCEPT_AUTO_MAX_D, SAMPLERS, UPDATES
 from ..learned.queries import Q_MAX, Q_MIN, Q_PER_DIM, resolve_q
 from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
 from ._base import State, ZOMethod
@@ -122,15 +122,17 @@ class L2LZO(ZOMethod):
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
             (ZO-LSTM-no-update).""", choice(*UPDATES)),
-        Option("accept", None, "{'improving', 'always'}", """
+        Option("accept", None, "{'improving', 'always', 'auto'}", f"""
             Which new iterates are kept. ``"improving"``: only one not worse than the
             previous iterate; a worse one is undone and the step size shrinks (an
             elitist rule, as in (1+1) evolution strategies; the queries around the
             undone iterate still count for the best point). ``"always"``: every one,
             as in the paper (the better choice when the values are noisy, where a
-            lucky low value would otherwise be kept). Default: the weight set's
-            value in its manifest (``options.accept``; ``"always"`` when it records
-            none).""", optional(choice(*ACCEPT)), default_text="optional"),
+            lucky low value would otherwise be kept). ``"auto"``: ``"improving"``
+            below ``d = {ACCEPT_AUTO_MAX_D}``, ``"always"`` from there on. Default:
+            the weight set's value in its manifest (``options.accept``;
+            ``"always"`` when it records none).""", optional(choice(*ACCEPT)),
+               default_text="optional"),
         Option("lr", 4.0, "float",
                "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
                positive),
