@@ -19,25 +19,15 @@ DOCS = Path(__file__).resolve().parent
 MEASURED = DOCS / "_generated"
 OUT = DOCS / "generated" / "guide"
 
-# Results the guide needs that no other page renders yet: COCO's BBOB suite (the
-# ``bbob`` branch's ``zominimize bench --suite bbob``), by dimension group.
-BBOB_COMMANDS = {
-    "bench_bbob": (
-        "zominimize bench --suite bbob --seeds 5 --out docs/_generated/bench_bbob.json "
-        "--plots docs/_generated/bench_bbob_plots"),
-    "bench_bbob_large": (
-        "zominimize bench --suite bbob-large --seeds 5 --out docs/_generated/bench_bbob_large.json "
-        "--plots docs/_generated/bench_bbob_large_plots"),
-}
-
-
 @dataclass(frozen=True)
 class Evidence:
-    """One table of the guide: ``problems`` (all, if empty) of the result ``key``."""
+    """One table of the guide: ``problems`` (all, if empty) of the result ``key``; for a
+    BBOB report (``report=True``, ``docs/_generated/<key>.md``), its summary sections."""
 
     id: str
     key: str
     problems: tuple[str, ...] = ()
+    report: bool = False
 
 
 EVIDENCE = (
@@ -46,19 +36,55 @@ EVIDENCE = (
     Evidence("classification", "bench_classification_weights"),
     Evidence("classification-peers", "bench_paper", ("classification-100", "classification-1000")),
     Evidence("heldout", "bench_heldout"),
-    Evidence("bbob-small", "bench_bbob"),
-    Evidence("bbob-large", "bench_bbob_large"),
+    Evidence("bbob-val", "bbob_val", report=True),
+    Evidence("bbob-small", "bbob_d2_40", report=True),
+    Evidence("bbob-large", "bbob_large", report=True),
     Evidence("cobyla-full", "bench_cobyla_full_attack"),
 )
 
 
+# The sections of a BBOB report (``zominimize bench --report``) that the guide shows.
+REPORT_SECTIONS = ("Median rank", "At or below")
+
+
 def command_of(key: str) -> str:
-    """The command that writes ``docs/_generated/<key>.json``."""
-    if key in BBOB_COMMANDS:
-        return BBOB_COMMANDS[key]
+    """The command that writes ``docs/_generated/<key>.json[.gz]`` (or ``<key>.md``)."""
     from zominimize_docs import load_measurements  # docs/_ext, on sys.path in conf.py
 
     return load_measurements()[0][key]["command"]
+
+
+def result_path(key: str) -> Path:
+    """``<key>.json.gz`` (as committed), else ``<key>.json``."""
+    packed = MEASURED / f"{key}.json.gz"
+    return packed if packed.exists() else MEASURED / f"{key}.json"
+
+
+def report_sections(markdown: str, titles: tuple[str, ...] = REPORT_SECTIONS) -> str:
+    """The ``###`` sections of a report whose titles start with one of ``titles`` (each
+    up to its first blank line after the table), and the report's note on how the
+    numbers are defined (the paragraph that starts with "Precision:")."""
+    kept = []
+    for sec in re.split(r"(?m)^(?=### )", markdown):
+        if sec.startswith("### ") and sec[4:].startswith(titles):
+            title, body = sec.split("\n", 1)
+            table = body.strip().split("\n\n", 1)[0]
+            kept.append(f"{title}\n\n{table}\n")
+    kept += [p.strip() + "\n" for p in markdown.split("\n\n")
+             if p.startswith("Precision:")]
+    return "\n".join(kept)
+
+
+def render_report(ev: Evidence) -> str:
+    from zominimize_docs import md_to_rst
+
+    md = MEASURED / f"{ev.key}.md"
+    if not md.exists():
+        return not_measured(command_of(ev.key))
+    text = md.read_text(encoding="utf-8")
+    head = text.split("\n", 1)[0]
+    return (f"{head} (the full report: :ref:`measured-{ev.key}`)\n\n"
+            + md_to_rst(report_sections(text)) + "\n")
 
 
 def not_measured(command: str) -> str:
@@ -137,13 +163,15 @@ def evidence_table(result, problems: tuple[str, ...] = ()) -> str:
 
 
 def render(ev: Evidence) -> str:
-    path = MEASURED / f"{ev.key}.json"
+    if ev.report:
+        return render_report(ev)
+    path = result_path(ev.key)
     if not path.exists():
         return not_measured(command_of(ev.key))
     from zominimize.bench import BenchResult
 
     result = BenchResult.from_json(path)
-    source = (f"From :download:`{ev.key}.json </_generated/{ev.key}.json>`, written by "
+    source = (f"From :download:`{path.name} </_generated/{path.name}>`, written by "
               f"``{result.meta.get('command') or command_of(ev.key)}``.\n\n")
     return source + evidence_table(result, ev.problems)
 
@@ -161,7 +189,9 @@ def firsts() -> str:
 
     out = []
     for ev in EVIDENCE:
-        path = MEASURED / f"{ev.key}.json"
+        if ev.report:
+            continue
+        path = result_path(ev.key)
         result = BenchResult.from_json(path) if path.exists() else None
         for problem in ev.problems or (tuple(result.problems) if result else ()):
             if result is None or problem not in result.problems:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -14,13 +13,13 @@ import _guide  # noqa: E402
 
 from zominimize.bench import BenchResult  # noqa: E402
 
-HELDOUT = DOCS / "_generated" / "bench_heldout.json"
+HELDOUT = _guide.result_path("bench_heldout")
 
 
 @pytest.fixture(scope="module")
 def heldout():
     if not HELDOUT.exists():
-        pytest.skip("no bench_heldout.json")
+        pytest.skip("no bench_heldout result")
     return BenchResult.from_json(HELDOUT)
 
 
@@ -56,30 +55,50 @@ def test_verdict_names_the_first_and_ranks_every_l2l_zo_row(heldout):
 
 def test_a_missing_result_renders_the_command(tmp_path, monkeypatch):
     monkeypatch.setattr(_guide, "MEASURED", tmp_path)
-    ev = _guide.Evidence("x", "bench_bbob")
-    assert _guide.render(ev) == f"Not yet measured: run ``{_guide.BBOB_COMMANDS['bench_bbob']}``.\n"
-    assert "|first-" not in _guide.firsts() or "not yet measured" in _guide.firsts()
-    ev = _guide.Evidence("y", "bench_tuned", ("attack",))
-    assert "Not yet measured" in _guide.render(ev)
-    assert f".. |{_guide.substitution('attack', 'attack')}| replace:: not yet measured" in (
-        _guide.firsts())
+    for ev in (_guide.Evidence("x", "bench_heldout"),
+               _guide.Evidence("y", "bbob_d2_40", report=True)):
+        assert _guide.render(ev) == f"Not yet measured: run ``{_guide.command_of(ev.key)}``.\n"
 
 
-def test_every_evidence_key_has_a_command():
-    for ev in _guide.EVIDENCE:
-        assert _guide.command_of(ev.key).startswith("zominimize bench")
+REPORT = """42 problems, 3 solvers.
+
+### Median final precision, d = 5
+
+| function | a | b |
+| --- | --- | --- |
+| f1 Sphere | 1 | 2 |
+
+### Median rank
+
+| solver | d = 5 |
+| --- | --- |
+| a | 1 |
+| b | 2 |
+
+### At or below a
+
+| solver | d = 5 |
+| --- | --- |
+| a | 100% |
+| b | 0% |
+
+Precision: the best value found minus f_opt.
+
+Learning-rate grids: none.
+"""
 
 
-def test_the_guide_includes_every_evidence_table_and_substitution():
-    text = (DOCS / "guide.rst").read_text(encoding="utf-8")
-    for ev in _guide.EVIDENCE:
-        assert f"/generated/guide/{ev.id}.inc" in text
-    for name in ("first-attack-attack", "first-classification-classification-100",
-                 "first-classification-classification-1000"):
-        assert f"|{name}|" in text
-        assert f".. |{name}| replace::" in _guide.firsts()
+def test_a_bbob_report_shows_its_ranks_and_fractions_not_its_per_function_tables():
+    text = _guide.report_sections(REPORT)
+    assert "### Median rank" in text and "| b | 2 |" in text
+    assert "### At or below a" in text and "| b | 0% |" in text
+    assert "f1 Sphere" not in text and "Learning-rate" not in text
+    assert text.rstrip().endswith("Precision: the best value found minus f_opt.")
 
 
-def test_numbers_are_formatted_not_invented():
-    assert _guide._fmt(np.inf) == "never" and _guide._fmt(float("nan")) == "n/a"
-    assert _guide._fmt(0.0123456) == "0.0123"
+def test_a_committed_bbob_report_renders_with_its_source(tmp_path, monkeypatch):
+    monkeypatch.setattr(_guide, "MEASURED", tmp_path)
+    (tmp_path / "bbob_val.md").write_text(REPORT)
+    rst = _guide.render(_guide.Evidence("v", "bbob_val", report=True))
+    assert rst.startswith("42 problems, 3 solvers. (the full report: :ref:`measured-bbob_val`)")
+    assert "Median rank" in rst and "f1 Sphere" not in rst

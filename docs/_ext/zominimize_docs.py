@@ -329,6 +329,12 @@ def _figures(paths: list[Path]) -> str:
     return "\n".join(out)
 
 
+def result_path(key: str) -> Path:
+    """The result file of ``key``: ``<key>.json.gz`` (as committed), else ``<key>.json``."""
+    packed = MEASURED / f"{key}.json.gz"
+    return packed if packed.exists() else MEASURED / f"{key}.json"
+
+
 def _bench_plots(key: str, command: str, result) -> list[Path]:
     """The committed plots of a result, else (unless its command says ``--no-plots``)
     plots drawn from the result itself, redrawn only when its JSON file changes."""
@@ -336,7 +342,7 @@ def _bench_plots(key: str, command: str, result) -> list[Path]:
     if committed or result is None or "--no-plots" in command:
         return committed
     out = GENERATED / "bench" / f"{key}_plots"
-    source = (MEASURED / f"{key}.json").stat()
+    source = result_path(key).stat()
     stamp, signature = out / ".source", f"{source.st_size} {source.st_mtime_ns}"
     if not stamp.exists() or stamp.read_text() != signature:
         shutil.rmtree(out, ignore_errors=True)
@@ -346,7 +352,7 @@ def _bench_plots(key: str, command: str, result) -> list[Path]:
 
 
 def _bench_inc(key: str, command: str) -> str:
-    path = MEASURED / f"{key}.json"
+    path = result_path(key)
     md = MEASURED / f"{key}.md"
     result = None
     if path.exists():
@@ -362,7 +368,7 @@ def _bench_inc(key: str, command: str) -> str:
         if env:
             info.append("(" + ", ".join(f"{k} {v}" for k, v in env.items()) + ")")
         text = " ".join(info) + (
-            f"; raw runs in :download:`{key}.json </_generated/{key}.json>`.\n\n")
+            f"; runs in :download:`{path.name} </_generated/{path.name}>`.\n\n")
         if meta.get("wall_time") is not None:
             text += (f"Wall time {meta['wall_time']:.0f} s with {meta.get('workers')} "
                      f"parallel runs.\n\n")
@@ -401,7 +407,7 @@ def claims_inc(measurements: dict[str, dict], claims: list[dict]) -> str:
     loaded = {}
     for claim in claims:
         key = claim["measurement"]
-        path = MEASURED / f"{key}.json"
+        path = result_path(key)
         if not path.exists():
             rows.append([claim["claim"], claim["source"],
                          _not_measured(measurements[key]["command"]).strip(), "not yet"])
