@@ -131,7 +131,10 @@ class L2LZO(ZOMethod):
             lucky low value would otherwise be kept). ``"auto"``: ``"improving"``
             below ``d = {ACCEPT_AUTO_MAX_D}``, ``"always"`` from there on. Default:
             the weight set's value in its manifest (``options.accept``;
-            ``"always"`` when it records none).""", optional(choice(*ACCEPT)),
+            ``"always"`` when it records none). With ``q="auto"``, ``"auto"`` is
+            the better choice on BBOB-like problems at small ``d`` and a gamble on
+            the paper's classification task (decision guide, "Small dimensions").""",
+               optional(choice(*ACCEPT)),
                default_text="optional"),
         Option("lr", 4.0, "float",
                "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
