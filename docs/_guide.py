@@ -83,7 +83,7 @@ def render_report(ev: Evidence) -> str:
         return not_measured(command_of(ev.key))
     text = md.read_text(encoding="utf-8")
     head = text.split("\n", 1)[0]
-    return (f"{head} (the full report: :ref:`measured-{ev.key}`)\n\n"
+    return (f"{head} The full report: :ref:`measured-{ev.key}`.\n\n"
             + md_to_rst(report_sections(text)) + "\n")
 
 

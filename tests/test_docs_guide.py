@@ -100,5 +100,5 @@ def test_a_committed_bbob_report_renders_with_its_source(tmp_path, monkeypatch):
     monkeypatch.setattr(_guide, "MEASURED", tmp_path)
     (tmp_path / "bbob_val.md").write_text(REPORT)
     rst = _guide.render(_guide.Evidence("v", "bbob_val", report=True))
-    assert rst.startswith("42 problems, 3 solvers. (the full report: :ref:`measured-bbob_val`)")
+    assert rst.startswith("42 problems, 3 solvers. The full report: :ref:`measured-bbob_val`.")
     assert "Median rank" in rst and "f1 Sphere" not in rst

@@ -449,7 +449,7 @@ def write_measurements(app) -> None:
         command = entry["command"]
         _write(GENERATED / "bench" / f"{key}.inc", render[entry["kind"]](key, command))
         _write(GENERATED / "bench" / f"{key}.command.inc",
-               f".. code-block:: bash\n\n    {command}\n")
+               ".. code-block:: bash\n\n" + textwrap.indent(command, "    ") + "\n")
     _write(GENERATED / "bench" / "claims.inc", claims_inc(measurements, claims))
 
 

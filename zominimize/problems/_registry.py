@@ -174,7 +174,7 @@ def bbob_like_family(dim: Range = (2, 500)) -> Family:
     and three eigenvalue shapes (log-spaced, one steep direction, one flat direction),
     optima two units from the start, more multimodal components (Rastrigin, Salomon,
     Alpine N.1), half of every problem's values passed through a random monotone
-    power (:class:`Warped`), and random scales of ``f`` and ``x``.
+    power (:class:`~zominimize.problems.Warped`), and random scales of ``f`` and ``x``.
 
     Parameters
     ----------
