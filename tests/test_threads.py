@@ -43,8 +43,7 @@ def test_limited_threads_sets_and_restores_in_this_thread(two_threads):
     assert torch.get_num_threads() == 2
 
 
-def test_small_problem_networks_run_on_one_thread_but_the_objective_keeps_its_own(
-        two_threads, seen):
+def test_networks_run_on_one_thread_but_the_objective_keeps_its_own(two_threads, seen):
     def f(x):
         seen["fun"].append(torch.get_num_threads())
         return float(np.sum(x**2))
@@ -55,19 +54,19 @@ def test_small_problem_networks_run_on_one_thread_but_the_objective_keeps_its_ow
     assert torch.get_num_threads() == 2
 
 
-def test_large_problems_may_use_more_threads_but_not_with_workers(two_threads, seen,
-                                                                    monkeypatch):
-    monkeypatch.setattr(_threads, "LARGE_D", 8)
+@pytest.mark.parametrize("d", [10, 200_000])
+def test_the_policy_is_one_thread_at_every_dimension_unless_asked(d):
+    assert _threads.policy_threads(d) == 1
+    assert _threads.policy_threads(d, 3) == 3
+
+
+def test_the_threads_option_is_what_the_networks_get(two_threads, seen):
     zominimize.minimize(lambda x: float(np.sum(x**2)), np.ones(10), method="l2l-zo",
-                        options={"maxiter": 2}, rng=0)
-    assert set(seen["nets"]) == {2}  # min(MAX_THREADS, torch's own setting)
+                        options={"maxiter": 2, "threads": 2}, rng=0)
+    assert set(seen["nets"]) == {2}
     seen["nets"].clear()
     zominimize.minimize(lambda x: float(np.sum(x**2)), np.ones(10), method="l2l-zo",
                         options={"maxiter": 2, "workers": 2}, rng=0)
-    assert set(seen["nets"]) == {1}
-    seen["nets"].clear()
-    zominimize.minimize(lambda x: float(np.sum(x**2)), np.ones(10), method="l2l-zo",
-                        options={"maxiter": 2, "threads": 1}, rng=0)
     assert set(seen["nets"]) == {1}
 
 

@@ -175,9 +175,6 @@ def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None,
         warnings.warn(f"Method {method_name} cannot handle constraints.", RuntimeWarning,
                       stacklevel=3)
     drv = {k: options.pop(k, v) for k, v in _DRIVER_DEFAULTS.items()}
-    if (drv["workers"] != 1 and "threads" not in options
-            and "threads" in _registry.option_names(_registry.get_method_class(method_name))):
-        options["threads"] = 1  # the networks leave the cores to the workers
     method, unknown = _registry.build_method(method_name, options)
     if unknown:
         warnings.warn(f"Unknown solver options: {', '.join(sorted(unknown))}", OptimizeWarning,

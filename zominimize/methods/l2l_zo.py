@@ -15,7 +15,7 @@ import numpy as np
 
 from .._device import resolve_device, resolve_dtype
 from .._options import Option, choice, optional, positive, positive_int, unit_interval
-from .._threads import LARGE_D, MAX_THREADS, limited_threads, policy_threads
+from .._threads import limited_threads, policy_threads
 from ..learned.core import ACCEPT, ACCEPT_AUTO_MAX_D, SAMPLERS, UPDATES
 from ..learned.queries import Q_MAX, Q_MIN, Q_PER_DIM, resolve_q
 from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
@@ -153,12 +153,11 @@ class L2LZO(ZOMethod):
             Precision of the networks, of the directions and of ``σ`` (the iterate and
             the queries are float64). ``"float64"`` (the paper's code) costs about 1.5
             times more at large ``d``.""", _dtype_name),
-        Option("threads", None, "int", f"""
-            CPU threads for the networks' work. Default: one below {LARGE_D:,}
-            coordinates (more costs more than it saves, above all on a shared
-            machine), else up to {MAX_THREADS}, never more than torch's own setting;
-            one when ``workers`` evaluate in parallel. Only the networks' work is
-            affected, not the objective.""", optional(positive_int),
+        Option("threads", None, "int", """
+            CPU threads for the networks' work. Default: one, at every ``d`` (more
+            threads cost more than they save for these small operations, and many
+            times more on a machine shared with other processes). Only the networks'
+            work is affected, not the objective.""", optional(positive_int),
                default_text="optional"),
     )
 
