@@ -55,9 +55,10 @@ def command_of(key: str) -> str:
 
 
 def result_path(key: str) -> Path:
-    """``<key>.json.gz`` (as committed), else ``<key>.json``."""
-    packed = MEASURED / f"{key}.json.gz"
-    return packed if packed.exists() else MEASURED / f"{key}.json"
+    """The result file of ``key`` under :data:`MEASURED` (the extension's rule)."""
+    from zominimize_docs import result_path as in_directory
+
+    return in_directory(key, MEASURED)
 
 
 def report_sections(markdown: str, titles: tuple[str, ...] = REPORT_SECTIONS) -> str:

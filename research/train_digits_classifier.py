@@ -27,11 +27,9 @@ import sys
 import time
 
 import numpy as np
-import sklearn
 import torch
 import torch.nn.functional as F
 from safetensors.numpy import save_file
-from sklearn.datasets import load_digits
 
 from zominimize.problems import DigitsCNN, digits_data_path
 from zominimize.problems import digits_sha256 as tensor_sha256
@@ -93,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
+
+    import sklearn  # only to train: --help works without it
+    from sklearn.datasets import load_digits
 
     digits = load_digits()
     images = mnist_like(digits.images)

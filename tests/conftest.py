@@ -134,3 +134,14 @@ def random_weights(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("w") / "random.safetensors"
     save_weights(L2LNet(), path, {"family": "test: random init"})
     return str(path)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """torch on one thread for a module's benchmark runs (two cores, one per run)."""
+    import torch
+
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(saved)

@@ -30,14 +30,7 @@ except ImportError:
 needs_cma = pytest.mark.skipif(not HAVE_CMA, reason="pycma is not installed")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    import torch
-
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -38,14 +38,7 @@ needs_ng = pytest.mark.skipif(not _have("nevergrad"), reason="nevergrad is not i
 needs_evosax = pytest.mark.skipif(not _have("evosax"), reason="evosax is not installed")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    import torch
-
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # -- BBOB problems ----------------------------------------------------------------------

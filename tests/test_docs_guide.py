@@ -18,8 +18,7 @@ HELDOUT = _guide.result_path("bench_heldout")
 
 @pytest.fixture(scope="module")
 def heldout():
-    if not HELDOUT.exists():
-        pytest.skip("no bench_heldout result")
+    assert HELDOUT.exists(), "the committed bench_heldout result is missing"
     return BenchResult.from_json(HELDOUT)
 
 

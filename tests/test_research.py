@@ -33,19 +33,9 @@ def test_scripts_use_the_public_api_only(path):
     assert "sys.path" not in path.read_text(encoding="utf-8")
 
 
-# Packages some research scripts need that the package itself does not (the digits
-# classifier is trained with scikit-learn's data; CI's oldest environment lacks it).
-OPTIONAL_TOOLS = {"sklearn", "matplotlib"}
-
-
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_every_script_parses_its_arguments(name, capsys):
-    try:
-        module = importlib.import_module(f"research.{name}")
-    except ModuleNotFoundError as exc:  # a script's own optional tool, absent here
-        if exc.name not in OPTIONAL_TOOLS:
-            raise
-        pytest.skip(f"research.{name} needs {exc.name}")
+    module = importlib.import_module(f"research.{name}")
     with pytest.raises(SystemExit) as exc:
         module.main(["--help"])
     assert exc.value.code == 0

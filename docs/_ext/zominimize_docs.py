@@ -329,10 +329,12 @@ def _figures(paths: list[Path]) -> str:
     return "\n".join(out)
 
 
-def result_path(key: str) -> Path:
-    """The result file of ``key``: ``<key>.json.gz`` (as committed), else ``<key>.json``."""
-    packed = MEASURED / f"{key}.json.gz"
-    return packed if packed.exists() else MEASURED / f"{key}.json"
+def result_path(key: str, directory: Path | None = None) -> Path:
+    """The result file of ``key`` in ``directory`` (default ``docs/_generated``):
+    ``<key>.json.gz`` (as committed), else ``<key>.json``."""
+    directory = MEASURED if directory is None else directory
+    packed = directory / f"{key}.json.gz"
+    return packed if packed.exists() else directory / f"{key}.json"
 
 
 def _bench_plots(key: str, command: str, result) -> list[Path]:
