@@ -58,8 +58,9 @@ __all__ = [
 ]
 
 #: Query distributions: the QueryRNN's, the identity (ablation "ZO-LSTM-no-query"),
-#: and Guided-ES sampling from the subspace of the previous estimate and step.
-SAMPLERS = ("rnn", "gaussian", "guided-es")
+#: Guided-ES sampling from the subspace of the previous estimate and step, and the
+#: QueryRNN's covariance mixed with that subspace ("rnn-guided").
+SAMPLERS = ("rnn", "gaussian", "guided-es", "rnn-guided")
 #: Step rules: the UpdateRNN's, or ZO-SGD's ``-(lr/d) ĝ`` (ablation "ZO-LSTM-no-update").
 UPDATES = ("rnn", "sgd")
 #: Which new iterates are kept: every one (the paper), only those not worse than the
@@ -222,11 +223,12 @@ def draw_directions(gen: torch.Generator, q: int, d: int, std=None, *, dtype=tor
     return U if std is None else U * std
 
 
-def _guided_directions(gen, q: int, st: L2LState, dtype) -> torch.Tensor:
+def _guided_directions(gen, q: int, st: L2LState, dtype, std=None) -> torch.Tensor:
     """Guided-ES: ``√α ε + √(1-α) Q η`` with ``Q`` an orthonormal basis of the previous
-    estimate and step, rescaled to the norms of the isotropic sample (official code)."""
+    estimate and step, rescaled to the norms of the full-space sample (official code);
+    ``ε ~ N(0, diag(std²))`` (identity when ``std`` is ``None``)."""
     d, dev = st.x.numel(), st.sigma.device
-    E = draw_directions(gen, q, d, dtype=dtype, device=dev)
+    E = draw_directions(gen, q, d, std, dtype=dtype, device=dev)
     basis = torch.stack([st.g_prev, st.dx_prev], dim=1)
     if d < 2 or not bool(basis.any()):
         return E
@@ -258,10 +260,11 @@ def propose(
         Number of directions.
     mu : float
         Smoothing radius (:func:`smoothing_radius`).
-    sampler : {"rnn", "gaussian", "guided-es"}
+    sampler : {"rnn", "gaussian", "guided-es", "rnn-guided"}
     pred_ratio : float, optional
         Probability of using the QueryRNN's covariance this iteration (a coin drawn
-        from ``gen``); ``None`` always uses it (training).
+        from ``gen``; ``"rnn"`` and ``"rnn-guided"``); ``None`` always uses it
+        (training).
     out : Tensor of shape (q, d), optional
         Where to write the queries (in the iterate's dtype).
 
@@ -275,11 +278,14 @@ def propose(
     st : L2LState
     """
     d, dtype, dev = st.x.numel(), st.sigma.dtype, st.sigma.device
-    if sampler == "rnn":
+    if sampler in ("rnn", "rnn-guided"):
         s, st = query_std(net, st)
         use = pred_ratio is None or float(
             torch.rand((), generator=gen, device=gen.device)) < pred_ratio
-        U = draw_directions(gen, q, d, s if use else None, dtype=dtype, device=dev)
+        if sampler == "rnn":
+            U = draw_directions(gen, q, d, s if use else None, dtype=dtype, device=dev)
+        else:
+            U = _guided_directions(gen, q, st, dtype, s if use else None)
     elif sampler == "gaussian":
         U = draw_directions(gen, q, d, dtype=dtype, device=dev)
     elif sampler == "guided-es":

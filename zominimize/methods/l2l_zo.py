@@ -114,10 +114,12 @@ class L2LZO(ZOMethod):
         Option("pred_ratio", 0.5, "float", """
             Probability, per iteration, of sampling with the QueryRNN's covariance
             instead of the identity.""", unit_interval),
-        Option("sampler", "rnn", "{'rnn', 'gaussian', 'guided-es'}", """
+        Option("sampler", "rnn", "{'rnn', 'gaussian', 'guided-es', 'rnn-guided'}", """
             Ablations of the paper: ``"gaussian"`` drops the QueryRNN
             (ZO-LSTM-no-query); ``"guided-es"`` samples in a Guided-ES fashion from
-            the subspace of the previous estimate and step (``alpha = 0.5``).""",
+            the subspace of the previous estimate and step (``alpha = 0.5``).
+            ``"rnn-guided"`` keeps the QueryRNN's covariance for the full-space half
+            of a Guided-ES sample (``pred_ratio`` applies to it).""",
                choice(*SAMPLERS)),
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
@@ -238,7 +240,8 @@ class L2LZO(ZOMethod):
             mu = self._mu(st)
             _, U, st = propose(self.net, st, state.memory["gen"], q=q, mu=mu,
                                sampler=self.sampler,
-                               pred_ratio=self.pred_ratio if self.sampler == "rnn" else None,
+                               pred_ratio=(self.pred_ratio if self.sampler in ("rnn", "rnn-guided")
+                                           else None),
                                out=Xt[int(center):])
             X = Xt.cpu().numpy()
         X.flags.writeable = False  # the asked points: told back unchanged
