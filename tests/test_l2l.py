@@ -114,7 +114,8 @@ def test_learns_something():
 
 
 @pytest.mark.parametrize("opts", [
-    {"sampler": "gaussian"}, {"sampler": "guided-es"}, {"update": "sgd"}, {"pred_ratio": 1.0},
+    {"sampler": "gaussian"}, {"sampler": "guided-es"}, {"sampler": "rnn-guided"},
+    {"update": "sgd"}, {"pred_ratio": 1.0},
     {"pred_ratio": 0.0}, {"weights": "attack"}, {"dtype": "float32"}, {"mu": 1e-4},
 ])
 def test_ablations_and_options_run(opts):

@@ -2,6 +2,7 @@
 the equivalence of the inference and training paths."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -94,6 +95,34 @@ def test_queries_are_the_drawn_directions_scaled_by_mu_and_projected():
     E = torch.randn((4, 5), generator=torch.Generator().manual_seed(3), dtype=torch.float64)
     np.testing.assert_allclose(P.numpy(), np.clip(0.01 * E.numpy(), -1e-3, 1.0), rtol=1e-12)
     np.testing.assert_allclose(U.numpy(), P.numpy() / 0.01, rtol=1e-12)  # taken, not drawn
+
+
+@pytest.mark.parametrize("use_rnn", [True, False])
+def test_rnn_guided_is_guided_es_on_the_query_rnn_covariance(use_rnn):
+    """"rnn-guided": the full-space half of the Guided-ES sample has the QueryRNN's
+    covariance (pred_ratio's coin decides, as for "rnn"), the rest lies in the span of
+    the last estimate and step, and each direction has the norm of its full-space draw."""
+    net, _ = load_weights("default", dtype=torch.float64)
+    d, q = 6, 5
+    st = core.init_state(net, np.zeros(d), 1.0)
+    rng = np.random.default_rng(0)
+    g_prev, dx_prev = (torch.as_tensor(rng.standard_normal(d)) for _ in range(2))
+    st = replace(st, a_prev=torch.as_tensor(rng.standard_normal(d)), g_prev=g_prev,
+                 dx_prev=dx_prev)
+    _, U, st2 = core.propose(net, st, torch.Generator().manual_seed(5), q=q, mu=1.0,
+                             sampler="rnn-guided", pred_ratio=1.0 if use_rnn else 0.0)
+    # replay the generator: the coin, the full-space draw, then the subspace draw
+    gen = torch.Generator().manual_seed(5)
+    torch.rand((), generator=gen)
+    E = torch.randn((q, d), generator=gen, dtype=torch.float64)
+    if use_rnn:
+        E = E * st2.query_std
+    eta = torch.randn((q, 2), generator=gen, dtype=torch.float64)
+    Q, _ = torch.linalg.qr(torch.stack([g_prev, dx_prev], dim=1))
+    W = math.sqrt(0.5) * E + math.sqrt(0.5) * eta @ Q.T
+    W = W * E.norm(dim=1, keepdim=True) / W.norm(dim=1, keepdim=True)
+    np.testing.assert_allclose(U.numpy(), W.numpy(), rtol=1e-10)
+    assert not torch.allclose(st2.query_std, torch.ones(d, dtype=torch.float64))  # not I
 
 
 def test_estimate_leaves_non_finite_values_out():
