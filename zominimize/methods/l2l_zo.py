@@ -240,8 +240,7 @@ class L2LZO(ZOMethod):
             mu = self._mu(st)
             _, U, st = propose(self.net, st, state.memory["gen"], q=q, mu=mu,
                                sampler=self.sampler,
-                               pred_ratio=(self.pred_ratio if self.sampler in ("rnn", "rnn-guided")
-                                           else None),
+                               pred_ratio=self.pred_ratio,
                                out=Xt[int(center):])
             X = Xt.cpu().numpy()
         X.flags.writeable = False  # the asked points: told back unchanged
