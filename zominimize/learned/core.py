@@ -73,6 +73,8 @@ ACCEPT = ("always", "improving", "auto")
 ACCEPT_AUTO_MAX_D = 500
 
 _B1, _B2, _BR = 0.9, 0.99, 0.9
+# Memory of the running success rate (about ten steps, as the 1/5th rule's window).
+_B_SUCCESS = 0.9
 _CLIP_A = 5.0
 _MAX_DLOG_SIGMA = 0.5
 # Prior of the step-size rule, under the learned correction: grow σ after an
@@ -148,6 +150,8 @@ class L2LState:
     lb: torch.Tensor | None = None
     ub: torch.Tensor | None = None
     query_std: torch.Tensor | None = None
+    #: Running rate of improving steps (the UpdateRNN's "success" input).
+    success: float = 0.5
 
 
 def init_state(
@@ -354,7 +358,16 @@ def update_step(
     # (soft-thresholding, which sparse problems such as the attack reward)
     disp = ((x.detach().to(a.dtype) - st.x0) / sigma.detach()).clamp(-_CLIP_A, _CLIP_A)
     ones = torch.ones_like(a)
-    feats = torch.stack([a, b, agree, imp * ones, ls * ones, disp], dim=0)
+    cols = [a, b, agree, imp * ones, ls * ones, disp]
+    success = st.success
+    if imp != 0.0:
+        success = _B_SUCCESS * success + (1 - _B_SUCCESS) * float(imp > 0)
+    for name in net.features:
+        if name == "log_d":
+            cols.append(ones * (math.log10(a.numel()) / 3.0))
+        else:
+            cols.append(ones * (2.0 * success - 1.0))
+    feats = torch.stack(cols, dim=0)
     out, (hu, cu) = net.update_rnn(feats, (st.hu, st.cu))
     # A residual on the normalised-momentum direction: the untrained net is Adam-like.
     step = _MAX_RESIDUAL * torch.tanh(out[0] / _MAX_RESIDUAL) - b
@@ -364,7 +377,7 @@ def update_step(
     dx = sigma * step
     new = replace(
         st, hu=hu, cu=cu, R=R, m=m, v=v, t=t, sigma=sigma * torch.exp(dlog),
-        a_prev=a.detach(), dxn_prev=step.detach(),
+        a_prev=a.detach(), dxn_prev=step.detach(), success=success,
     )
     return dx, new
 

@@ -22,11 +22,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["L2LNet", "ARCH_VARIANTS", "N_UPDATE_FEATURES"]
+__all__ = ["L2LNet", "ARCH_VARIANTS", "N_UPDATE_FEATURES", "EXTRA_FEATURES"]
 
 ARCH_VARIANTS = ("scaled", "paper")
 #: Inputs per coordinate of the UpdateRNN in the "scaled" variant.
 N_UPDATE_FEATURES = 6
+#: Optional further inputs of the "scaled" UpdateRNN (see
+#: :func:`zominimize.learned.core.update_step`): ``"log_d"``, the problem's dimension
+#: (``log10(d) / 3``), and ``"success"``, a running rate of improving steps (centred).
+EXTRA_FEATURES = ("log_d", "success")
 # Coordinates per block at inference on a CPU: the (4H, block) gates stay in cache
 # through the gate arithmetic, about 2.5x faster than one pass over d = 1e6 columns.
 _BLOCK = 16384
@@ -110,10 +114,13 @@ class L2LNet(nn.Module):
         "scaled" only: bound of the learned vote on ``log σ`` (tanh units). Below
         the prior's shrink after a deterioration (0.4), the net can slow that shrink
         but never turn it into growth; above it, it can.
+    features : sequence of str, default ()
+        "scaled" only: further UpdateRNN inputs, names from :data:`EXTRA_FEATURES`
+        (in that order; the bundled weights use none).
     """
 
     def __init__(self, variant: str = "scaled", hidden: int = 10,
-                 sigma_vote_bound: float = 0.3):
+                 sigma_vote_bound: float = 0.3, features=()):
         super().__init__()
         if variant not in ARCH_VARIANTS:
             raise ValueError(f"`variant` must be one of {ARCH_VARIANTS}, got {variant!r}")
@@ -124,8 +131,16 @@ class L2LNet(nn.Module):
         self.variant = variant
         self.hidden = int(hidden)
         self.sigma_vote_bound = float(sigma_vote_bound)
+        if isinstance(features, str) or not all(f in EXTRA_FEATURES for f in features):
+            raise ValueError(f"`features` must be a sequence of names from {EXTRA_FEATURES}, "
+                             f"got {features!r}")
+        features = tuple(f for f in EXTRA_FEATURES if f in features)
+        if features and variant == "paper":
+            raise ValueError("`features` needs variant='scaled': the paper's UpdateRNN reads "
+                             "the raw estimate only")
+        self.features = features
         bias = variant != "paper"
-        n_in = 1 if variant == "paper" else N_UPDATE_FEATURES
+        n_in = 1 if variant == "paper" else N_UPDATE_FEATURES + len(features)
         n_out = 1 if variant == "paper" else 2
         self.update_rnn = CoordLSTM(n_in, self.hidden, n_out, bias)
         if n_out == 2:  # the σ vote starts at zero: the hand-designed prior rules at first
@@ -139,4 +154,6 @@ class L2LNet(nn.Module):
         arch = {"variant": self.variant, "hidden": self.hidden}
         if self.sigma_vote_bound != 0.3:  # older manifests lack it: they mean 0.3
             arch["sigma_vote_bound"] = self.sigma_vote_bound
+        if self.features:
+            arch["features"] = list(self.features)
         return arch

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..learned.nets import L2LNet
+from ..learned.nets import EXTRA_FEATURES, L2LNet
 from ..learned.sigma0 import SIGMA0_REL_TRAIN
 from ..learned.weights import save_weights
 from .unroll import unroll_batch
@@ -51,6 +51,10 @@ class TrainConfig:
     sigma_vote_bound : float
         Bound of the learned vote on ``log σ`` ("scaled"; see
         :class:`zominimize.learned.L2LNet`).
+    features : str
+        Further UpdateRNN inputs, comma-separated names from
+        :data:`zominimize.learned.nets.EXTRA_FEATURES` (empty: none, as every bundled
+        weight set).
     batch_size : int
         Problems unrolled in lockstep per meta-update.
     update_iters, query_iters : int
@@ -105,6 +109,7 @@ class TrainConfig:
     variant: str = "scaled"
     hidden: int = 10
     sigma_vote_bound: float = 0.3
+    features: str = ""
     batch_size: int = 1
     update_iters: int = 300
     query_iters: int = 150
@@ -148,6 +153,12 @@ class TrainConfig:
         svb = self.sigma_vote_bound
         if isinstance(svb, bool) or not isinstance(svb, (int, float)) or not 0 <= svb <= 2:
             raise ValueError(f"TrainConfig.sigma_vote_bound must be in [0, 2], got {svb!r}")
+        if not isinstance(self.features, str) or not all(
+                name in EXTRA_FEATURES for name in _feature_names(self.features)):
+            raise ValueError(f"TrainConfig.features must be comma-separated names from "
+                             f"{EXTRA_FEATURES}, got {self.features!r}")
+        if _feature_names(self.features) and self.variant == "paper":
+            raise ValueError("TrainConfig.features needs variant='scaled'")
         if not isinstance(self.sigma_jitter, (int, float)) or not self.sigma_jitter >= 1:
             raise ValueError(f"TrainConfig.sigma_jitter must be >= 1, got {self.sigma_jitter!r}")
         for name, allowed in (("variant", ("scaled", "paper")),
@@ -158,6 +169,10 @@ class TrainConfig:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TrainConfig.{name} must be one of {allowed}, "
                                  f"got {getattr(self, name)!r}")
+
+
+def _feature_names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def _check_int(name: str, value, minimum: int) -> None:
@@ -289,7 +304,8 @@ def _train(cfg, out, checkpoint, resume, command, log, progress):
                     for i in range(cfg.val_size)]
     with torch.random.fork_rng():  # seeded initial weights, global RNG untouched
         torch.manual_seed(cfg.seed)
-        net = L2LNet(cfg.variant, cfg.hidden, cfg.sigma_vote_bound).to(torch.float64)
+        net = L2LNet(cfg.variant, cfg.hidden, cfg.sigma_vote_bound,
+                     _feature_names(cfg.features)).to(torch.float64)
     if cfg.init_from:
         from ..learned.weights import load_weights
 
