@@ -210,3 +210,37 @@ def test_accept_auto_is_elitist_only_below_its_dimension():
         st = core.init_state(net, np.zeros(d), 1.0)
         st.x_prev, st.f_prev, st.fx = torch.ones(d, dtype=torch.float64), 1.0, 2.0
         assert core.settle(st, "auto")[1] is rejected
+
+
+def test_extra_update_features_are_pinned():
+    """``features=("log_d", "success")`` appends ``log10(d)/3`` and the centred running
+    rate of improving steps (updated only when f changed) to the six base inputs."""
+    net = L2LNet("scaled", features=("success", "log_d")).double().requires_grad_(False)
+    assert net.features == ("log_d", "success")  # canonical order, whatever was given
+    seen = _spy_features(net)
+    d = 50
+    st = core.init_state(net, np.zeros(d), 1.0)
+    g, x = torch.ones(d, dtype=torch.float64), torch.zeros(d, dtype=torch.float64)
+    rate, want = 0.5, []
+    # no previous value, then better, worse, the same, better
+    for f_prev, f in ((None, 3.0), (3.0, 2.0), (2.0, 4.0), (4.0, 4.0), (4.0, 1.0)):
+        st.f_prev = f_prev
+        if f_prev is not None and f != f_prev:
+            rate = 0.9 * rate + 0.1 * float(f < f_prev)
+        want.append(2 * rate - 1)
+        _, st = core.update_step(net, st, g, f, x)
+        assert st.success == pytest.approx(rate)
+    assert [t.shape[0] for t in seen] == [8] * 5
+    for feats, w in zip(seen, want):
+        np.testing.assert_allclose(feats[6].numpy(), np.log10(d) / 3, rtol=1e-12)
+        np.testing.assert_allclose(feats[7].numpy(), w, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"features": ("log_d", "depth")}, "features"),
+    ({"features": "log_d"}, "features"),
+    ({"variant": "paper", "features": ("log_d",)}, "variant='scaled'"),
+])
+def test_extra_features_reject_bad_values(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        L2LNet(**kwargs)

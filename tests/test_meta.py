@@ -104,11 +104,12 @@ def test_cli_train(tmp_path, capsys):
     args = ["train", "--out", str(out), "--family", "quadratic", "--update-iters", "2",
             "--query-iters", "1", "--horizon", "10", "--horizon-start", "10", "--truncation",
             "10", "--q", "3", "--val-size", "1", "--val-steps", "10", "--val-every", "1",
-            "--sigma0-dim-ref", "inf"]
+            "--sigma0-dim-ref", "inf", "--features", "log_d,success"]
     assert main(args) == 0
-    _, manifest = load_weights(out)
+    net, manifest = load_weights(out)
     assert manifest["command"] == "zominimize " + " ".join(args)
     assert manifest["config"]["sigma0_dim_ref"] == float("inf")
+    assert net.features == ("log_d", "success") and manifest["arch"]["features"]
     assert "validation score" in capsys.readouterr().out
 
 
@@ -137,8 +138,13 @@ def test_sigma0_dim_ref_sets_the_initial_step_size_of_unrolls():
     ("sigma0_rel", -0.1),
     ("lr_update", -1e-3), ("sigma_jitter", 0.5), ("variant", "lstm"),
     ("weighting", "cubic"), ("problem_dtype", "float16"), ("lr_schedule", "linear"),
-    ("sigma_vote_bound", 3.0),
+    ("sigma_vote_bound", 3.0), ("features", "log_d,depth"), ("features", ("log_d",)),
 ])
 def test_train_config_rejects_bad_values_by_name(field, value):
     with pytest.raises(ValueError, match=f"TrainConfig.{field}"):
         TrainConfig(**{field: value})
+
+
+def test_train_config_rejects_extra_features_for_the_paper_variant():
+    with pytest.raises(ValueError, match="TrainConfig.features needs variant='scaled'"):
+        TrainConfig(variant="paper", features="log_d")

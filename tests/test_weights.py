@@ -70,6 +70,17 @@ def test_sigma_vote_bound_round_trips_and_lets_the_vote_overturn_the_shrink(tmp_
         L2LNet("scaled", sigma_vote_bound=-1)
 
 
+def test_extra_features_round_trip(tmp_path):
+    net = L2LNet("scaled", features=("log_d", "success")).double()
+    save_weights(net, tmp_path / "f.safetensors", {})
+    net2, manifest = load_weights(tmp_path / "f.safetensors")
+    assert manifest["arch"]["features"] == ["log_d", "success"]
+    assert net2.features == ("log_d", "success")
+    assert net2.update_rnn.cell.weight_ih.shape[1] == 8
+    # a net without them keeps the manifest every bundled weight set has
+    assert "features" not in L2LNet("scaled").arch
+
+
 def test_safetensors_reader_rejects_garbage(tmp_path):
     p = tmp_path / "x.safetensors"
     p.write_bytes(b"\x01\x02")
