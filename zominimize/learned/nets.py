@@ -115,8 +115,9 @@ class L2LNet(nn.Module):
         the prior's shrink after a deterioration (0.4), the net can slow that shrink
         but never turn it into growth; above it, it can.
     features : sequence of str, default ()
-        "scaled" only: further UpdateRNN inputs, names from :data:`EXTRA_FEATURES`
-        (in that order; the bundled weights use none).
+        "scaled" only: further UpdateRNN inputs, among ``"log_d"`` (the dimension)
+        and ``"success"`` (a running rate of improving steps), kept in that order;
+        the bundled weights use none.
     """
 
     def __init__(self, variant: str = "scaled", hidden: int = 10,

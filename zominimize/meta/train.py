@@ -52,9 +52,8 @@ class TrainConfig:
         Bound of the learned vote on ``log σ`` ("scaled"; see
         :class:`zominimize.learned.L2LNet`).
     features : str
-        Further UpdateRNN inputs, comma-separated names from
-        :data:`zominimize.learned.nets.EXTRA_FEATURES` (empty: none, as every bundled
-        weight set).
+        Further UpdateRNN inputs, comma-separated: ``log_d`` and ``success`` (see
+        :class:`zominimize.learned.L2LNet`; empty: none, as every bundled weight set).
     batch_size : int
         Problems unrolled in lockstep per meta-update.
     update_iters, query_iters : int
