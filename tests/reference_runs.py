@@ -101,6 +101,10 @@ CASES.update({
                                          "quadratic-10"),
     "l2l-zo-float64/quadratic-10": ("l2l-zo", {"maxfev": 260, "dtype": "float64"},
                                     "quadratic-10"),
+    # the paper's rules, the default before the tenth round (its trajectory is the
+    # old default's, to the bit)
+    "l2l-zo-paper-rules/quadratic-10": (
+        "l2l-zo", {"maxfev": 260, "q": 20, "accept": "always"}, "quadratic-10"),
     "l2l-zo-sigma0/quadratic-10": ("l2l-zo", {"maxfev": 260, "sigma0": 0.2, "q": 8},
                                    "quadratic-10"),
 })

@@ -33,6 +33,19 @@ def test_round_trip(weights_file):
     assert not any(p.requires_grad for p in net2.parameters())
 
 
+def test_load_keeps_every_bit_of_float64_weights(tmp_path):
+    """The stored float64 weights come back exactly (a fresh module is float32, and
+    copying into it rounded every weight to float32)."""
+    from zominimize._safetensors import load_file
+    from zominimize.learned.weights import resolve_weights
+
+    for name in ("default", "attack", "classification"):
+        net, _ = load_weights(name, dtype=torch.float64)
+        raw, _ = load_file(resolve_weights(name))
+        for k, v in net.state_dict().items():
+            assert np.array_equal(raw[k], v.numpy()), (name, k)
+
+
 def test_paper_variant_round_trip(tmp_path):
     net = L2LNet("paper")
     assert all(m.bias is None for m in (net.update_rnn.head, net.query_rnn.head))

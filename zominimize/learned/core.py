@@ -36,6 +36,7 @@ import torch
 
 from .._checkpoint import register_state_type
 from .nets import L2LNet
+from .queries import AUTO_MAX_D
 
 __all__ = [
     "L2LState",
@@ -68,9 +69,9 @@ UPDATES = ("rnn", "sgd")
 #: "improving" below ACCEPT_AUTO_MAX_D coordinates and "always" from there on.
 ACCEPT = ("always", "improving", "auto")
 #: From this dimension on, accept="auto" keeps every iterate: in validation the elitist
-#: rule paid on BBOB (d <= 100) and cost on the classification task at d = 1,000 (at
-#: d = 100 it helped the median draw and hurt the mean: research log, fifth round).
-ACCEPT_AUTO_MAX_D = 500
+#: rule paid on BBOB and on the classification task below d = 100 and cost on the
+#: classification task from d = 100 on (research log, fifth and tenth rounds).
+ACCEPT_AUTO_MAX_D = AUTO_MAX_D
 
 _B1, _B2, _BR = 0.9, 0.99, 0.9
 # Memory of the running success rate (about ten steps, as the 1/5th rule's window).

@@ -207,7 +207,9 @@ def load_weights(weights: str | os.PathLike = "default", *, device="cpu", dtype=
         raise WeightsError(f"{path}: SHA-256 of the weights does not match the manifest")
     if not all(np.isfinite(t).all() for t in tensors.values()):
         raise WeightsError(f"{path}: the weights contain NaN or inf")
-    net = net.to_empty(device="cpu")
+    # float64 before the copy: load_state_dict keeps the parameters' dtype, and the
+    # float32 of a fresh module would round every weight
+    net = net.to_empty(device="cpu").to(torch.float64)
     net.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
     net = net.to(device=device, dtype=dtype or torch.float64).eval()
     net.requires_grad_(False)

@@ -17,7 +17,7 @@ from .._device import resolve_device, resolve_dtype
 from .._options import Option, choice, optional, positive, positive_int, unit_interval
 from .._threads import limited_threads, policy_threads
 from ..learned.core import ACCEPT, ACCEPT_AUTO_MAX_D, SAMPLERS, UPDATES
-from ..learned.queries import Q_MAX, Q_MIN, Q_PER_DIM, resolve_q
+from ..learned.queries import AUTO_MAX_D, Q_MAX, Q_MIN, resolve_q
 from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
 from ._base import State, ZOMethod
 
@@ -88,11 +88,11 @@ class L2LZO(ZOMethod):
             written by ``zominimize.meta.train``. See
             ``zominimize.learned.bundled_weights()``.""", _weights),
         Option("q", None, "int or \"auto\"", f"""
-            Number of query directions per iteration; ``"auto"``:
-            ``clip(round(d / {Q_PER_DIM}), {Q_MIN}, {Q_MAX})`` (few at small ``d``, where
-            more iterations pay, more at large ``d``, where the estimate needs them).
-            Default: the weight set's value in its manifest (``options.q``; 20 when it
-            records none).""", optional(_q_value), default_text="optional"),
+            Number of query directions per iteration; ``"auto"``: {Q_MIN} below
+            ``d = {AUTO_MAX_D}`` (where more iterations pay) and {Q_MAX} from there on
+            (where the estimate needs them). Default: the weight set's value in its
+            manifest (``options.q``: ``"auto"`` for ``"default"``; 20 when it records
+            none).""", optional(_q_value), default_text="optional"),
         Option("sigma0", None, "float", f"""
             Initial step size, in the units of ``x`` (like CMA-ES's ``sigma0``).
             Default: {SIGMA0_REL} times the problem's scale, which is
@@ -132,10 +132,9 @@ class L2LZO(ZOMethod):
             as in the paper (the better choice when the values are noisy, where a
             lucky low value would otherwise be kept). ``"auto"``: ``"improving"``
             below ``d = {ACCEPT_AUTO_MAX_D}``, ``"always"`` from there on. Default:
-            the weight set's value in its manifest (``options.accept``;
-            ``"always"`` when it records none). With ``q="auto"``, ``"auto"`` is
-            the better choice on BBOB-like problems at small ``d`` and a gamble on
-            the paper's classification task (decision guide, "Small dimensions").""",
+            the weight set's value in its manifest (``options.accept``: ``"auto"``
+            for ``"default"``; ``"always"`` when it records none). Pass
+            ``"always"`` when the values are noisy.""",
                optional(choice(*ACCEPT)),
                default_text="optional"),
         Option("lr", 4.0, "float",
