@@ -70,11 +70,11 @@ plt.show()
 # %%
 # What the run shows. Powell and COBYQA reach the minimum to many digits; COBYQA
 # stops with success well inside the budget. The zeroth-order methods are far behind:
-# each of their steps spends ``q + 1 = 21`` evaluations on one noisy estimate of the
-# gradient, while Powell's line searches and COBYQA's quadratic models make every
-# evaluation count in a few dimensions. Among the zeroth-order methods, ZO-Adam with
-# the paper's learning rate (chosen for the attack task at d = 784) is slow here, and
-# with a rate chosen for this problem it ends ahead of ``l2l-zo``, whose default
+# each of their steps spends ``q + 1`` evaluations (21 for ZO-Adam, 6 for ``l2l-zo``
+# at this d) on one noisy estimate of the gradient, while Powell's line searches and
+# COBYQA's quadratic models make every evaluation count in a few dimensions. Among
+# the zeroth-order methods, ZO-Adam with the paper's learning rate (chosen for the
+# attack task at d = 784) is slow here, and with a rate chosen for this problem it ends ahead of ``l2l-zo``, whose default
 # weights know nothing about this function: a rate tuned by trying is information
 # (and evaluations) that the learned optimizer did not get.
 #
