@@ -56,8 +56,12 @@ class L2LZO(ZOMethod):
     ``σ`` that starts at ``sigma0``, and the smoothing radius is
     ``mu_rel * σ``. At test time the predicted covariance is used with
     probability ``pred_ratio`` per iteration, otherwise the identity, as in the
-    paper's code. Which weights -- or which other method -- suits which problem is
-    the subject of the documentation's guide *Which method, which weights*.
+    paper's code. With the ``"default"`` weights, below ``d = 100`` it draws 5
+    directions per iteration and undoes an iterate that is worse than the previous
+    one (options ``q`` and ``accept``); from ``d = 100`` on it runs the paper's 20
+    directions and keeps every iterate. Which weights -- or which other method --
+    suits which problem is the subject of the documentation's guide *Which
+    method, which weights*.
 
     See Also
     --------
