@@ -33,7 +33,7 @@ def test_round_trip(weights_file):
     assert not any(p.requires_grad for p in net2.parameters())
 
 
-def test_load_keeps_every_bit_of_float64_weights(tmp_path):
+def test_load_keeps_every_bit_of_float64_weights():
     """The stored float64 weights come back exactly (a fresh module is float32, and
     copying into it rounded every weight to float32)."""
     from zominimize._safetensors import load_file

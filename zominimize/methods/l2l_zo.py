@@ -16,7 +16,7 @@ import numpy as np
 from .._device import resolve_device, resolve_dtype
 from .._options import Option, choice, optional, positive, positive_int, unit_interval
 from .._threads import limited_threads, policy_threads
-from ..learned.core import ACCEPT, ACCEPT_AUTO_MAX_D, SAMPLERS, UPDATES
+from ..learned.core import ACCEPT, SAMPLERS, UPDATES
 from ..learned.queries import AUTO_MAX_D, Q_MAX, Q_MIN, resolve_q
 from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
 from ._base import State, ZOMethod
@@ -135,7 +135,7 @@ class L2LZO(ZOMethod):
             undone iterate still count for the best point). ``"always"``: every one,
             as in the paper (the better choice when the values are noisy, where a
             lucky low value would otherwise be kept). ``"auto"``: ``"improving"``
-            below ``d = {ACCEPT_AUTO_MAX_D}``, ``"always"`` from there on. Default:
+            below ``d = {AUTO_MAX_D}``, ``"always"`` from there on. Default:
             the weight set's value in its manifest (``options.accept``: ``"auto"``
             for ``"default"``; ``"always"`` when it records none). Pass
             ``"always"`` when the values are noisy.""",
