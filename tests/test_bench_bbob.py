@@ -256,6 +256,10 @@ def test_bbob_suites_follow_the_protocol():
     large = [parse_spec(p).options for p in get_suite("bbob-large").problems]
     assert {o["fid"] for o in large if o["dim"] == 100} == set(range(1, 25))
     assert {o["fid"] for o in large if o["dim"] == 500} == set(range(1, 25, 3))
+    xl = get_suite("bbob-1000")
+    assert [parse_spec(p).options for p in xl.problems] == [
+        o | {"dim": 1000} for o in large if o["dim"] == 500]
+    assert (xl.methods, xl.tune, xl.tune_grids) == (rep.methods, rep.tune, rep.tune_grids)
     for suite in (val, rep):
         assert set(suite.tune) == {"zo-sgd", "zo-signsgd", "zo-adam"}
         assert all(len(suite.grid(m)[1]) >= 7 for m in suite.tune)

@@ -168,6 +168,16 @@ SUITES["bbob-large"] = Suite(
     tune_grids=BBOB_GRIDS,
 )
 
+SUITES["bbob-1000"] = Suite(
+    name="bbob-1000",
+    description="The largest set: COCO's BBOB at d = 1000, the same every third function "
+    "(f1, f4, ..., f22) as bbob-large at d = 500, instances 1-5 (COBYLA and COBYQA are cut "
+    "by the 15 s per-run time limit long before the budget); " + _BBOB_PROTOCOL + ").",
+    problems=_bbob(range(1, 25, 3), (1000,)),
+    methods=(*BBOB_PEERS, BBOB_L2L), seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED,
+    tune_grids=BBOB_GRIDS,
+)
+
 
 def get_suite(name: str) -> Suite:
     """The suite called ``name`` (see :data:`SUITES`)."""
