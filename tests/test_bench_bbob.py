@@ -61,6 +61,20 @@ def test_bbob_instances_follow_the_seed():
 
 
 @needs_ioh
+def test_bbob_instance_is_built_once_per_process():
+    """Building an instance costs about 40 s at d = 1000: runs of one instance share it,
+    and evaluating it in one run changes nothing for the next."""
+    a = make_problem("bbob[fid=10,dim=6]", 3)
+    x = np.linspace(-2, 2, 6)
+    before = a(x)
+    for _ in range(50):
+        a(np.random.default_rng(1).standard_normal(6))
+    b = make_problem("bbob[fid=10,dim=6]", 3)
+    assert b._p is a._p and b(x) == before
+    assert make_problem("bbob[fid=10,dim=6]", 4)._p is not a._p
+
+
+@needs_ioh
 def test_bbob_problem_pickles():
     import pickle
 

@@ -14,9 +14,9 @@ of ``zo-adam`` at the paper's learning rate (or of the first method listed when
 ``zo-adam`` did not run), unless a target is given.
 
 COCO's BBOB functions are problems ``bbob[fid=F,dim=D]`` (through ``ioh``), and the
-suites ``bbob-val``, ``bbob`` and ``bbob-large`` run them against CMA-ES, NGOpt, LES,
-SciPy's methods and the tuned ZO baselines; their reports (median precisions, ranks,
-ECDFs, the validation score) are computed from stored results by
+suites ``bbob-val``, ``bbob``, ``bbob-large`` and ``bbob-1000`` run them against CMA-ES,
+NGOpt, LES, SciPy's methods and the tuned ZO baselines; their reports (median precisions,
+ranks, ECDFs, the validation score) are computed from stored results by
 :func:`median_precisions`, :func:`ranks`, :func:`ecdf` and :func:`validation_score`.
 
 Results store each run compactly (:class:`RunRecord`: the best value at log-spaced

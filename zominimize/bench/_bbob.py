@@ -14,6 +14,8 @@ so results are precisions ``f - f_opt``.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._spec import Spec
@@ -112,6 +114,15 @@ def make_bbob(spec: Spec, seed: int) -> BBOBProblem:
     return BBOBProblem(fid, dim, int(instance))
 
 
+@functools.lru_cache(maxsize=48)
+def _ioh_problem(fid: int, instance: int, dim: int):
+    """The ``ioh`` problem, built once per process: building one takes about 40 s at
+    d = 1000 (its rotations), and a suite runs each instance dozens of times (48 fit the
+    largest suite's 40 instances; about 16 MB each at d = 1000)."""
+    ioh = _import_ioh()
+    return ioh.get_problem(fid, instance, dim, ioh.ProblemClass.BBOB)
+
+
 class BBOBProblem:
     """Instance ``instance`` of BBOB function ``fid`` in dimension ``dim`` (via ``ioh``).
 
@@ -141,8 +152,7 @@ class BBOBProblem:
         self.x_opt = np.asarray(self._p.optimum.x, dtype=np.float64)
 
     def _build(self) -> None:
-        ioh = _import_ioh()
-        self._p = ioh.get_problem(self.fid, self.instance, self.dim, ioh.ProblemClass.BBOB)
+        self._p = _ioh_problem(self.fid, self.instance, self.dim)
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
