@@ -351,11 +351,33 @@ def test_cli_tiny_suite(tmp_path, capsys):
     assert (plots / "sphere-10.png").is_file()
 
 
+def test_cli_suite_with_problems_runs_that_subset_as_the_suite(monkeypatch):
+    """--suite with --problems: only those problems, with the suite's settings."""
+    from zominimize._cli import main
+    from zominimize.bench import _bench
+
+    seen = {}
+
+    def fake_run_suite(suite, **kw):
+        seen["suite"] = suite
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(_bench, "run_suite", fake_run_suite)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["bench", "--suite", "paper", "--problems", "attack,classification-100",
+                     "--no-plots", "-q"]) == 2
+    suite, paper = seen["suite"], _bench.get_suite("paper")
+    assert suite.problems == ("classification-100", "attack")  # in the suite's order
+    assert (suite.methods, suite.extra_methods, suite.budget, suite.time_limit) == (
+        paper.methods, paper.extra_methods, paper.budget, paper.time_limit)
+
+
 @pytest.mark.parametrize("argv, msg", [
     (["--problems", "sphere-10", "--methods", "nope"], "unknown method"),
     (["--problems", "sphere-10", "--methods", "zo-adam[lr=2"], "unbalanced"),
     (["--problems", "sphere-10"], "--methods"),
-    (["--suite", "paper", "--problems", "sphere-10"], "either --suite"),
+    (["--suite", "paper", "--problems", "sphere-10"], "not in suite paper"),
     (["--methods", "zo-adam"], "--problems"),
     (["--problems", "sphere-10", "--methods", "zo-adam", "--target", "oops"], "PROBLEM=VALUE"),
 ])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -55,7 +56,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     what.add_argument("--suite", choices=_suite_names(),
                       help="a named suite (its problems, methods, budget, seeds, time limit "
                       "and lr tuning); with --methods, those methods on its problems")
-    what.add_argument("--problems", help="comma-separated problem specs")
+    what.add_argument("--problems", help="comma-separated problem specs (with --suite: "
+                      "some of the suite's problems, run as the suite runs them)")
     what.add_argument("--methods", help="comma-separated method specs")
     what.add_argument("--exclude", metavar="METHODS",
                       help="with --suite: method specs of the suite not to run")
@@ -223,6 +225,7 @@ def run(args: argparse.Namespace) -> int:
     """Execute ``zominimize bench`` with parsed ``args``; return the exit code."""
     from ._bench import get_suite, run_benchmark, run_suite, tune_lr
     from ._result import merge_results
+    from ._spec import parse_spec
 
     if args.replot:
         if args.suite or args.problems or args.methods or args.tune_lr:
@@ -264,9 +267,16 @@ def run(args: argparse.Namespace) -> int:
             if res.budget != budget:  # fail before running, not after
                 return _fail(f"--merge {path} has budget {res.budget}, this run {budget}")
         if args.suite:
-            if args.problems:
-                return _fail("--suite sets the problems; use either --suite or --problems")
             suite = get_suite(args.suite)
+            if args.problems:  # a subset of the suite: its methods, grids and settings
+                chosen = {str(parse_spec(p)) for p in _split(args.problems)}
+                known = {str(parse_spec(p)) for p in suite.problems}
+                if not chosen <= known:
+                    return _fail(f"--problems {', '.join(sorted(chosen - known))}: not in "
+                                 f"suite {suite.name}; with --suite, --problems selects some "
+                                 "of its problems")
+                suite = dataclasses.replace(suite, problems=tuple(
+                    p for p in suite.problems if str(parse_spec(p)) in chosen))
             tl = "suite" if time_limit is None and not args.no_time_limit else time_limit
             print(f"suite {suite.name}: {suite.description}", file=sys.stderr)
             methods = _split(args.methods) if args.methods else None
