@@ -116,9 +116,9 @@ def make_bbob(spec: Spec, seed: int) -> BBOBProblem:
 
 @functools.lru_cache(maxsize=48)
 def _ioh_problem(fid: int, instance: int, dim: int):
-    """The ``ioh`` problem, built once per process: building one takes about 40 s at
+    """The ``ioh`` problem, built once per process: building one takes 30-40 s at
     d = 1000 (its rotations), and a suite runs each instance dozens of times (48 fit the
-    largest suite's 40 instances; about 16 MB each at d = 1000)."""
+    largest suite's 40 instances; up to about 16 MB each at d = 1000)."""
     ioh = _import_ioh()
     return ioh.get_problem(fid, instance, dim, ioh.ProblemClass.BBOB)
 
