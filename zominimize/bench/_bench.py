@@ -141,43 +141,41 @@ _BBOB_PROTOCOL = ("x0 = 0, unconstrained (COCO's [-5, 5]^d is the region of inte
                   "lr0 * 4^k, k = -12..3 (ZO-SGD), lr0 * 2^k, k = -8..2 (ZO-signSGD) and "
                   "k = -6..4 (ZO-Adam); 4,200 evaluations, seeds 1..5 (seed s is instance s")
 
-SUITES["bbob-val"] = Suite(
-    name="bbob-val",
-    description="The validation set of the fifth-round protocol: BBOB f1-f14 on instances "
+
+def _bbob_suite(name: str, description: str, problems: tuple[str, ...]) -> Suite:
+    """A BBOB suite: every BBOB peer, the tuned ZO baselines and l2l-zo, seeds 1..5."""
+    return Suite(name=name, description=description, problems=problems,
+                 methods=(*BBOB_PEERS, BBOB_L2L), seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED,
+                 tune_grids=BBOB_GRIDS)
+
+
+SUITES["bbob-val"] = _bbob_suite(
+    "bbob-val",
+    "The validation set of the fifth-round protocol: BBOB f1-f14 on instances "
     "101-105 at d = 5, 20 and 100; " + _BBOB_PROTOCOL + " + 100). The only BBOB "
     "problems on which weights and rules may be selected.",
-    problems=_bbob(range(1, 15), (5, 20, 100), offset=100),
-    methods=(*BBOB_PEERS, BBOB_L2L), seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED,
-    tune_grids=BBOB_GRIDS,
+    _bbob(range(1, 15), (5, 20, 100), offset=100),
 )
-SUITES["bbob"] = Suite(
-    name="bbob",
-    description="COCO's BBOB f1-f24 at d = 2, 5, 10, 20 and 40 on instances 1-5 (the "
+SUITES["bbob"] = _bbob_suite(
+    "bbob",
+    "COCO's BBOB f1-f24 at d = 2, 5, 10, 20 and 40 on instances 1-5 (the "
     "reported instances; f15-f24 never trained or selected on); " + _BBOB_PROTOCOL + ").",
-    problems=_bbob(range(1, 25), (2, 5, 10, 20, 40)),
-    methods=(*BBOB_PEERS, BBOB_L2L), seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED,
-    tune_grids=BBOB_GRIDS,
+    _bbob(range(1, 25), (2, 5, 10, 20, 40)),
 )
-SUITES["bbob-large"] = Suite(
-    name="bbob-large",
-    description="The large-scale set: COCO's BBOB f1-f24 at d = 100 and every third "
+SUITES["bbob-large"] = _bbob_suite(
+    "bbob-large",
+    "The large-scale set: COCO's BBOB f1-f24 at d = 100 and every third "
     "function (f1, f4, ..., f22: every group) at d = 500, on instances 1-5 (d = 500 for "
     "all 24 would take about 6 hours of one core); " + _BBOB_PROTOCOL + ").",
-    problems=_bbob(range(1, 25), (100,)) + _bbob(range(1, 25, 3), (500,)),
-    methods=(*BBOB_PEERS, BBOB_L2L), seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED,
-    tune_grids=BBOB_GRIDS,
+    _bbob(range(1, 25), (100,)) + _bbob(range(1, 25, 3), (500,)),
 )
-
-SUITES["bbob-1000"] = Suite(
-    name="bbob-1000",
-    description="The largest set: COCO's BBOB at d = 1000, the same every third function "
+SUITES["bbob-1000"] = _bbob_suite(
+    "bbob-1000",
+    "The largest set: COCO's BBOB at d = 1000, the same every third function "
     "(f1, f4, ..., f22) as bbob-large at d = 500, instances 1-5 (COBYLA and COBYQA are cut "
     "by the 15 s per-run time limit long before the budget); " + _BBOB_PROTOCOL + ").",
-    problems=_bbob(range(1, 25, 3), (1000,)),
-    methods=(*BBOB_PEERS, BBOB_L2L), seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED,
-    tune_grids=BBOB_GRIDS,
+    _bbob(range(1, 25, 3), (1000,)),
 )
-
 
 def get_suite(name: str) -> Suite:
     """The suite called ``name`` (see :data:`SUITES`)."""
