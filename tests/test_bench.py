@@ -344,6 +344,10 @@ def test_cli_tiny_suite(tmp_path, capsys):
     pngs = list((tmp_path / "res_plots").glob("*.png"))
     assert [p.name for p in pngs] == ["sphere-10.png"]
     assert pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+
+    with Image.open(pngs[0]) as im:  # committed plots are stored with a palette
+        assert im.mode == "P"
 
     plots = tmp_path / "again"
     assert main(["bench", "--replot", str(out), "--plots", str(plots)]) == 0

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _analysis as an
+from ._figures import save_figure
 from ._record import ECDF_TARGETS
 from ._spec import parse_spec
 
@@ -195,7 +196,7 @@ def plot_ecdfs(result, directory: str | os.PathLike, *, prefix: str = "ecdf",
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize="x-small", loc="upper left")
         path = directory / f"{prefix}_d{dim}.{fmt}"
-        fig.savefig(path, dpi=dpi)
+        save_figure(fig, path, dpi)
         paths.append(path)
     return paths
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ._figures import save_figure
 from ._record import ECDF_TARGETS, RunRecord, checkpoint_grid
 
 __all__ = ["BenchResult", "Summary", "merge_results"]
@@ -441,7 +442,7 @@ class BenchResult:
             ax.set_title(f"{problem}: median and IQR over {n_seeds} seeds")
             ax.set_ylabel("best f − f_lower")
             path = directory / f"{_slug(problem)}.{fmt}"
-            fig.savefig(path, dpi=dpi)
+            save_figure(fig, path, dpi)
             paths.append(path)
         return paths
 
