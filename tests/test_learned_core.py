@@ -133,7 +133,7 @@ def test_estimate_leaves_non_finite_values_out():
     assert torch.equal(g0, torch.zeros(2, dtype=torch.float64))
 
 
-@pytest.mark.parametrize("accept", ["always", "improving"])
+@pytest.mark.parametrize("accept", ["always", "improving", "elitist-start"])
 def test_inference_and_training_paths_take_the_same_steps(accept):
     """l2l-zo (ask/tell, no grad) and a meta-training unroll (gradients on) run the same
     iteration: same directions, same iterates, the same acceptance, on a problem
@@ -175,6 +175,31 @@ def test_settle_keeps_improvements_and_undoes_deteriorations():
     assert core.settle(st, "improving") == (st, False)
     with pytest.raises(ValueError, match="accept"):
         core.settle(st, "sometimes")
+
+
+def test_elitist_start_rejects_only_until_the_first_improvement():
+    """accept="elitist-start": deteriorations are undone (σ shrinks) until a kept
+    iterate improves on its predecessor; from then on every iterate is kept."""
+    net = L2LNet("scaled").double()
+    st = core.init_state(net, np.zeros(3), 1.0)
+    st.x_prev, st.f_prev, st.fx = torch.ones(3, dtype=torch.float64), 1.0, 2.0
+    back, rejected = core.settle(st, "elitist-start")
+    assert rejected and back.fx == 1.0 and not back.improved
+    assert float(back.sigma) == pytest.approx(math.exp(0.5 * math.tanh(-0.4)))
+    tie = replace(st, fx=1.0)  # not worse: kept, but not an improvement either
+    kept, rejected = core.settle(tie, "elitist-start")
+    assert not rejected and not kept.improved
+    better, rejected = core.settle(replace(st, fx=0.5), "elitist-start")
+    assert not rejected and better.improved and better.fx == 0.5
+    worse = replace(better, x_prev=better.x, f_prev=0.5, fx=3.0)
+    kept, rejected = core.settle(worse, "elitist-start")
+    assert not rejected and kept is worse  # after the first improvement: as "always"
+
+
+def test_manifest_reader_knows_every_accept_rule():
+    from zominimize.learned import weights
+
+    assert weights._ACCEPT == core.ACCEPT
 
 
 def test_improving_rule_keeps_the_iterates_monotone():

@@ -65,9 +65,11 @@ SAMPLERS = ("rnn", "gaussian", "guided-es", "rnn-guided")
 #: Step rules: the UpdateRNN's, or ZO-SGD's ``-(lr/d) ĝ`` (ablation "ZO-LSTM-no-update").
 UPDATES = ("rnn", "sgd")
 #: Which new iterates are kept: every one (the paper), only those not worse than the
-#: previous iterate (an elitist rule, as in (1+1) evolution strategies), or "auto":
-#: "improving" below ACCEPT_AUTO_MAX_D coordinates and "always" from there on.
-ACCEPT = ("always", "improving", "auto")
+#: previous iterate (an elitist rule, as in (1+1) evolution strategies), the elitist
+#: rule until the first improvement on the start and every one after it
+#: ("elitist-start"), or "auto": "improving" below ACCEPT_AUTO_MAX_D coordinates and
+#: "always" from there on.
+ACCEPT = ("always", "improving", "elitist-start", "auto")
 #: From this dimension on, accept="auto" keeps every iterate: in validation the elitist
 #: rule paid on BBOB and on the classification task below d = 100 and cost on the
 #: classification task from d = 100 on (research log, fifth and tenth rounds).
@@ -153,6 +155,8 @@ class L2LState:
     query_std: torch.Tensor | None = None
     #: Running rate of improving steps (the UpdateRNN's "success" input).
     success: float = 0.5
+    #: Whether a kept iterate has improved on its predecessor (``accept="elitist-start"``).
+    improved: bool = False
 
 
 def init_state(
@@ -431,15 +435,21 @@ def settle(st: L2LState, accept: str = "always") -> tuple[L2LState, bool]:
 
     With ``accept="improving"`` an iterate worse than the previous one is rejected:
     the state goes back to the previous iterate and σ shrinks as the success rule
-    shrinks it after a deterioration (``exp(0.5 tanh(-0.4))``, about 0.83). Returns
-    ``(state, rejected)``.
+    shrinks it after a deterioration (``exp(0.5 tanh(-0.4))``, about 0.83). With
+    ``accept="elitist-start"`` the same holds until a kept iterate is better than the
+    one before it (the first improvement on the start); every iterate is kept after
+    that. Returns ``(state, rejected)``.
     """
     accept = resolve_accept(accept, st.x.numel())
-    if accept == "always":
-        return st, False
-    if accept != "improving":
+    if accept not in ACCEPT:
         raise ValueError(f"`accept` must be one of {ACCEPT}, got {accept!r}")
-    if (st.x_prev is None or st.f_prev is None or st.fx is None
-            or not math.isfinite(st.f_prev) or not st.fx > st.f_prev):
+    if accept == "always" or (accept == "elitist-start" and st.improved):
         return st, False
-    return replace(st, x=st.x_prev, fx=st.f_prev, sigma=st.sigma * _REJECT_SHRINK), True
+    if (st.x_prev is None or st.f_prev is None or st.fx is None
+            or not math.isfinite(st.f_prev)):
+        return st, False
+    if st.fx > st.f_prev:
+        return replace(st, x=st.x_prev, fx=st.f_prev, sigma=st.sigma * _REJECT_SHRINK), True
+    if accept == "elitist-start" and st.fx < st.f_prev:
+        st = replace(st, improved=True)
+    return st, False

@@ -39,6 +39,9 @@ _MAX_HEADER = 1024 * 1024
 _FLOAT_DTYPES = ("F16", "F32", "F64")
 # Manifest options that l2l-zo reads as defaults: positive finite numbers.
 _POSITIVE_OPTIONS = ("mu", "mu_rel", "sigma0_rel")
+# zominimize.learned.core.ACCEPT, repeated so that reading a manifest needs no torch
+# (a test keeps the two equal).
+_ACCEPT = ("always", "improving", "elitist-start", "auto")
 
 
 class WeightsError(ValueError):
@@ -130,9 +133,9 @@ def _manifest(meta: dict[str, str], path) -> dict:
         raise WeightsError(f"{path}: the manifest's option 'q' must be an integer >= 1 or "
                            f"'auto', got {q!r}")
     accept = options.get("accept")
-    if accept is not None and accept not in ("always", "improving", "auto"):
-        raise WeightsError(f"{path}: the manifest's option 'accept' must be 'always', "
-                           f"'improving' or 'auto', got {accept!r}")
+    if accept is not None and accept not in _ACCEPT:
+        raise WeightsError(f"{path}: the manifest's option 'accept' must be one of "
+                           f"{_ACCEPT}, got {accept!r}")
     if str(manifest.get("format_version")) != FORMAT_VERSION:
         raise WeightsError(
             f"{path}: weights format {manifest.get('format_version')!r} is not supported "

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..learned.core import ACCEPT
 from ..learned.nets import EXTRA_FEATURES, L2LNet
 from ..learned.sigma0 import SIGMA0_REL_TRAIN
 from ..learned.weights import save_weights
@@ -75,7 +76,7 @@ class TrainConfig:
         prevent the collapse that constant-rate runs show after ~100 iterations.)
     weighting : {"uniform", "linear"}
         Per-step weights of the meta-loss.
-    accept : {"always", "improving", "auto"}
+    accept : {"always", "improving", "elitist-start", "auto"}
         Which new iterates the unrolls keep (``l2l-zo``'s ``accept`` option): train
         with the rule the weights will run with.
     sigma_jitter : float
@@ -163,7 +164,7 @@ class TrainConfig:
         for name, allowed in (("variant", ("scaled", "paper")),
                               ("lr_schedule", ("constant", "cosine")),
                               ("weighting", ("uniform", "linear")),
-                              ("accept", ("always", "improving", "auto")),
+                              ("accept", ACCEPT),
                               ("problem_dtype", ("float64", "float32"))):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TrainConfig.{name} must be one of {allowed}, "

@@ -129,7 +129,7 @@ def unroll_batch(
         training, which may differ from inference's ``SIGMA0_REL``).
     weighting : {"uniform", "linear"}
         Weights of the per-step losses (``"linear"``: ``w_t ∝ t``, official code).
-    accept : {"always", "improving", "auto"}
+    accept : {"always", "improving", "elitist-start", "auto"}
         Which new iterates are kept (see :func:`zominimize.learned.core.settle`).
     generator : torch.Generator, optional
         Source of the directions (and of the jitter and mixing coins); default a

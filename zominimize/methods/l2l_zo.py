@@ -128,13 +128,16 @@ class L2LZO(ZOMethod):
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
             (ZO-LSTM-no-update).""", choice(*UPDATES)),
-        Option("accept", None, "{'improving', 'always', 'auto'}", f"""
+        Option("accept", None, "{'improving', 'always', 'elitist-start', 'auto'}", f"""
             Which new iterates are kept. ``"improving"``: only one not worse than the
             previous iterate; a worse one is undone and the step size shrinks (an
             elitist rule, as in (1+1) evolution strategies; the queries around the
             undone iterate still count for the best point). ``"always"``: every one,
             as in the paper (the better choice when the values are noisy, where a
-            lucky low value would otherwise be kept). ``"auto"``: ``"improving"``
+            lucky low value would otherwise be kept). ``"elitist-start"``: the
+            elitist rule until the first iterate better than the start, every one
+            after it (a ``sigma0`` too large for the problem then shrinks at the
+            start instead of carrying the iterate away from it). ``"auto"``: ``"improving"``
             below ``d = {AUTO_MAX_D}``, ``"always"`` from there on. Default:
             the weight set's value in its manifest (``options.accept``: ``"auto"``
             for ``"default"``; ``"always"`` when it records none). Pass
