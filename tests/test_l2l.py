@@ -233,10 +233,11 @@ def test_q_auto_follows_the_dimension():
 
 
 @pytest.mark.parametrize("d, q, accept", [(10, 5, "improving"), (99, 5, "improving"),
-                                          (100, 20, "always")])
+                                          (100, 20, "elitist-start")])
 def test_default_rules_follow_the_dimension(d, q, accept):
-    """The "default" weights run few queries and the elitist rule below d = 100 and the
-    paper's rules from there on: the same run, to the bit, as those options given."""
+    """The "default" weights run few queries and the elitist rule below d = 100, and
+    from there on the paper's 20 queries, with the elitist rule until the first
+    improvement: the same run, to the bit, as those options given."""
     from zominimize.learned import bundled_weights
 
     assert bundled_weights()["default"]["options"]["q"] == "auto"
@@ -246,7 +247,7 @@ def test_default_rules_follow_the_dimension(d, q, accept):
     a = minimize(f, x0, method="l2l-zo", options={"maxfev": 40 * (q + 1)}, rng=3)
     b = minimize(f, x0, method="l2l-zo",
                  options={"maxfev": 40 * (q + 1), "q": q, "accept": accept}, rng=3)
-    other = {5: (20, "always"), 20: (5, "improving")}[q]  # the other side's rules
+    other = {5: (20, "elitist-start"), 20: (5, "improving")}[q]  # the other side's rules
     c = minimize(f, x0, method="l2l-zo",
                  options={"maxfev": 40 * (q + 1), "q": other[0], "accept": other[1]}, rng=3)
     np.testing.assert_array_equal(a.x, b.x)

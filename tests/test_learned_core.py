@@ -226,15 +226,41 @@ def test_improving_rule_keeps_the_iterates_monotone():
     assert np.any(np.diff(kept["always"]) > 0)
 
 
-def test_accept_auto_is_elitist_only_below_its_dimension():
+def test_accept_auto_is_elitist_below_its_dimension_and_at_the_start_above():
     assert core.resolve_accept("auto", core.ACCEPT_AUTO_MAX_D - 1) == "improving"
-    assert core.resolve_accept("auto", core.ACCEPT_AUTO_MAX_D) == "always"
+    assert core.resolve_accept("auto", core.ACCEPT_AUTO_MAX_D) == "elitist-start"
     assert core.resolve_accept("always", 3) == "always"
     net = L2LNet("scaled").double()
-    for d, rejected in ((3, True), (core.ACCEPT_AUTO_MAX_D, False)):
+    for d, improved, rejected in ((3, True, True), (core.ACCEPT_AUTO_MAX_D, False, True),
+                                  (core.ACCEPT_AUTO_MAX_D, True, False)):
         st = core.init_state(net, np.zeros(d), 1.0)
         st.x_prev, st.f_prev, st.fx = torch.ones(d, dtype=torch.float64), 1.0, 2.0
+        st.improved = improved
         assert core.settle(st, "auto")[1] is rejected
+
+
+def test_elitist_start_undoes_a_start_step_that_is_far_too_large():
+    """A σ₀ far too large for the problem: with "elitist-start" the run stays at x0
+    while its steps are worse (σ shrinks) and ends below "always", which lets the first
+    steps carry the iterate far away."""
+    from zominimize import Optimizer
+
+    d = 150
+
+    def f(x):
+        return float(np.sum((x - 0.3) ** 2))
+
+    ends = {}
+    for accept in ("elitist-start", "always"):
+        opt = Optimizer("l2l-zo", np.zeros(d), rng=2, accept=accept, sigma0=30.0)
+        for it in range(40):
+            X = opt.ask()
+            opt.tell(X, [f(x) for x in X])
+            st = opt.state.memory["core"]
+            if accept == "elitist-start" and it == 1:  # the first step was undone
+                assert not st.improved and np.array_equal(st.x.numpy(), np.zeros(d))
+        ends[accept] = opt.f_best
+    assert ends["elitist-start"] < ends["always"]
 
 
 def test_extra_update_features_are_pinned():

@@ -59,9 +59,9 @@ class L2LZO(ZOMethod):
     paper's code. With the ``"default"`` weights, below ``d = 100`` it draws 5
     directions per iteration and undoes an iterate that is worse than the previous
     one (options ``q`` and ``accept``); from ``d = 100`` on it runs the paper's 20
-    directions and keeps every iterate. Which weights -- or which other method --
-    suits which problem is the subject of the documentation's guide *Which
-    method, which weights*.
+    directions and keeps every iterate once one has improved on the start. Which
+    weights -- or which other method -- suits which problem is the subject of the
+    documentation's guide *Which method, which weights*.
 
     See Also
     --------
@@ -137,8 +137,9 @@ class L2LZO(ZOMethod):
             lucky low value would otherwise be kept). ``"elitist-start"``: the
             elitist rule until the first iterate better than the start, every one
             after it (a ``sigma0`` too large for the problem then shrinks at the
-            start instead of carrying the iterate away from it). ``"auto"``: ``"improving"``
-            below ``d = {AUTO_MAX_D}``, ``"always"`` from there on. Default:
+            start instead of carrying the iterate away from it). ``"auto"``:
+            ``"improving"`` below ``d = {AUTO_MAX_D}``, ``"elitist-start"`` from there
+            on. Default:
             the weight set's value in its manifest (``options.accept``: ``"auto"``
             for ``"default"``; ``"always"`` when it records none). Pass
             ``"always"`` when the values are noisy.""",
