@@ -295,3 +295,36 @@ def test_extra_update_features_are_pinned():
 def test_extra_features_reject_bad_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
         L2LNet(**kwargs)
+
+
+@pytest.mark.parametrize("how", ["pickle", "checkpoint"])
+def test_elitist_start_state_survives_save_and_load(how, tmp_path):
+    """The "has improved" flag is part of the saved state: a run saved after its first
+    improvement resumes keeping every iterate, as the uninterrupted run does."""
+    import pickle
+
+    import zominimize
+    from zominimize import Optimizer
+
+    def f(x):
+        return float(np.sum((x - 0.5) ** 2))
+
+    def run(save_at):
+        opt = Optimizer("l2l-zo", np.zeros(8), rng=3, accept="elitist-start", sigma0=0.2)
+        asked = []
+        for it in range(12):
+            if it == save_at:
+                assert opt.state.memory["core"].improved
+                if how == "pickle":
+                    opt = pickle.loads(pickle.dumps(opt))
+                else:
+                    zominimize.save_checkpoint(opt, tmp_path / "c.ckpt")
+                    opt = zominimize.load_checkpoint(tmp_path / "c.ckpt")
+                assert opt.state.memory["core"].improved
+            X = opt.ask()
+            asked.append(X)
+            opt.tell(X, [f(x) for x in X])
+        return asked
+
+    for a, b in zip(run(None), run(6)):
+        np.testing.assert_array_equal(a, b)
