@@ -236,6 +236,19 @@ def test_ecdf_counts_function_target_pairs():
     assert np.all(curves["b"] == 0)
 
 
+def test_report_lists_bbob_functions_in_cocos_order_whatever_the_merge_order():
+    """A merged result lists problems in the order its files were read; the report's
+    tables follow the function ids (f2 before f10), other problems after them."""
+    from zominimize.bench._report import bbob_report
+
+    res = _result({("a", "bbob[fid=10,dim=5]"): [1.0], ("a", "sphere[dim=5]"): [1.0],
+                   ("a", "bbob[fid=2,dim=5]"): [1.0]})
+    table = bbob_report(res).split("### Median rank")[0]
+    rows = [line.split("|")[1].strip() for line in table.splitlines()
+            if line.startswith("| ") and not line.startswith(("| function", "| ---"))]
+    assert [r.split()[0] for r in rows] == ["f2", "f10", "sphere[dim=5]"]
+
+
 def test_validation_score():
     res = _result({("a", "bbob[fid=1,dim=5]"): [1e-12, 1e-4],
                    ("a", "bbob[fid=10,dim=5]"): [10.0, 1000.0],

@@ -19,6 +19,7 @@ from ._spec import parse_spec
 
 __all__ = [
     "FLOOR",
+    "bbob_fid",
     "ecdf",
     "fraction_at_or_below",
     "median_precisions",
@@ -137,7 +138,8 @@ def ecdf(result, problems: Sequence[str], budgets: Sequence[float] | np.ndarray
     return out
 
 
-def _bbob_fid(problem: str) -> int | None:
+def bbob_fid(problem: str) -> int | None:
+    """The BBOB function id of a problem spec, or ``None`` for another problem."""
     spec = parse_spec(problem)
     return int(spec.options["fid"]) if spec.name == "bbob" else None
 
@@ -162,7 +164,7 @@ def validation_score(result, problems: Sequence[str] | None = None, floor: float
     group_of = {f: g for g, fids in BBOB_GROUPS.items() for f in fids}
     per: dict[str, dict[str, list[float]]] = {}
     for p in problems:
-        dim, fid = problem_dim(result, p), _bbob_fid(p)
+        dim, fid = problem_dim(result, p), bbob_fid(p)
         for s, runs in solver_runs(result, p).items():
             value = float(np.mean(np.log10(np.maximum(_finals(runs), floor))))
             keys = ["score", f"d={dim}"] + ([group_of[fid]] if fid in group_of else [])

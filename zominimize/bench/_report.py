@@ -18,10 +18,17 @@ __all__ = ["bbob_report", "plot_ecdfs", "reference_solver", "score_table"]
 
 
 def _groups(result) -> dict[int, list[str]]:
+    """Problems by dimension; BBOB functions in COCO's order (merged results list
+    them in the order their files were read), other problems after them as found."""
     out: dict[int, list[str]] = {}
     for p in result.problems:
         out.setdefault(an.problem_dim(result, p), []).append(p)
-    return dict(sorted(out.items()))
+
+    def fid_order(problem: str) -> float:
+        fid = an.bbob_fid(problem)
+        return np.inf if fid is None else fid
+
+    return {dim: sorted(ps, key=fid_order) for dim, ps in sorted(out.items())}
 
 
 def _solvers(result) -> list[str]:
