@@ -139,9 +139,8 @@ class L2LZO(ZOMethod):
             after it (a ``sigma0`` too large for the problem then shrinks at the
             start instead of carrying the iterate away from it). ``"auto"``:
             ``"improving"`` below ``d = {AUTO_MAX_D}``, ``"elitist-start"`` from there
-            on. Default:
-            the weight set's value in its manifest (``options.accept``: ``"auto"``
-            for ``"default"``; ``"always"`` when it records none). Pass
+            on. Default: the weight set's value in its manifest (``options.accept``:
+            ``"auto"`` for ``"default"``; ``"always"`` when it records none). Pass
             ``"always"`` when the values are noisy.""",
                optional(choice(*ACCEPT)),
                default_text="optional"),
