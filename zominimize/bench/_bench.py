@@ -177,6 +177,7 @@ SUITES["bbob-1000"] = _bbob_suite(
     _bbob(range(1, 25, 3), (1000,)),
 )
 
+
 def get_suite(name: str) -> Suite:
     """The suite called ``name`` (see :data:`SUITES`)."""
     try:

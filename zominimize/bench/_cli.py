@@ -270,13 +270,13 @@ def run(args: argparse.Namespace) -> int:
             suite = get_suite(args.suite)
             if args.problems:  # a subset of the suite: its methods, grids and settings
                 chosen = {str(parse_spec(p)) for p in _split(args.problems)}
-                known = {str(parse_spec(p)) for p in suite.problems}
-                if not chosen <= known:
-                    return _fail(f"--problems {', '.join(sorted(chosen - known))}: not in "
-                                 f"suite {suite.name}; with --suite, --problems selects some "
-                                 "of its problems")
+                known = {str(parse_spec(p)): p for p in suite.problems}
+                if not chosen <= known.keys():
+                    return _fail(f"--problems {', '.join(sorted(chosen - known.keys()))}: "
+                                 f"not in suite {suite.name}; with --suite, --problems "
+                                 "selects some of its problems")
                 suite = dataclasses.replace(suite, problems=tuple(
-                    p for p in suite.problems if str(parse_spec(p)) in chosen))
+                    p for key, p in known.items() if key in chosen))
             tl = "suite" if time_limit is None and not args.no_time_limit else time_limit
             print(f"suite {suite.name}: {suite.description}", file=sys.stderr)
             methods = _split(args.methods) if args.methods else None
