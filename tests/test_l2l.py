@@ -221,7 +221,7 @@ def test_global_random_states_are_untouched():
 
 def test_q_auto_follows_the_dimension():
     """q="auto": few directions below d = 100 (more iterations), 20 from there on."""
-    from zominimize.learned.queries import default_q
+    from zominimize.learned.rules import default_q
 
     assert [default_q(d) for d in (2, 99, 100, 400, 784, 1000, 10**6)] == [
         5, 5, 20, 20, 20, 20, 20]
@@ -230,6 +230,32 @@ def test_q_auto_follows_the_dimension():
         assert opt.ask().shape == (q + 1, d)
     with pytest.raises(ValueError, match="`q`"):
         zominimize.Optimizer("l2l-zo", np.zeros(3), q="sometimes")
+
+
+@pytest.mark.parametrize("d, auto", [(4, "orthogonal"), (99, "orthogonal"),
+                                     (100, "independent")])
+def test_directions_option_reaches_the_queries(d, auto):
+    """``directions="orthogonal"``: the directions of an iteration are orthogonal
+    (``pred_ratio=0``: no QueryRNN scaling); ``"auto"`` picks by dimension, and a
+    run with ``"auto"`` is, to the bit, the run with the rule it picks."""
+    from zominimize.learned.rules import resolve_directions
+
+    assert resolve_directions("auto", d) == auto
+    q = 5
+    for rule in ("orthogonal", "independent"):
+        opt = zominimize.Optimizer("l2l-zo", np.zeros(d), rng=0, q=q, pred_ratio=0.0,
+                                   directions=rule)
+        U = opt.ask()[1:][:d]  # one block: q directions, or d when q > d
+        G = U @ U.T
+        off = np.abs(G - np.diag(np.diag(G))).max() / G.max()
+        assert (off < 1e-5) == (rule == "orthogonal")  # float32 directions
+    f = _Shifted(d)
+    runs = [minimize(f, np.zeros(d), method="l2l-zo",
+                     options={"maxfev": 20 * (q + 1), "q": q, "directions": rule}, rng=2)
+            for rule in ("auto", auto)]
+    np.testing.assert_array_equal(runs[0].x, runs[1].x)
+    with pytest.raises(ValueError, match="`directions`"):
+        zominimize.Optimizer("l2l-zo", np.zeros(3), directions="sobol")
 
 
 @pytest.mark.parametrize("d, q, accept", [(10, 5, "improving"), (99, 5, "improving"),

@@ -10,6 +10,7 @@ import torch
 
 from zominimize.learned import core, load_weights
 from zominimize.learned.nets import L2LNet
+from zominimize.learned.rules import DIRECTIONS
 
 
 def _spy_features(net):
@@ -125,6 +126,49 @@ def test_rnn_guided_is_guided_es_on_the_query_rnn_covariance(use_rnn):
     assert not torch.allclose(st2.query_std, torch.ones(d, dtype=torch.float64))  # not I
 
 
+@pytest.mark.parametrize("q, d", [(5, 8), (8, 8), (7, 3), (1, 1)])
+def test_orthogonal_directions_are_orthonormal_blocks_of_length_sqrt_d(q, d):
+    gen = torch.Generator().manual_seed(3)
+    U = core.draw_directions(gen, q, d, orthogonal=True)
+    assert U.shape == (q, d)
+    for start in range(0, q, d):
+        B = U[start:start + d]
+        np.testing.assert_allclose((B @ B.T).numpy(), d * np.eye(len(B)), atol=1e-10)
+    # the same numbers drawn as for independent directions: the rest of a run's
+    # random stream (pred_ratio's coins, the next iterations) does not move
+    ref = torch.Generator().manual_seed(3)
+    core.draw_directions(ref, q, d)
+    assert torch.equal(gen.get_state(), ref.get_state())
+    std = torch.linspace(0.5, 1.5, d, dtype=torch.float64)
+    scaled = core.draw_directions(torch.Generator().manual_seed(3), q, d, std, orthogonal=True)
+    torch.testing.assert_close(scaled, U * std)
+
+
+def test_orthogonal_directions_give_the_exact_gradient_of_a_linear_function_with_q_d():
+    d = 6
+    g = torch.arange(1.0, d + 1, dtype=torch.float64)
+    gen = torch.Generator().manual_seed(0)
+    U = core.draw_directions(gen, d, d, orthogonal=True)
+    fq = U @ g * 1e-3  # f(x + mu u) - f(x) for f(x) = g.x, mu = 1e-3
+    torch.testing.assert_close(core.estimate(U, fq, 0.0, 1e-3), g)
+    iid = core.draw_directions(gen, d, d)
+    assert not torch.allclose(core.estimate(iid, iid @ g * 1e-3, 0.0, 1e-3), g, rtol=0.1)
+
+
+def test_isotropy_of_orthogonal_directions():
+    """E[u uᵀ] = I, as for independent directions: the estimate stays unbiased."""
+    gen = torch.Generator().manual_seed(1)
+    U = core.draw_directions(gen, 3 * 4000, 4, orthogonal=True)
+    np.testing.assert_allclose((U.T @ U / len(U)).numpy(), np.eye(4), atol=0.05)
+
+
+def test_propose_rejects_an_unknown_directions_rule():
+    net = L2LNet()
+    st = core.init_state(net, torch.zeros(3, dtype=torch.float64), 1.0)
+    with pytest.raises(ValueError, match="`directions`"):
+        core.propose(net, st, torch.Generator(), q=2, mu=0.1, directions="auto")
+
+
 def test_estimate_leaves_non_finite_values_out():
     U = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=torch.float64)
     g = core.estimate(U, torch.tensor([3.0, math.nan, math.inf], dtype=torch.float64), 1.0, 0.5)
@@ -196,10 +240,23 @@ def test_elitist_start_rejects_only_until_the_first_improvement():
     assert not rejected and kept is worse  # after the first improvement: as "always"
 
 
-def test_manifest_reader_knows_every_accept_rule():
+@pytest.mark.parametrize("key, value", [*(("accept", a) for a in core.ACCEPT),
+                                        ("accept", "elitist"),
+                                        *(("directions", v) for v in DIRECTIONS),
+                                        ("directions", "orthonormal")])
+def test_manifest_reader_checks_the_rules_options(key, value):
+    import json
+
     from zominimize.learned import weights
 
-    assert weights._ACCEPT == core.ACCEPT
+    manifest = {"arch": {"variant": "scaled", "hidden": 10}, "sha256": "0",
+                "format_version": weights.FORMAT_VERSION, "options": {key: value}}
+    meta = {"zominimize": json.dumps(manifest)}
+    if value in core.ACCEPT + DIRECTIONS:
+        assert weights._manifest(meta, "w.safetensors")["options"][key] == value
+    else:
+        with pytest.raises(weights.WeightsError, match=f"'{key}' must be one of"):
+            weights._manifest(meta, "w.safetensors")
 
 
 def test_improving_rule_keeps_the_iterates_monotone():

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+import zominimize
 from zominimize import minimize
 from zominimize.learned import L2LNet, load_weights
 from zominimize.meta import TrainConfig, train, unroll
@@ -44,6 +45,25 @@ def test_tiny_training_exports_usable_weights(tmp_path):
     res = minimize(lambda x: np.sum(x**2), np.ones(5), method="l2l-zo",
                    options={"weights": str(out), "maxiter": 5}, rng=0)
     assert np.isfinite(res.fun)
+
+
+def test_training_with_orthogonal_directions_records_them_for_inference(tmp_path):
+    """A set trained with the rule runs with it by default, as ``q`` and ``accept``."""
+    out = tmp_path / "w.safetensors"
+    _, manifest = train(TrainConfig(**dict(TINY, directions="orthogonal")), out,
+                        log=lambda s: None)
+    assert manifest["options"]["directions"] == "orthogonal"
+    opt = zominimize.Optimizer("l2l-zo", np.zeros(4), rng=0, weights=str(out), pred_ratio=0.0)
+    assert opt.method.directions == "orthogonal"
+    X = opt.ask()
+    U = X[1:] - X[0]  # q = 4 = d: one orthogonal block
+    G = U @ U.T
+    np.testing.assert_allclose(G - np.diag(np.diag(G)), 0, atol=1e-5 * G.max())  # float32
+    # and the unrolls drew them: another rule trains other networks
+    a, _ = train(TrainConfig(**TINY), None, log=lambda s: None)
+    b, _ = train(TrainConfig(**dict(TINY, directions="orthogonal")), None, log=lambda s: None)
+    assert any(not torch.equal(x, y) for x, y in zip(a.state_dict().values(),
+                                                      b.state_dict().values()))
 
 
 def test_training_is_reproducible_and_resumable(tmp_path):
@@ -139,6 +159,7 @@ def test_sigma0_dim_ref_sets_the_initial_step_size_of_unrolls():
     ("lr_update", -1e-3), ("sigma_jitter", 0.5), ("variant", "lstm"),
     ("weighting", "cubic"), ("problem_dtype", "float16"), ("lr_schedule", "linear"),
     ("sigma_vote_bound", 3.0), ("features", "log_d,depth"), ("features", ("log_d",)),
+    ("directions", "orthonormal"),
 ])
 def test_train_config_rejects_bad_values_by_name(field, value):
     with pytest.raises(ValueError, match=f"TrainConfig.{field}"):

@@ -36,7 +36,7 @@ import torch
 
 from .._checkpoint import register_state_type
 from .nets import L2LNet
-from .queries import AUTO_MAX_D
+from .rules import ACCEPT, ACCEPT_AUTO_MAX_D, DIRECTIONS, resolve_accept
 
 __all__ = [
     "L2LState",
@@ -53,6 +53,7 @@ __all__ = [
     "detach_state",
     "ACCEPT",
     "ACCEPT_AUTO_MAX_D",
+    "DIRECTIONS",
     "resolve_accept",
     "SAMPLERS",
     "UPDATES",
@@ -64,17 +65,6 @@ __all__ = [
 SAMPLERS = ("rnn", "gaussian", "guided-es", "rnn-guided")
 #: Step rules: the UpdateRNN's, or ZO-SGD's ``-(lr/d) ĝ`` (ablation "ZO-LSTM-no-update").
 UPDATES = ("rnn", "sgd")
-#: Which new iterates are kept: every one (the paper), only those not worse than the
-#: previous iterate (an elitist rule, as in (1+1) evolution strategies), the elitist
-#: rule until the first improvement on the start and every one after it
-#: ("elitist-start"), or "auto": "improving" below ACCEPT_AUTO_MAX_D coordinates and
-#: "elitist-start" from there on.
-ACCEPT = ("always", "improving", "elitist-start", "auto")
-#: From this dimension on, accept="auto" keeps every iterate once one has improved on
-#: the start: in validation the elitist rule paid on BBOB and on the classification task
-#: below d = 100 and cost on the classification task from d = 100 on (research log,
-#: fifth and tenth rounds); the elitist start won there (thirteenth round).
-ACCEPT_AUTO_MAX_D = AUTO_MAX_D
 
 _B1, _B2, _BR = 0.9, 0.99, 0.9
 # Memory of the running success rate (about ten steps, as the 1/5th rule's window).
@@ -223,22 +213,41 @@ def query_std(net: L2LNet, st: L2LState) -> tuple[torch.Tensor, L2LState]:
 
 
 def draw_directions(gen: torch.Generator, q: int, d: int, std=None, *, dtype=torch.float64,
-                    device=None):
+                    device=None, orthogonal: bool = False):
     """``q`` directions from ``N(0, diag(std²))`` in ``R^d`` (identity when ``std`` is
     ``None``), drawn from ``gen`` on its device and returned on ``device`` (default:
-    the generator's)."""
+    the generator's). With ``orthogonal``, each block of up to ``d`` directions is
+    first made orthonormal (Haar-distributed) and scaled to length ``√d``: every
+    direction is still isotropic with ``E[u uᵀ] = I``, but a block has no cross-talk,
+    so the estimate is less noisy (exact, up to the smoothing, with ``q = d``)."""
     U = torch.randn((q, d), generator=gen, dtype=dtype, device=gen.device)
+    if orthogonal:
+        U = _orthonormal_blocks(U)
     if device is not None and U.device != torch.device(device):
         U = U.to(device)
     return U if std is None else U * std
 
 
-def _guided_directions(gen, q: int, st: L2LState, dtype, std=None) -> torch.Tensor:
+def _orthonormal_blocks(G: torch.Tensor) -> torch.Tensor:
+    """Rows of ``G`` (i.i.d. standard normal), in blocks of ``d``, replaced by the
+    orthonormal rows that Gram-Schmidt makes of them, times ``√d``."""
+    d = G.shape[1]
+    blocks = []
+    for start in range(0, G.shape[0], d):
+        Q, R = torch.linalg.qr(G[start:start + d].T)
+        # QR's sign convention made canonical, so that the basis is Haar-distributed
+        sign = torch.sign(torch.diagonal(R))
+        blocks.append((Q * torch.where(sign == 0, torch.ones_like(sign), sign)).T)
+    return torch.cat(blocks) * math.sqrt(d)
+
+
+def _guided_directions(gen, q: int, st: L2LState, dtype, std=None,
+                       orthogonal: bool = False) -> torch.Tensor:
     """Guided-ES: ``√α ε + √(1-α) Q η`` with ``Q`` an orthonormal basis of the previous
     estimate and step, rescaled to the norms of the full-space sample (official code);
     ``ε ~ N(0, diag(std²))`` (identity when ``std`` is ``None``)."""
     d, dev = st.x.numel(), st.sigma.device
-    E = draw_directions(gen, q, d, std, dtype=dtype, device=dev)
+    E = draw_directions(gen, q, d, std, dtype=dtype, device=dev, orthogonal=orthogonal)
     basis = torch.stack([st.g_prev, st.dx_prev], dim=1)
     if d < 2 or not bool(basis.any()):
         return E
@@ -259,6 +268,7 @@ def propose(
     sampler: str = "rnn",
     pred_ratio: float | None = None,
     out: torch.Tensor | None = None,
+    directions: str = "independent",
 ) -> tuple[torch.Tensor, torch.Tensor, L2LState]:
     """The ``q`` queries of this iteration.
 
@@ -277,6 +287,9 @@ def propose(
         (training).
     out : Tensor of shape (q, d), optional
         Where to write the queries (in the iterate's dtype).
+    directions : {"independent", "orthogonal"}
+        Whether the directions are drawn independently or in orthonormal blocks
+        (:func:`draw_directions`).
 
     Returns
     -------
@@ -288,18 +301,22 @@ def propose(
     st : L2LState
     """
     d, dtype, dev = st.x.numel(), st.sigma.dtype, st.sigma.device
+    if directions not in DIRECTIONS[:2]:
+        raise ValueError(f"`directions` must be one of {DIRECTIONS[:2]}, got {directions!r}")
+    orth = directions == "orthogonal"
     if sampler in ("rnn", "rnn-guided"):
         s, st = query_std(net, st)
         use = pred_ratio is None or float(
             torch.rand((), generator=gen, device=gen.device)) < pred_ratio
         if sampler == "rnn":
-            U = draw_directions(gen, q, d, s if use else None, dtype=dtype, device=dev)
+            U = draw_directions(gen, q, d, s if use else None, dtype=dtype, device=dev,
+                                orthogonal=orth)
         else:
-            U = _guided_directions(gen, q, st, dtype, s if use else None)
+            U = _guided_directions(gen, q, st, dtype, s if use else None, orth)
     elif sampler == "gaussian":
-        U = draw_directions(gen, q, d, dtype=dtype, device=dev)
+        U = draw_directions(gen, q, d, dtype=dtype, device=dev, orthogonal=orth)
     elif sampler == "guided-es":
-        U = _guided_directions(gen, q, st, dtype)
+        U = _guided_directions(gen, q, st, dtype, orthogonal=orth)
     else:
         raise ValueError(f"`sampler` must be one of {SAMPLERS}, got {sampler!r}")
     with torch.no_grad():
@@ -422,13 +439,6 @@ def restore_previous(st: L2LState) -> L2LState:
     """Undo the last step (it landed on a non-finite value) and halve σ: the step size
     is what went wrong."""
     return replace(st, x=st.x_prev, fx=st.f_prev, sigma=st.sigma * 0.5)
-
-
-def resolve_accept(accept: str, d: int) -> str:
-    """``accept`` itself, or the rule ``"auto"`` picks for ``d`` coordinates."""
-    if accept == "auto":
-        return "improving" if d < ACCEPT_AUTO_MAX_D else "elitist-start"
-    return accept
 
 
 def settle(st: L2LState, accept: str = "always") -> tuple[L2LState, bool]:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .._safetensors import SafetensorsError, load_file, read_header, save_file
+from .rules import ACCEPT, DIRECTIONS
 
 __all__ = [
     "WeightsError",
@@ -39,9 +40,6 @@ _MAX_HEADER = 1024 * 1024
 _FLOAT_DTYPES = ("F16", "F32", "F64")
 # Manifest options that l2l-zo reads as defaults: positive finite numbers.
 _POSITIVE_OPTIONS = ("mu", "mu_rel", "sigma0_rel")
-# zominimize.learned.core.ACCEPT, repeated so that reading a manifest needs no torch
-# (a test keeps the two equal).
-_ACCEPT = ("always", "improving", "elitist-start", "auto")
 
 
 class WeightsError(ValueError):
@@ -132,10 +130,11 @@ def _manifest(meta: dict[str, str], path) -> dict:
     if q is not None and q != "auto" and (isinstance(q, bool) or not isinstance(q, int) or q < 1):
         raise WeightsError(f"{path}: the manifest's option 'q' must be an integer >= 1 or "
                            f"'auto', got {q!r}")
-    accept = options.get("accept")
-    if accept is not None and accept not in _ACCEPT:
-        raise WeightsError(f"{path}: the manifest's option 'accept' must be one of "
-                           f"{_ACCEPT}, got {accept!r}")
+    for key, allowed in (("accept", ACCEPT), ("directions", DIRECTIONS)):
+        value = options.get(key)
+        if value is not None and value not in allowed:
+            raise WeightsError(f"{path}: the manifest's option {key!r} must be one of "
+                               f"{allowed}, got {value!r}")
     if str(manifest.get("format_version")) != FORMAT_VERSION:
         raise WeightsError(
             f"{path}: weights format {manifest.get('format_version')!r} is not supported "

@@ -26,6 +26,7 @@ import torch
 
 from ..learned.core import ACCEPT
 from ..learned.nets import EXTRA_FEATURES, L2LNet
+from ..learned.rules import DIRECTIONS
 from ..learned.sigma0 import SIGMA0_REL_TRAIN
 from ..learned.weights import save_weights
 from .unroll import unroll_batch
@@ -79,6 +80,10 @@ class TrainConfig:
     accept : {"always", "improving", "elitist-start", "auto"}
         Which new iterates the unrolls keep (``l2l-zo``'s ``accept`` option): train
         with the rule the weights will run with.
+    directions : {"independent", "orthogonal", "auto"}
+        How the directions of an iteration are drawn together (``l2l-zo``'s
+        ``directions`` option). Every bundled weight set was trained with
+        ``"independent"``.
     sigma_jitter : float
         σ₀ is the default rule times a log-uniform factor in ``[1/j, j]``.
     sigma0_dim_ref : float
@@ -124,6 +129,7 @@ class TrainConfig:
     lr_schedule: str = "constant"
     weighting: str = "uniform"
     accept: str = "always"
+    directions: str = "independent"
     sigma_jitter: float = 3.0
     sigma0_dim_ref: float = 200.0
     sigma0_rel: float = SIGMA0_REL_TRAIN
@@ -165,6 +171,7 @@ class TrainConfig:
                               ("lr_schedule", ("constant", "cosine")),
                               ("weighting", ("uniform", "linear")),
                               ("accept", ACCEPT),
+                              ("directions", DIRECTIONS),
                               ("problem_dtype", ("float64", "float32"))):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TrainConfig.{name} must be one of {allowed}, "
@@ -197,7 +204,8 @@ def evaluate_net(net, problems, cfg: TrainConfig, *, use_query: bool, seed: int 
                         mu_rel=cfg.mu_rel, mu=cfg.mu, use_query=use_query,
                         pred_ratio=0.5 if use_query else None, sigma_jitter=1.0, generator=gen,
                         sigma0_dim_ref=cfg.sigma0_dim_ref, sigma0_rel=cfg.sigma0_rel,
-                        accept=cfg.accept, problem_dtype=getattr(torch, cfg.problem_dtype))
+                        accept=cfg.accept, directions=cfg.directions,
+                        problem_dtype=getattr(torch, cfg.problem_dtype))
     return float(np.mean([o["final"] for o in outs]))
 
 
@@ -369,7 +377,7 @@ def _train(cfg, out, checkpoint, resume, command, log, progress):
                    q=cfg.q, mu_rel=cfg.mu_rel, mu=cfg.mu, use_query=use_query,
                    sigma_jitter=cfg.sigma_jitter, sigma0_dim_ref=cfg.sigma0_dim_ref,
                    sigma0_rel=cfg.sigma0_rel,
-                   weighting=cfg.weighting, accept=cfg.accept,
+                   weighting=cfg.weighting, accept=cfg.accept, directions=cfg.directions,
                    generator=gen, on_segment=step,
                    problem_dtype=getattr(torch, cfg.problem_dtype))
             state["it"] = it + 1
@@ -399,7 +407,8 @@ def _train(cfg, out, checkpoint, resume, command, log, progress):
         "val_family": getattr(cfg.val_family, "name", cfg.val_family),
         "config": {k: (v if isinstance(v, (str, int, float, type(None))) else repr(v))
                    for k, v in dataclasses.asdict(cfg).items()},
-        "options": {"q": cfg.q, "mu_rel": cfg.mu_rel, "mu": cfg.mu, "accept": cfg.accept},
+        "options": {"q": cfg.q, "mu_rel": cfg.mu_rel, "mu": cfg.mu, "accept": cfg.accept,
+                    "directions": cfg.directions},
         "validation_score": state["best_score"],
         "history": state["history"],
         "command": command or "",

@@ -35,7 +35,7 @@ from ..learned.core import (
     settle,
     smoothing_radius,
 )
-from ..learned.queries import resolve_q
+from ..learned.rules import resolve_directions, resolve_q
 from ..learned.sigma0 import SIGMA0_DIM_REF, SIGMA0_REL_TRAIN, default_sigma0
 
 __all__ = ["unroll", "unroll_batch"]
@@ -96,6 +96,7 @@ def unroll_batch(
     sigma0_rel: float = SIGMA0_REL_TRAIN,
     weighting: str = "uniform",
     accept: str = "always",
+    directions: str = "independent",
     generator: torch.Generator | None = None,
     on_segment: Callable[[torch.Tensor], None] | None = None,
     dtype=torch.float64,
@@ -131,6 +132,8 @@ def unroll_batch(
         Weights of the per-step losses (``"linear"``: ``w_t ∝ t``, official code).
     accept : {"always", "improving", "elitist-start", "auto"}
         Which new iterates are kept (see :func:`zominimize.learned.core.settle`).
+    directions : {"independent", "orthogonal", "auto"}
+        How the directions of an iteration are drawn together (``l2l-zo``'s option).
     generator : torch.Generator, optional
         Source of the directions (and of the jitter and mixing coins); default a
         generator seeded with 0.
@@ -168,7 +171,8 @@ def unroll_batch(
             with torch.set_grad_enabled(grad):
                 mu_t = smoothing_radius(net, r.st, mu_rel, mu)
                 P, U, r.st = propose(net, r.st, g, q=resolve_q(q, r.d), mu=mu_t, sampler=sampler,
-                                     pred_ratio=pred_ratio)
+                                     pred_ratio=pred_ratio,
+                                     directions=resolve_directions(directions, r.d))
                 with torch.no_grad():
                     fq = r.fval(r.problem, P)
                 r.st = advance(net, r.st, U, fq, mu_t)

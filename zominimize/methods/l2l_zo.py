@@ -17,7 +17,7 @@ from .._device import resolve_device, resolve_dtype
 from .._options import Option, choice, optional, positive, positive_int, unit_interval
 from .._threads import limited_threads, policy_threads
 from ..learned.core import ACCEPT, SAMPLERS, UPDATES
-from ..learned.queries import AUTO_MAX_D, Q_MAX, Q_MIN, resolve_q
+from ..learned.rules import AUTO_MAX_D, DIRECTIONS, Q_MAX, Q_MIN, resolve_directions, resolve_q
 from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
 from ._base import State, ZOMethod
 
@@ -125,6 +125,18 @@ class L2LZO(ZOMethod):
             ``"rnn-guided"`` keeps the QueryRNN's covariance for the full-space half
             of a Guided-ES sample (``pred_ratio`` applies to it).""",
                choice(*SAMPLERS)),
+        Option("directions", None, "{'independent', 'orthogonal', 'auto'}", f"""
+            How the ``q`` directions of an iteration are drawn together.
+            ``"independent"``: each on its own, as in the paper. ``"orthogonal"``: in
+            blocks of up to ``d`` orthonormal directions, each scaled to length
+            ``√d`` (orthogonal evolution strategies): the same distribution for each
+            direction, but no cross-talk between the directions of a block, so a
+            less noisy estimate, most of all when ``q`` is not much smaller than
+            ``d``. ``"auto"``: ``"orthogonal"`` below ``d = {AUTO_MAX_D}``,
+            ``"independent"`` from there on. Default: the weight set's value in its
+            manifest (``options.directions``; ``"independent"``, with which every
+            bundled set was trained, when it records none).""",
+               optional(choice(*DIRECTIONS)), default_text="optional"),
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
             (ZO-LSTM-no-update).""", choice(*UPDATES)),
@@ -188,6 +200,9 @@ class L2LZO(ZOMethod):
                 self.q = _q_value("q", recorded.get("q", 20))
             if self.accept is None:
                 self.accept = choice(*ACCEPT)("accept", recorded.get("accept", "always"))
+            if self.directions is None:
+                self.directions = choice(*DIRECTIONS)(
+                    "directions", recorded.get("directions", "independent"))
         except (TypeError, ValueError) as exc:
             raise WeightsError(f"weights {self.weights!r}: bad options in the manifest ({exc})"
                                ) from None
@@ -247,6 +262,7 @@ class L2LZO(ZOMethod):
             _, U, st = propose(self.net, st, state.memory["gen"], q=q, mu=mu,
                                sampler=self.sampler,
                                pred_ratio=self.pred_ratio,
+                               directions=resolve_directions(self.directions, n),
                                out=Xt[int(center):])
             X = Xt.cpu().numpy()
         X.flags.writeable = False  # the asked points: told back unchanged
