@@ -232,8 +232,8 @@ def test_q_auto_follows_the_dimension():
         zominimize.Optimizer("l2l-zo", np.zeros(3), q="sometimes")
 
 
-@pytest.mark.parametrize("d, auto", [(4, "orthogonal"), (99, "orthogonal"),
-                                     (100, "independent")])
+@pytest.mark.parametrize("d, auto", [(4, "orthogonal"), (19, "orthogonal"),
+                                     (20, "independent"), (100, "independent")])
 def test_directions_option_reaches_the_queries(d, auto):
     """``directions="orthogonal"``: the directions of an iteration are orthogonal
     (``pred_ratio=0``: no QueryRNN scaling); ``"auto"`` picks by dimension, and a
@@ -258,26 +258,33 @@ def test_directions_option_reaches_the_queries(d, auto):
         zominimize.Optimizer("l2l-zo", np.zeros(3), directions="sobol")
 
 
-@pytest.mark.parametrize("d, q, accept", [(10, 5, "improving"), (99, 5, "improving"),
-                                          (100, 20, "elitist-start")])
-def test_default_rules_follow_the_dimension(d, q, accept):
-    """The "default" weights run few queries and the elitist rule below d = 100, and
-    from there on the paper's 20 queries, with the elitist rule until the first
-    improvement: the same run, to the bit, as those options given."""
+@pytest.mark.parametrize("d, q, accept, directions", [
+    (10, 5, "improving", "orthogonal"), (99, 5, "improving", "independent"),
+    (100, 20, "elitist-start", "independent")])
+def test_default_rules_follow_the_dimension(d, q, accept, directions):
+    """The "default" weights run few queries and the elitist rule below d = 100
+    (orthogonal directions below d = 20), and from there on the paper's 20 queries,
+    with the elitist rule until the first improvement: the same run, to the bit, as
+    those options given."""
     from zominimize.learned import bundled_weights
 
     assert bundled_weights()["default"]["options"]["q"] == "auto"
     assert bundled_weights()["default"]["options"]["accept"] == "auto"
+    assert bundled_weights()["default"]["options"]["directions"] == "auto"
     f = _Shifted(d)
     x0 = np.zeros(d)
     a = minimize(f, x0, method="l2l-zo", options={"maxfev": 40 * (q + 1)}, rng=3)
-    b = minimize(f, x0, method="l2l-zo",
-                 options={"maxfev": 40 * (q + 1), "q": q, "accept": accept}, rng=3)
+    b = minimize(f, x0, method="l2l-zo", rng=3, options={
+        "maxfev": 40 * (q + 1), "q": q, "accept": accept, "directions": directions})
     other = {5: (20, "elitist-start"), 20: (5, "improving")}[q]  # the other side's rules
     c = minimize(f, x0, method="l2l-zo",
                  options={"maxfev": 40 * (q + 1), "q": other[0], "accept": other[1]}, rng=3)
     np.testing.assert_array_equal(a.x, b.x)
     assert a.nit == b.nit == 40 and not np.array_equal(a.x, c.x)
+    if directions == "orthogonal":  # and not the independent draws' run
+        e = minimize(f, x0, method="l2l-zo", rng=3, options={
+            "maxfev": 40 * (q + 1), "directions": "independent"})
+        assert not np.array_equal(a.x, e.x)
 
 
 class _Shifted:

@@ -177,8 +177,9 @@ def test_estimate_leaves_non_finite_values_out():
     assert torch.equal(g0, torch.zeros(2, dtype=torch.float64))
 
 
+@pytest.mark.parametrize("directions", ["independent", "orthogonal"])
 @pytest.mark.parametrize("accept", ["always", "improving", "elitist-start"])
-def test_inference_and_training_paths_take_the_same_steps(accept):
+def test_inference_and_training_paths_take_the_same_steps(accept, directions):
     """l2l-zo (ask/tell, no grad) and a meta-training unroll (gradients on) run the same
     iteration: same directions, same iterates, the same acceptance, on a problem
     without noise."""
@@ -195,10 +196,11 @@ def test_inference_and_training_paths_take_the_same_steps(accept):
                             SIGMA0_DIM_REF, SIGMA0_REL_TRAIN)
     gen = torch.Generator().manual_seed(5)
     out = unroll(net, prob, steps=8, truncation=4, q=5, mu_rel=0.1, sigma_jitter=1.0,
-                 generator=gen, pred_ratio=0.5, accept=accept, on_segment=lambda loss: None)
+                 generator=gen, pred_ratio=0.5, accept=accept, directions=directions,
+                 on_segment=lambda loss: None)
     # the same iterations through the method, fed the same generator state
     opt = Optimizer("l2l-zo", np.asarray(prob.x0), rng=0, q=5, sigma0=sigma0, mu_rel=0.1,
-                    dtype="float64", accept=accept)
+                    dtype="float64", accept=accept, directions=directions)
     opt.state.memory["gen"].manual_seed(5)
     for _ in range(8):
         X = opt._ask()

@@ -293,7 +293,7 @@ def train(
     ...                   horizon_start=10, truncation=5, q=4, val_size=1, val_steps=10)
     >>> net, manifest = train(cfg, log=lambda line: None)
     >>> sorted(manifest["options"])
-    ['accept', 'mu', 'mu_rel', 'q']
+    ['accept', 'directions', 'mu', 'mu_rel', 'q']
     """
     saved_threads = torch.get_num_threads()
     torch.set_num_threads(max(1, int(cfg.threads)))

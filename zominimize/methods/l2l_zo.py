@@ -17,7 +17,15 @@ from .._device import resolve_device, resolve_dtype
 from .._options import Option, choice, optional, positive, positive_int, unit_interval
 from .._threads import limited_threads, policy_threads
 from ..learned.core import ACCEPT, SAMPLERS, UPDATES
-from ..learned.rules import AUTO_MAX_D, DIRECTIONS, Q_MAX, Q_MIN, resolve_directions, resolve_q
+from ..learned.rules import (
+    AUTO_MAX_D,
+    DIRECTIONS,
+    DIRECTIONS_AUTO_MAX_D,
+    Q_MAX,
+    Q_MIN,
+    resolve_directions,
+    resolve_q,
+)
 from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
 from ._base import State, ZOMethod
 
@@ -58,8 +66,10 @@ class L2LZO(ZOMethod):
     probability ``pred_ratio`` per iteration, otherwise the identity, as in the
     paper's code. With the ``"default"`` weights, below ``d = 100`` it draws 5
     directions per iteration and undoes an iterate that is worse than the previous
-    one (options ``q`` and ``accept``); from ``d = 100`` on it runs the paper's 20
-    directions and keeps every iterate once one has improved on the start. Which
+    one (options ``q`` and ``accept``), and below ``d = 20`` it draws the directions
+    of an iteration orthogonal to each other (option ``directions``); from
+    ``d = 100`` on it runs the paper's 20 independent directions and keeps every
+    iterate once one has improved on the start. Which
     weights -- or which other method -- suits which problem is the subject of the
     documentation's guide *Which method, which weights*.
 
@@ -132,10 +142,11 @@ class L2LZO(ZOMethod):
             ``√d`` (orthogonal evolution strategies): the same distribution for each
             direction, but no cross-talk between the directions of a block, so a
             less noisy estimate, most of all when ``q`` is not much smaller than
-            ``d``. ``"auto"``: ``"orthogonal"`` below ``d = {AUTO_MAX_D}``,
+            ``d``. ``"auto"``: ``"orthogonal"`` below ``d = {DIRECTIONS_AUTO_MAX_D}``,
             ``"independent"`` from there on. Default: the weight set's value in its
-            manifest (``options.directions``; ``"independent"``, with which every
-            bundled set was trained, when it records none).""",
+            manifest (``options.directions``: ``"auto"`` for ``"default"``;
+            ``"independent"``, with which every bundled set was trained, when it
+            records none).""",
                optional(choice(*DIRECTIONS)), default_text="optional"),
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
