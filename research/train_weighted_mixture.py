@@ -1,6 +1,6 @@
 """Meta-train the default's configuration on ``general-wide`` with one family weighted up.
 
-The fourteenth round's second question (``docs/research.rst``): networks trained with
+The fifteenth round's question (``docs/research.rst``): networks trained with
 the fewer-queries rules stall on the paper's classification task from d = 100; does
 training on a mixture in which that task weighs more remove the stalls? The family is
 ``general-wide`` (weight ``--base-weight``) mixed with ``classification-train`` at
@@ -8,7 +8,7 @@ d = 100..1000 (weight 1); everything else is the ``"default"`` weights' training
 command (``zominimize.learned.bundled_weights()["default"]["command"]``) with the given
 ``--q`` and ``--accept``.
 
-    python -m research.train_weighted_mixture --seed 0 --out r14-c-seed0.safetensors
+    python -m research.train_weighted_mixture --seed 0 --out c_seed0.safetensors
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The ``"auto"`` rules of the learned optimizer: how many query directions it draws
-per iteration (``q``) and which new iterates it keeps (``accept``), by dimension.
+per iteration (``q``), which new iterates it keeps (``accept``) and how it draws the
+directions of an iteration together (``directions``), by dimension.
 
 Torch-free: the weights manifest reader checks options against these rules.
 
