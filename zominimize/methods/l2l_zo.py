@@ -142,9 +142,10 @@ class L2LZO(ZOMethod):
             ``√d`` (orthogonal evolution strategies): each direction isotropic with
             the same second moment as before, but no cross-talk between the
             directions of a block, so a less noisy estimate, most of all when ``q``
-            is not much smaller than ``d``. ``"auto"``: ``"orthogonal"`` below ``d = {DIRECTIONS_AUTO_MAX_D}``,
-            ``"independent"`` from there on. Default: the weight set's value in its
-            manifest (``options.directions``: ``"auto"`` for ``"default"``;
+            is not much smaller than ``d``. ``"auto"``: ``"orthogonal"`` below
+            ``d = {DIRECTIONS_AUTO_MAX_D}``, ``"independent"`` from there on.
+            Default: the weight set's value in its manifest
+            (``options.directions``: ``"auto"`` for ``"default"``;
             ``"independent"``, with which every bundled set was trained, when it
             records none).""",
                optional(choice(*DIRECTIONS)), default_text="optional"),
