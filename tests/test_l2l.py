@@ -258,6 +258,17 @@ def test_directions_option_reaches_the_queries(d, auto):
         zominimize.Optimizer("l2l-zo", np.zeros(3), directions="sobol")
 
 
+def test_repr_shows_the_rules_the_weights_chose():
+    """The manifest's rules, or the options that override them, are what the method
+    reports."""
+    from zominimize.methods.l2l_zo import L2LZO
+
+    text = repr(L2LZO())
+    assert "q='auto'" in text and "accept='auto'" in text and "directions='auto'" in text
+    text = repr(L2LZO(weights="attack", directions="orthogonal"))
+    assert "q=20" in text and "accept='always'" in text and "directions='orthogonal'" in text
+
+
 @pytest.mark.parametrize("d, q, accept, directions", [
     (10, 5, "improving", "orthogonal"), (99, 5, "improving", "independent"),
     (100, 20, "elitist-start", "independent")])

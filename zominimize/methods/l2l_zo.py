@@ -350,5 +350,6 @@ class L2LZO(ZOMethod):
                 "device": str(self.device)}
 
     def __repr__(self):
-        return (f"L2LZO(weights={self.weights!r}, q={self.q}, sampler={self.sampler!r}, "
+        return (f"L2LZO(weights={self.weights!r}, q={self.q!r}, accept={self.accept!r}, "
+                f"directions={self.directions!r}, sampler={self.sampler!r}, "
                 f"update={self.update!r}, device={str(self.device)!r})")
