@@ -14,9 +14,11 @@ command (``zominimize.learned.bundled_weights()["default"]["command"]``) with th
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import sys
 
+from zominimize.learned import bundled_weights
 from zominimize.meta import TrainConfig, train
 from zominimize.problems import MixtureFamily, get_family
 
@@ -26,6 +28,14 @@ def mixture(base_weight: float):
     return MixtureFamily([(get_family("general-wide"), base_weight),
                           (get_family("classification-train", dim=(100, 1000)), 1.0)],
                          name=f"general-wide+classification-100-1000(w={base_weight:g}:1)")
+
+
+def default_config(**changes) -> TrainConfig:
+    """The shipped ``"default"`` weights' training configuration (from their manifest),
+    with ``changes``."""
+    recorded = bundled_weights()["default"]["config"]
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    return TrainConfig(**{**{k: v for k, v in recorded.items() if k in fields}, **changes})
 
 
 def main(argv=None) -> None:
@@ -39,10 +49,8 @@ def main(argv=None) -> None:
     ap.add_argument("--accept", default="improving")
     args = ap.parse_args(argv)
     q = args.q if args.q == "auto" else int(args.q)
-    cfg = TrainConfig(family=mixture(args.base_weight), batch_size=4, update_iters=200,
-                      query_iters=30, val_every=10, val_size=16, horizon=200,
-                      horizon_start=200, lr_update=3e-4, lr_query=1e-3, weighting="linear",
-                      seed=args.seed, q=q, accept=args.accept)
+    cfg = default_config(family=mixture(args.base_weight), seed=args.seed, q=q,
+                         accept=args.accept)
     command = "python -m research.train_weighted_mixture " + shlex.join(sys.argv[1:])
     train(cfg, args.out, checkpoint=args.checkpoint, resume=args.resume, command=command)
 

@@ -65,6 +65,8 @@ __all__ = [
 SAMPLERS = ("rnn", "gaussian", "guided-es", "rnn-guided")
 #: Step rules: the UpdateRNN's, or ZO-SGD's ``-(lr/d) ĝ`` (ablation "ZO-LSTM-no-update").
 UPDATES = ("rnn", "sgd")
+# The rules propose() carries out: DIRECTIONS without "auto", which callers resolve.
+_DRAWS = tuple(rule for rule in DIRECTIONS if rule != "auto")
 
 _B1, _B2, _BR = 0.9, 0.99, 0.9
 # Memory of the running success rate (about ten steps, as the 1/5th rule's window).
@@ -301,8 +303,8 @@ def propose(
     st : L2LState
     """
     d, dtype, dev = st.x.numel(), st.sigma.dtype, st.sigma.device
-    if directions not in DIRECTIONS[:2]:
-        raise ValueError(f"`directions` must be one of {DIRECTIONS[:2]}, got {directions!r}")
+    if directions not in _DRAWS:
+        raise ValueError(f"`directions` must be one of {_DRAWS}, got {directions!r}")
     orth = directions == "orthogonal"
     if sampler in ("rnn", "rnn-guided"):
         s, st = query_std(net, st)

@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..learned.core import ACCEPT
 from ..learned.nets import EXTRA_FEATURES, L2LNet
-from ..learned.rules import DIRECTIONS
+from ..learned.rules import ACCEPT, DIRECTIONS
 from ..learned.sigma0 import SIGMA0_REL_TRAIN
 from ..learned.weights import save_weights
 from .unroll import unroll_batch

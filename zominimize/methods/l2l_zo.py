@@ -16,8 +16,9 @@ import numpy as np
 from .._device import resolve_device, resolve_dtype
 from .._options import Option, choice, optional, positive, positive_int, unit_interval
 from .._threads import limited_threads, policy_threads
-from ..learned.core import ACCEPT, SAMPLERS, UPDATES
+from ..learned.core import SAMPLERS, UPDATES
 from ..learned.rules import (
+    ACCEPT,
     AUTO_MAX_D,
     DIRECTIONS,
     DIRECTIONS_AUTO_MAX_D,
