@@ -52,6 +52,21 @@ def test_compare_sees_a_small_change():
     assert not ref.compare(STORED[name], json.loads(json.dumps(STORED[name])))
 
 
+def test_compare_sees_a_change_of_a_float32_run():
+    """The wider float32 tolerance of l2l-zo still sees a relative change of 1e-3, and a
+    float64 l2l-zo case keeps the tight one."""
+    name = "l2l-zo/quadratic-10"
+    changed = json.loads(json.dumps(STORED[name]))
+    changed["x"][0] *= 1 + 1e-3
+    assert ref.compare(STORED[name], changed)
+    changed["x"][0] = STORED[name]["x"][0] * (1 + 1e-5)
+    assert not ref.compare(STORED[name], changed)
+    name = "l2l-zo-float64/quadratic-10"
+    changed = json.loads(json.dumps(STORED[name]))
+    changed["x"][0] *= 1 + 1e-5
+    assert ref.compare(STORED[name], changed)
+
+
 def _perturb_global_random_state(seed: int) -> None:
     np.random.seed(seed)  # noqa: NPY002 - the legacy global state, on purpose
     torch = pytest.importorskip("torch")
