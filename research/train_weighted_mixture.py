@@ -38,7 +38,7 @@ def default_config(**changes) -> TrainConfig:
     return TrainConfig(**{**{k: v for k, v in recorded.items() if k in fields}, **changes})
 
 
-def main(argv=None) -> None:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--checkpoint")
@@ -47,12 +47,23 @@ def main(argv=None) -> None:
     ap.add_argument("--base-weight", type=float, default=2.0)
     ap.add_argument("--q", default="5")
     ap.add_argument("--accept", default="improving")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def config(argv) -> TrainConfig:
+    """The training configuration that the command line ``argv`` asks for."""
+    args = _parser().parse_args(argv)
     q = args.q if args.q == "auto" else int(args.q)
-    cfg = default_config(family=mixture(args.base_weight), seed=args.seed, q=q,
-                         accept=args.accept)
-    command = "python -m research.train_weighted_mixture " + shlex.join(sys.argv[1:])
-    train(cfg, args.out, checkpoint=args.checkpoint, resume=args.resume, command=command)
+    return default_config(family=mixture(args.base_weight), seed=args.seed, q=q,
+                          accept=args.accept)
+
+
+def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser().parse_args(argv)
+    command = "python -m research.train_weighted_mixture " + shlex.join(argv)
+    train(config(argv), args.out, checkpoint=args.checkpoint, resume=args.resume,
+          command=command)
 
 
 if __name__ == "__main__":

@@ -271,12 +271,13 @@ def test_repr_shows_the_rules_the_weights_chose():
 
 @pytest.mark.parametrize("d, q, accept, directions", [
     (10, 5, "improving", "orthogonal"), (99, 5, "improving", "independent"),
-    (100, 20, "elitist-start", "independent")])
+    (100, 10, "elitist-start", "independent"), (600, 20, "elitist-start", "independent")])
 def test_default_rules_follow_the_dimension(d, q, accept, directions):
     """The "default" weights run few queries and the elitist rule below d = 100
-    (orthogonal directions below d = 20), and from there on the paper's 20 queries,
-    with the elitist rule until the first improvement: the same run, to the bit, as
-    those options given."""
+    (orthogonal directions below d = 20), from d = 100 to 599 the "default-mid"
+    networks with 10 queries, and from 600 on the paper's 20 queries, both with the
+    elitist rule until the first improvement: the same run, to the bit, as those
+    options given."""
     from zominimize.learned import bundled_weights
 
     assert bundled_weights()["default"]["options"]["q"] == "auto"
@@ -287,7 +288,7 @@ def test_default_rules_follow_the_dimension(d, q, accept, directions):
     a = minimize(f, x0, method="l2l-zo", options={"maxfev": 40 * (q + 1)}, rng=3)
     b = minimize(f, x0, method="l2l-zo", rng=3, options={
         "maxfev": 40 * (q + 1), "q": q, "accept": accept, "directions": directions})
-    other = {5: (20, "elitist-start"), 20: (5, "improving")}[q]  # the other side's rules
+    other = {5: (20, "elitist-start"), 10: (5, "improving"), 20: (5, "improving")}[q]
     c = minimize(f, x0, method="l2l-zo",
                  options={"maxfev": 40 * (q + 1), "q": other[0], "accept": other[1]}, rng=3)
     np.testing.assert_array_equal(a.x, b.x)
@@ -306,3 +307,71 @@ class _Shifted:
 
     def __call__(self, x):
         return float(0.5 * np.sum(self.h * (x - 1.0) ** 2))
+
+
+def _default_with_parts(tmp_path, parts):
+    """The bundled "default" with its manifest's "by_dim" replaced by ``parts``."""
+    import json
+
+    from zominimize._safetensors import load_file, save_file
+    from zominimize.learned.weights import resolve_weights
+
+    tensors, meta = load_file(resolve_weights("default"))
+    manifest = json.loads(meta["zominimize"])
+    manifest.pop("by_dim", None)
+    if parts is not None:
+        manifest["by_dim"] = parts
+    out = tmp_path / f"default-{len(parts or ())}-parts.safetensors"
+    save_file(tensors, out, {"zominimize": json.dumps(manifest)})
+    return str(out)
+
+
+def test_a_weight_sets_parts_run_in_their_dimensions(tmp_path):
+    """Inside a "by_dim" range the part's networks run with the part's options (the same
+    run, to the bit, as the part's weights given); outside it, the set's own."""
+    parts = _default_with_parts(tmp_path, [{"min_d": 5, "max_d": 8, "weights": "attack"}])
+    alone = _default_with_parts(tmp_path, None)
+    opts = {"maxfev": 300}
+
+    def run(d, weights, **more):
+        return minimize(_Shifted(d), np.zeros(d), method="l2l-zo", rng=4,
+                        options={**opts, "weights": weights, **more})
+
+    for d in (5, 8):
+        a, b, c = run(d, parts), run(d, "attack"), run(d, alone)
+        np.testing.assert_array_equal(a.x, b.x)
+        assert a.nfev == b.nfev and not np.array_equal(a.x, c.x)
+        assert a.networks == "attack" and a.weights == parts and c.networks == alone
+    for d in (4, 9):
+        a, b = run(d, parts), run(d, alone)
+        np.testing.assert_array_equal(a.x, b.x)
+        assert a.networks == parts
+    # by_dim=False: the set's own networks and options at every d
+    a, b = run(6, parts, by_dim=False), run(6, alone)
+    np.testing.assert_array_equal(a.x, b.x)
+    assert a.networks == parts
+    # options given override the part's as they override the set's: q = 7 asks 7 + 1
+    opt = zominimize.Optimizer("l2l-zo", np.zeros(6), weights=parts, q=7, rng=0)
+    assert len(opt.ask()) == 8
+    opt = zominimize.Optimizer("l2l-zo", np.zeros(6), weights=parts, rng=0)
+    assert len(opt.ask()) == 21  # the attack set's q = 20, not the default's 5 at d = 6
+    assert "d=5..8: 'attack' (q=20, accept='always'" in repr(opt.method)
+
+
+@pytest.mark.parametrize("d, networks", [(99, "default"), (100, "default-mid"),
+                                         (599, "default-mid"), (600, "default")])
+def test_default_runs_its_mid_networks_from_d_100_to_599(d, networks):
+    """The eighteenth round: from d = 100 to 599 the "default" set runs the networks and
+    rules of "default-mid"; the same run as those weights given."""
+    from zominimize.learned import bundled_weights
+
+    assert bundled_weights()["default"]["by_dim"] == [
+        {"min_d": 100, "max_d": 599, "weights": "default-mid"}]
+    f, x0 = _Shifted(d), np.zeros(d)
+    a = minimize(f, x0, method="l2l-zo", options={"maxfev": 250}, rng=5)
+    assert a.networks == networks
+    if networks == "default-mid":
+        b = minimize(f, x0, method="l2l-zo", options={"maxfev": 250, "weights": "default-mid"},
+                     rng=5)
+        np.testing.assert_array_equal(a.x, b.x)
+        assert a.nit == b.nit == 250 // 11  # 10 queries and the centre per iteration

@@ -334,7 +334,7 @@ def test_bundled_weights_have_manifests():
     assert {"default", "attack", "classification"} <= set(bundled)
     for name in bundled:
         net, m = load_weights(name)  # verifies the checksum
-        assert m["command"].startswith("zominimize train"), name
+        assert m["command"].startswith(("zominimize train", "python -m research.")), name
         assert m["wall_time_s"] > 0
         assert m["family"]
 
@@ -354,8 +354,75 @@ def test_bundled_weights_commands_give_their_recorded_configs():
     defaults = dataclasses.asdict(TrainConfig())
     for name in bundled_weights():
         _, m = load_weights(name)
-        args = parser.parse_args(shlex.split(m["command"])[1:])
-        cfg = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}
+        words = shlex.split(m["command"])
+        if words[:2] == ["python", "-m"]:  # a research script, as run from the repository
+            import importlib
+
+            config = importlib.import_module(words[2]).config(words[3:])
+            # the manifest writes a family object as its repr, as train() does
+            cfg = {k: (v if isinstance(v, (str, int, float, type(None))) else repr(v))
+                   for k, v in dataclasses.asdict(config).items()}
+        else:
+            args = parser.parse_args(words[1:])
+            cfg = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}
         # a field added after the weights were trained defaults to the old behaviour
         assert cfg == {**{k: defaults[k] for k in cfg if k not in m["config"]},
                        **m["config"]}, name
+
+
+def _with_parts(path, out, parts):
+    """The weight set at ``path`` with its manifest's "by_dim" replaced by ``parts``."""
+    tensors, meta = load_file(path)
+    manifest = json.loads(meta["zominimize"])
+    manifest.pop("by_dim", None)
+    if parts is not None:
+        manifest["by_dim"] = parts
+    save_file(tensors, out, {"zominimize": json.dumps(manifest)})
+    return out
+
+
+@pytest.mark.parametrize("parts, match", [
+    ({"min_d": 1}, "not a list"),
+    ([{"min_d": 5, "max_d": 8}], "must be an object"),
+    ([{"min_d": 9, "max_d": 8, "weights": "attack"}], "min_d <= max_d"),
+    ([{"min_d": 0, "max_d": 8, "weights": "attack"}], "min_d <= max_d"),
+    ([{"min_d": True, "max_d": 8, "weights": "attack"}], "integers"),
+    ([{"min_d": 5, "max_d": 8.0, "weights": "attack"}], "integers"),
+    ([{"min_d": 5, "max_d": 8, "weights": "attack", "q": 5}], "must be an object"),
+    ([{"min_d": 5, "max_d": 8, "weights": "../attack"}], "not a path"),
+    ([{"min_d": 5, "max_d": 8, "weights": "/tmp/w.safetensors"}], "not a path"),
+    ([{"min_d": 5, "max_d": 8, "weights": 3}], "not a path"),
+    ([{"min_d": 5, "max_d": 8, "weights": "attack"},
+      {"min_d": 8, "max_d": 9, "weights": "classification"}], "overlap at d = 8"),
+])
+def test_bad_by_dim_parts_are_refused(parts, match, weights_file, tmp_path):
+    _, path = weights_file
+    bad = _with_parts(path, tmp_path / "parts.safetensors", parts)
+    with pytest.raises(WeightsError, match=match) as info:
+        load_weights(bad)
+    assert str(info.value).startswith(str(bad))
+
+
+def test_load_weight_parts(weights_file, tmp_path):
+    """Parts load as the bundled sets they name; an unknown name and a part that has
+    parts itself are refused."""
+    from zominimize.learned import load_weight_parts
+
+    _, path = weights_file
+    good = _with_parts(path, tmp_path / "good.safetensors", [
+        {"min_d": 30, "max_d": 40, "weights": "classification"},
+        {"min_d": 5, "max_d": 8, "weights": "attack"}])
+    _, manifest = load_weights(good)
+    parts = load_weight_parts(manifest)
+    assert [(lo, hi, name) for lo, hi, name, _, _ in parts] == [
+        (30, 40, "classification"), (5, 8, "attack")]
+    assert parts[1][4]["sha256"] == bundled_weights()["attack"]["sha256"]
+    assert load_weight_parts(load_weights(path)[1]) == []
+    _, manifest = load_weights(_with_parts(path, tmp_path / "unknown.safetensors",
+                                           [{"min_d": 5, "max_d": 8, "weights": "nope"}]))
+    with pytest.raises(WeightsError, match="'nope'.*Unknown weights"):
+        load_weight_parts(manifest)
+    nested = _with_parts(path, tmp_path / "nested.safetensors",
+                         [{"min_d": 5, "max_d": 8, "weights": "default"}])
+    with pytest.raises(WeightsError, match="do not nest"):
+        load_weight_parts(load_weights(nested)[1])

@@ -4,6 +4,7 @@ from .nets import ARCH_VARIANTS, L2LNet
 from .weights import (
     WeightsError,
     bundled_weights,
+    load_weight_parts,
     load_weights,
     save_weights,
 )
@@ -13,6 +14,7 @@ __all__ = [
     "L2LNet",
     "WeightsError",
     "bundled_weights",
+    "load_weight_parts",
     "load_weights",
     "save_weights",
 ]

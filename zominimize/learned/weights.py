@@ -5,6 +5,10 @@ and, in the safetensors metadata under ``"zominimize"``, a JSON manifest:
 format version, architecture, the options the optimizer was trained with, the
 training family and seeds, the command that reproduces the file, wall time,
 library versions and the SHA-256 of the tensors. Nothing is unpickled.
+
+A manifest may also name, under ``"by_dim"``, other bundled weight sets whose
+networks and options run instead in a range of dimensions (a weight set built from
+networks trained for different dimensions; see :func:`load_weight_parts`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import json
 import math
 import numbers
 import os
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -25,6 +30,7 @@ from .rules import ACCEPT, DIRECTIONS
 __all__ = [
     "WeightsError",
     "bundled_weights",
+    "load_weight_parts",
     "load_weights",
     "save_weights",
     "tensor_sha256",
@@ -40,6 +46,9 @@ _MAX_HEADER = 1024 * 1024
 _FLOAT_DTYPES = ("F16", "F32", "F64")
 # Manifest options that l2l-zo reads as defaults: positive finite numbers.
 _POSITIVE_OPTIONS = ("mu", "mu_rel", "sigma0_rel")
+# A "by_dim" part names a bundled set, never a path: a file cannot make l2l-zo read
+# other files from wherever it says.
+_PART_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 class WeightsError(ValueError):
@@ -135,12 +144,40 @@ def _manifest(meta: dict[str, str], path) -> dict:
         if value is not None and value not in allowed:
             raise WeightsError(f"{path}: the manifest's option {key!r} must be one of "
                                f"{allowed}, got {value!r}")
+    if "by_dim" in manifest:
+        _check_parts(manifest["by_dim"], path)
     if str(manifest.get("format_version")) != FORMAT_VERSION:
         raise WeightsError(
             f"{path}: weights format {manifest.get('format_version')!r} is not supported "
             f"(this version reads {FORMAT_VERSION!r})"
         )
     return manifest
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_parts(parts, path) -> None:
+    """A manifest's ``"by_dim"``: a list of ``{"min_d", "max_d", "weights"}`` objects
+    with disjoint ranges of dimensions and bundled names."""
+    if not isinstance(parts, list):
+        raise WeightsError(f"{path}: the manifest's 'by_dim' is not a list")
+    ranges = []
+    for part in parts:
+        if (not isinstance(part, dict) or set(part) != {"min_d", "max_d", "weights"}
+                or not _is_int(part["min_d"]) or not _is_int(part["max_d"])
+                or not 1 <= part["min_d"] <= part["max_d"]):
+            raise WeightsError(f"{path}: a 'by_dim' entry must be an object with integers "
+                               f"1 <= min_d <= max_d and 'weights', got {part!r}")
+        if not isinstance(part["weights"], str) or not _PART_NAME.fullmatch(part["weights"]):
+            raise WeightsError(f"{path}: a 'by_dim' entry names a bundled weight set, not a "
+                               f"path, got {part['weights']!r}")
+        ranges.append((part["min_d"], part["max_d"]))
+    ranges.sort()
+    for (_, hi), (lo, _) in zip(ranges, ranges[1:]):
+        if lo <= hi:
+            raise WeightsError(f"{path}: the ranges of 'by_dim' overlap at d = {lo}")
 
 
 def save_weights(net, path: str | os.PathLike, manifest: dict) -> dict:
@@ -216,3 +253,36 @@ def load_weights(weights: str | os.PathLike = "default", *, device="cpu", dtype=
     net = net.to(device=device, dtype=dtype or torch.float64).eval()
     net.requires_grad_(False)
     return net, manifest
+
+
+def load_weight_parts(manifest: dict, *, device="cpu", dtype=None) -> list[tuple]:
+    """The networks that a weight set's ``"by_dim"`` names, loaded and checked.
+
+    Parameters
+    ----------
+    manifest : dict
+        A manifest returned by :func:`load_weights`.
+
+    Returns
+    -------
+    list of (min_d, max_d, name, net, manifest)
+        From ``min_d`` to ``max_d`` coordinates (inclusive), the networks and the
+        manifest of the bundled set ``name`` run instead; empty when the manifest names
+        none.
+
+    Raises
+    ------
+    WeightsError
+        A part that cannot be loaded, or that names parts itself.
+    """
+    out = []
+    for part in manifest.get("by_dim", ()):
+        name = part["weights"]
+        try:
+            net, sub = load_weights(name, device=device, dtype=dtype)
+        except ValueError as exc:  # an unknown name is a ValueError, not a WeightsError
+            raise WeightsError(f"'by_dim' part {name!r}: {exc}") from None
+        if sub.get("by_dim"):
+            raise WeightsError(f"'by_dim' part {name!r} names parts itself; parts do not nest")
+        out.append((part["min_d"], part["max_d"], name, net, sub))
+    return out

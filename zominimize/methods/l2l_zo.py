@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .._device import resolve_device, resolve_dtype
-from .._options import Option, choice, optional, positive, positive_int, unit_interval
+from .._options import Option, boolean, choice, optional, positive, positive_int, unit_interval
 from .._threads import limited_threads, policy_threads
 from ..learned.core import SAMPLERS, UPDATES
 from ..learned.rules import (
@@ -49,6 +49,22 @@ def _device_name(name: str, v: Any) -> str:
 
 def _dtype_name(name: str, v: Any) -> str:
     return str(resolve_dtype(v, name)).removeprefix("torch.")
+
+
+class _Networks(NamedTuple):
+    """Networks and the options they run with (a weight set's, or a part's of it)."""
+
+    name: str
+    net: Any
+    q: int | str
+    accept: str
+    directions: str
+    mu_rel: float
+    sigma0_rel: float
+
+    def __repr__(self):
+        return (f"{self.name!r} (q={self.q!r}, accept={self.accept!r}, "
+                f"directions={self.directions!r})")
 
 
 class L2LZO(ZOMethod):
@@ -102,6 +118,13 @@ class L2LZO(ZOMethod):
             smoothing radius selected for it) or the path of a ``.safetensors`` file
             written by ``zominimize.meta.train``. See
             ``zominimize.learned.bundled_weights()``.""", _weights),
+        Option("by_dim", True, "bool", """
+            Run the networks that the weight set names for ranges of dimensions (its
+            manifest's ``"by_dim"``: ``"default"`` runs those of ``"default-mid"``, with
+            their rules, from ``d = 100`` to ``599``). ``False``: the weight set's own
+            networks at every ``d`` (with ``q=20, accept="always",
+            directions="independent"``, the paper's configuration of the
+            ``"default"`` networks).""", boolean),
         Option("q", None, "int or \"auto\"", f"""
             Number of query directions per iteration; ``"auto"``: {Q_MIN} below
             ``d = {AUTO_MAX_D}`` (where more iterations pay) and {Q_MAX} from there on
@@ -195,33 +218,63 @@ class L2LZO(ZOMethod):
     )
 
     def __init__(self, **options):
-        from ..learned.weights import WeightsError, load_weights
+        from ..learned.weights import load_weight_parts, load_weights
 
         super().__init__(**options)
         self.device = resolve_device(self.device)
         self.rng_device = (self.device if self.rng_device is None
                            else resolve_device(self.rng_device, "rng_device"))
         self.dtype = resolve_dtype(self.dtype)
-        self.net, self.manifest = load_weights(self.weights, device=self.device,
-                                               dtype=self.dtype)
-        self.variant = self.net.variant
-        recorded = self.manifest.get("options", {})
-        try:
-            self.sigma0_rel = positive("sigma0_rel", recorded.get("sigma0_rel", SIGMA0_REL))
-            recorded_mu_rel = positive("mu_rel", recorded.get("mu_rel", 0.1))
-            if self.q is None:
-                self.q = _q_value("q", recorded.get("q", 20))
-            if self.accept is None:
-                self.accept = choice(*ACCEPT)("accept", recorded.get("accept", "always"))
-            if self.directions is None:
-                self.directions = choice(*DIRECTIONS)(
-                    "directions", recorded.get("directions", "independent"))
-        except (TypeError, ValueError) as exc:
-            raise WeightsError(f"weights {self.weights!r}: bad options in the manifest ({exc})"
-                               ) from None
         self.mu_fixed = self.mu is not None
         self.mu = 1e-6 if self.mu is None else self.mu
-        self.mu_rel = recorded_mu_rel if self.mu_rel is None else self.mu_rel
+        given = {"q": self.q, "accept": self.accept, "directions": self.directions,
+                 "mu_rel": self.mu_rel}
+        net, manifest = load_weights(self.weights, device=self.device, dtype=self.dtype)
+        self._base = self._resolve(str(self.weights), net, manifest, given)
+        # a weight set may run other bundled networks in a range of dimensions
+        self._parts = tuple(
+            (lo, hi, self._resolve(name, part_net, part_manifest, given))
+            for lo, hi, name, part_net, part_manifest in load_weight_parts(
+                manifest, device=self.device, dtype=self.dtype)) if self.by_dim else ()
+        # the options as the weight set resolves them (outside its parts' dimensions)
+        self.net, self.manifest = net, manifest
+        self.variant = net.variant
+        self.q, self.accept, self.directions = (self._base.q, self._base.accept,
+                                                self._base.directions)
+        self.mu_rel, self.sigma0_rel = self._base.mu_rel, self._base.sigma0_rel
+
+    @staticmethod
+    def _resolve(name: str, net, manifest: dict, given: dict) -> _Networks:
+        """``net`` with the options a run uses: those given, else the manifest's."""
+        from ..learned.weights import WeightsError
+
+        recorded = manifest.get("options", {})
+        try:
+            sigma0_rel = positive("sigma0_rel", recorded.get("sigma0_rel", SIGMA0_REL))
+            mu_rel = positive("mu_rel", recorded.get("mu_rel", 0.1))
+            q = _q_value("q", recorded.get("q", 20))
+            accept = choice(*ACCEPT)("accept", recorded.get("accept", "always"))
+            directions = choice(*DIRECTIONS)("directions",
+                                             recorded.get("directions", "independent"))
+        except (TypeError, ValueError) as exc:
+            raise WeightsError(f"weights {name!r}: bad options in the manifest ({exc})"
+                               ) from None
+        return _Networks(
+            name=name, net=net,
+            q=q if given["q"] is None else given["q"],
+            accept=accept if given["accept"] is None else given["accept"],
+            directions=directions if given["directions"] is None else given["directions"],
+            mu_rel=mu_rel if given["mu_rel"] is None else given["mu_rel"],
+            sigma0_rel=sigma0_rel)
+
+    def _for_dim(self, d: int) -> _Networks:
+        """The networks and options that run on a ``d``-dimensional problem: a part's
+        of the weight set (its manifest's ``"by_dim"``) where ``d`` is in its range, the
+        weight set's own elsewhere."""
+        for lo, hi, nets in self._parts:
+            if lo <= d <= hi:
+                return nets
+        return self._base
 
     # -- the contract ---------------------------------------------------------------
     def init(self, x0, rng, bounds=None, f0=None):
@@ -237,25 +290,26 @@ class L2LZO(ZOMethod):
             lb, ub = (np.broadcast_to(np.asarray(b, dtype=np.float64), (n,)).copy()
                       for b in bounds)
         state = State(x=x0, fx=None if f0 is None else float(f0), rng=rng, lb=lb, ub=ub)
-        sigma0 = self.sigma0 or default_sigma0(x0, lb, ub, rel=self.sigma0_rel)
+        nets = self._for_dim(n)
+        sigma0 = self.sigma0 or default_sigma0(x0, lb, ub, rel=nets.sigma0_rel)
         # every direction comes from this generator, seeded from the run's SPEC 7 rng
         gen = torch.Generator(device=self.rng_device)
         gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
         bounded = bool(np.isfinite(lb).any() or np.isfinite(ub).any())
         with self._threads(n):
-            st = init_state(self.net, x0, sigma0, dtype=self.dtype, device=self.device,
+            st = init_state(nets.net, x0, sigma0, dtype=self.dtype, device=self.device,
                             x_dtype=torch.float64, bounds=(lb, ub) if bounded else None,
                             fx=state.fx)
-        state.memory.update(core=st, gen=gen, sigma0=sigma0, q=resolve_q(self.q, n))
+        state.memory.update(core=st, gen=gen, sigma0=sigma0, q=resolve_q(nets.q, n))
         return state
 
     def _threads(self, n: int) -> limited_threads:
         return limited_threads(policy_threads(n, self.threads))
 
-    def _mu(self, st) -> float:
+    def _mu(self, nets: _Networks, st) -> float:
         from ..learned.core import smoothing_radius
 
-        return smoothing_radius(self.net, st, None if self.mu_fixed else self.mu_rel, self.mu)
+        return smoothing_radius(nets.net, st, None if self.mu_fixed else nets.mu_rel, self.mu)
 
     def ask(self, state):
         if state.pending is not None:  # asked again before tell: the same points
@@ -265,17 +319,18 @@ class L2LZO(ZOMethod):
         from ..learned.core import propose
 
         st, n = state.memory["core"], state.x.size
+        nets = self._for_dim(n)
         center = st.fx is None or not math.isfinite(st.fx)
         with self._threads(n), torch.no_grad():
             q = state.memory["q"]
             Xt = torch.empty((q + center, n), dtype=torch.float64, device=self.device)
             if center:
                 Xt[0] = st.x
-            mu = self._mu(st)
-            _, U, st = propose(self.net, st, state.memory["gen"], q=q, mu=mu,
+            mu = self._mu(nets, st)
+            _, U, st = propose(nets.net, st, state.memory["gen"], q=q, mu=mu,
                                sampler=self.sampler,
                                pred_ratio=self.pred_ratio,
-                               directions=resolve_directions(self.directions, n),
+                               directions=resolve_directions(nets.directions, n),
                                out=Xt[int(center):])
             X = Xt.cpu().numpy()
         X.flags.writeable = False  # the asked points: told back unchanged
@@ -298,12 +353,13 @@ class L2LZO(ZOMethod):
             )
         state.pending = None
         state.nit += 1
+        nets = self._for_dim(state.x.size)
         st, i = state.memory["core"], 0
         rejected = False
         if p["center"]:
             st.fx, i = float(F[0]), 1
             if math.isfinite(st.fx):
-                st, rejected = settle(st, self.accept)
+                st, rejected = settle(st, nets.accept)
         with self._threads(state.x.size), torch.no_grad():
             if rejected:  # back at the previous iterate: its queries come next
                 pass
@@ -319,7 +375,8 @@ class L2LZO(ZOMethod):
                         st.fx = float(Fq[j])
             else:
                 fq = torch.as_tensor(F[i:], device=self.device)
-                st = advance(self.net, st, p["U"], fq, p["mu"], update=self.update, lr=self.lr)
+                st = advance(nets.net, st, p["U"], fq, p["mu"], update=self.update,
+                             lr=self.lr)
         state.memory["core"] = st
         state.x = st.x.cpu().numpy() if st.x.device.type != "cpu" else st.x.numpy()
         state.fx = st.fx
@@ -348,9 +405,10 @@ class L2LZO(ZOMethod):
 
     def extras(self, state):
         return {"sigma": float(state.memory["core"].sigma), "weights": str(self.weights),
-                "device": str(self.device)}
+                "networks": self._for_dim(state.x.size).name, "device": str(self.device)}
 
     def __repr__(self):
+        parts = "".join(f", d={lo}..{hi}: {nets!r}" for lo, hi, nets in self._parts)
         return (f"L2LZO(weights={self.weights!r}, q={self.q!r}, accept={self.accept!r}, "
                 f"directions={self.directions!r}, sampler={self.sampler!r}, "
-                f"update={self.update!r}, device={str(self.device)!r})")
+                f"update={self.update!r}, device={str(self.device)!r}{parts})")
