@@ -32,6 +32,8 @@ def recipes() -> str:
                 f" (Python {m.get('python', '?')}, NumPy {m.get('numpy_version', '?')}, "
                 f"torch {m.get('torch_version', '?')}), {m.get('created', '')}",
                 f"- inference options recorded in the manifest: ``{m.get('options', {})}``",
+                *(f"- from d = {p['min_d']} to {p['max_d']}: the networks and options of "
+                  f"``\"{p['weights']}\"``" for p in m.get("by_dim", ())),
                 f"- SHA-256 of the tensors: ``{m['sha256']}``", "",
                 ".. code-block:: bash", "", f"    {m['command']}", ""]
         if m.get("provenance"):

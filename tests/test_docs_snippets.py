@@ -315,10 +315,17 @@ def test_a_failing_snippet_fails(monkeypatch):
 
 def test_the_recipes_of_the_bundled_weights_parse(monkeypatch):
     """The training guide prints each bundled set's recorded command as its recipe
-    (docs/_recipes.py): every one must be a valid ``zominimize train`` command today."""
+    (docs/_recipes.py): every one must be a valid ``zominimize train`` command today, or
+    a research script's (run from the repository root) whose arguments it accepts."""
+    import importlib
+
     from zominimize.learned import bundled_weights
 
     for name, manifest in bundled_weights().items():
         argv = shlex.split(manifest["command"])
-        assert argv[:2] == ["zominimize", "train"], name
-        check_command(argv[1:], monkeypatch)
+        if argv[:2] == ["python", "-m"]:
+            assert argv[2].startswith("research."), name
+            assert importlib.import_module(argv[2]).config(argv[3:]).seed >= 0
+        else:
+            assert argv[:2] == ["zominimize", "train"], name
+            check_command(argv[1:], monkeypatch)

@@ -375,3 +375,32 @@ def test_default_runs_its_mid_networks_from_d_100_to_599(d, networks):
                      rng=5)
         np.testing.assert_array_equal(a.x, b.x)
         assert a.nit == b.nit == 250 // 11  # 10 queries and the centre per iteration
+
+
+@pytest.mark.parametrize("how", ["pickle", "checkpoint"])
+def test_a_run_in_a_parts_range_resumes_with_the_parts_networks(how, tmp_path):
+    """Saved and loaded at d = 100, where "default" runs "default-mid": the resumed run
+    asks the same points as the uninterrupted one (the networks are chosen by d again)."""
+    import pickle
+
+    f = _Shifted(100)
+
+    def run(save_at):
+        opt = zominimize.Optimizer("l2l-zo", np.zeros(100), rng=3)
+        asked = []
+        for it in range(8):
+            if it == save_at:
+                if how == "pickle":
+                    opt = pickle.loads(pickle.dumps(opt))
+                else:
+                    zominimize.save_checkpoint(opt, tmp_path / "c.ckpt")
+                    opt = zominimize.load_checkpoint(tmp_path / "c.ckpt")
+            X = opt.ask()
+            asked.append(X)
+            opt.tell(X, [f(x) for x in X])
+        return asked
+
+    uninterrupted = run(None)
+    assert len(uninterrupted[1]) == 11  # the parts' q = 10 and the new iterate
+    for a, b in zip(uninterrupted, run(4)):
+        np.testing.assert_array_equal(a, b)

@@ -85,8 +85,9 @@ class L2LZO(ZOMethod):
     directions per iteration and undoes an iterate that is worse than the previous
     one (options ``q`` and ``accept``), and below ``d = 20`` it draws the directions
     of an iteration orthogonal to each other (option ``directions``); from
-    ``d = 100`` on it runs the paper's 20 independent directions and keeps every
-    iterate once one has improved on the start. Which
+    ``d = 100`` to ``599`` it runs the networks of ``"default-mid"`` with 10
+    directions per iteration, and from ``d = 600`` on the paper's 20, both keeping
+    every iterate once one has improved on the start (option ``by_dim``). Which
     weights -- or which other method -- suits which problem is the subject of the
     documentation's guide *Which method, which weights*.
 
@@ -112,7 +113,10 @@ class L2LZO(ZOMethod):
     OPTIONS = (
         Option("weights", "default", "str or path", """
             A bundled weight set (``"default"``, trained on a broad family of
-            randomly scaled problems; ``"attack"``, trained on the black-box
+            randomly scaled problems, with the networks of ``"default-mid"`` from
+            ``d = 100`` to ``599``; ``"default-mid"``, trained on that family mixed
+            with the paper's classification task at ``d = 100..1000``, with 10
+            queries and the elitist start; ``"attack"``, trained on the black-box
             adversarial attack family; ``"classification"``, fine-tuned on the
             paper's non-convex classification task, with a smaller start and
             smoothing radius selected for it) or the path of a ``.safetensors`` file
@@ -122,9 +126,9 @@ class L2LZO(ZOMethod):
             Run the networks that the weight set names for ranges of dimensions (its
             manifest's ``"by_dim"``: ``"default"`` runs those of ``"default-mid"``, with
             their rules, from ``d = 100`` to ``599``). ``False``: the weight set's own
-            networks at every ``d`` (with ``q=20, accept="always",
-            directions="independent"``, the paper's configuration of the
-            ``"default"`` networks).""", boolean),
+            networks at every ``d``; with ``q=20``, ``accept="always"`` and
+            ``directions="independent"`` too, the paper's configuration of the
+            ``"default"`` networks.""", boolean),
         Option("q", None, "int or \"auto\"", f"""
             Number of query directions per iteration; ``"auto"``: {Q_MIN} below
             ``d = {AUTO_MAX_D}`` (where more iterations pay) and {Q_MAX} from there on
