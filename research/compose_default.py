@@ -29,6 +29,12 @@ def _weights_dir() -> Path:
     return Path(zominimize.learned.__file__).resolve().parent / "weights"
 
 
+def _unwritten(manifest: dict) -> dict:
+    """``manifest`` without the fields that ``save_weights`` writes itself."""
+    return {k: v for k, v in manifest.items()
+            if k not in ("sha256", "arch", "format_version", "torch_version")}
+
+
 def _training_command(recorded: str) -> str:
     """The recorded training command with ``--out default-mid.safetensors`` and without
     the checkpoint path (which does not change the result)."""
@@ -71,9 +77,7 @@ def main(argv=None) -> None:
         f"{args.accept!r} chosen by an exploration on training draws and confirmed on "
         f"fresh selection sets in the {_ROUND}, never on the reported instances; "
         f"written into this manifest by research.compose_default (tensors unchanged).")
-    for key in ("sha256", "arch", "format_version", "torch_version"):
-        part.pop(key)  # save_weights writes them
-    save_weights(net, _weights_dir() / f"{NAME}.safetensors", part)
+    save_weights(net, _weights_dir() / f"{NAME}.safetensors", _unwritten(part))
 
     net, manifest = load_weights("default")
     manifest = dict(manifest)
@@ -89,9 +93,7 @@ def main(argv=None) -> None:
         "rule until the first improvement on the start there)")
     if note not in manifest["provenance"]:
         manifest["provenance"] += note
-    for key in ("sha256", "arch", "format_version", "torch_version"):
-        manifest.pop(key)
-    save_weights(net, _weights_dir() / "default.safetensors", manifest)
+    save_weights(net, _weights_dir() / "default.safetensors", _unwritten(manifest))
 
 
 if __name__ == "__main__":

@@ -145,3 +145,19 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(saved)
+
+
+def with_parts(path, out, parts):
+    """The weight set at ``path`` written to ``out`` with its manifest's "by_dim" replaced
+    by ``parts`` (removed when ``None``); the tensors, and so their checksum, unchanged."""
+    import json
+
+    from zominimize._safetensors import load_file, save_file
+
+    tensors, meta = load_file(path)
+    manifest = json.loads(meta["zominimize"])
+    manifest.pop("by_dim", None)
+    if parts is not None:
+        manifest["by_dim"] = parts
+    save_file(tensors, out, {"zominimize": json.dumps(manifest)})
+    return str(out)

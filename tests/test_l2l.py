@@ -311,19 +311,12 @@ class _Shifted:
 
 def _default_with_parts(tmp_path, parts):
     """The bundled "default" with its manifest's "by_dim" replaced by ``parts``."""
-    import json
+    from conftest import with_parts
 
-    from zominimize._safetensors import load_file, save_file
     from zominimize.learned.weights import resolve_weights
 
-    tensors, meta = load_file(resolve_weights("default"))
-    manifest = json.loads(meta["zominimize"])
-    manifest.pop("by_dim", None)
-    if parts is not None:
-        manifest["by_dim"] = parts
-    out = tmp_path / f"default-{len(parts or ())}-parts.safetensors"
-    save_file(tensors, out, {"zominimize": json.dumps(manifest)})
-    return str(out)
+    return with_parts(resolve_weights("default"),
+                      tmp_path / f"default-{len(parts or ())}-parts.safetensors", parts)
 
 
 def test_a_weight_sets_parts_run_in_their_dimensions(tmp_path):
@@ -361,7 +354,7 @@ def test_a_weight_sets_parts_run_in_their_dimensions(tmp_path):
 @pytest.mark.parametrize("d, networks", [(99, "default"), (100, "default-mid"),
                                          (599, "default-mid"), (600, "default")])
 def test_default_runs_its_mid_networks_from_d_100_to_599(d, networks):
-    """The eighteenth round: from d = 100 to 599 the "default" set runs the networks and
+    """The nineteenth round: from d = 100 to 599 the "default" set runs the networks and
     rules of "default-mid"; the same run as those weights given."""
     from zominimize.learned import bundled_weights
 

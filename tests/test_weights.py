@@ -7,6 +7,7 @@ import struct
 import numpy as np
 import pytest
 import torch
+from conftest import with_parts
 
 from zominimize._safetensors import SafetensorsError, load_file, save_file
 from zominimize.learned import L2LNet, WeightsError, bundled_weights, load_weights, save_weights
@@ -358,27 +359,16 @@ def test_bundled_weights_commands_give_their_recorded_configs():
         if words[:2] == ["python", "-m"]:  # a research script, as run from the repository
             import importlib
 
+            from zominimize.meta.train import _config_record
+
             config = importlib.import_module(words[2]).config(words[3:])
-            # the manifest writes a family object as its repr, as train() does
-            cfg = {k: (v if isinstance(v, (str, int, float, type(None))) else repr(v))
-                   for k, v in dataclasses.asdict(config).items()}
+            cfg = _config_record(config)
         else:
             args = parser.parse_args(words[1:])
             cfg = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}
         # a field added after the weights were trained defaults to the old behaviour
         assert cfg == {**{k: defaults[k] for k in cfg if k not in m["config"]},
                        **m["config"]}, name
-
-
-def _with_parts(path, out, parts):
-    """The weight set at ``path`` with its manifest's "by_dim" replaced by ``parts``."""
-    tensors, meta = load_file(path)
-    manifest = json.loads(meta["zominimize"])
-    manifest.pop("by_dim", None)
-    if parts is not None:
-        manifest["by_dim"] = parts
-    save_file(tensors, out, {"zominimize": json.dumps(manifest)})
-    return out
 
 
 @pytest.mark.parametrize("parts, match", [
@@ -397,7 +387,7 @@ def _with_parts(path, out, parts):
 ])
 def test_bad_by_dim_parts_are_refused(parts, match, weights_file, tmp_path):
     _, path = weights_file
-    bad = _with_parts(path, tmp_path / "parts.safetensors", parts)
+    bad = with_parts(path, tmp_path / "parts.safetensors", parts)
     with pytest.raises(WeightsError, match=match) as info:
         load_weights(bad)
     assert str(info.value).startswith(str(bad))
@@ -409,7 +399,7 @@ def test_load_weight_parts(weights_file, tmp_path):
     from zominimize.learned import load_weight_parts
 
     _, path = weights_file
-    good = _with_parts(path, tmp_path / "good.safetensors", [
+    good = with_parts(path, tmp_path / "good.safetensors", [
         {"min_d": 30, "max_d": 40, "weights": "classification"},
         {"min_d": 5, "max_d": 8, "weights": "attack"}])
     _, manifest = load_weights(good)
@@ -418,11 +408,11 @@ def test_load_weight_parts(weights_file, tmp_path):
         (30, 40, "classification"), (5, 8, "attack")]
     assert parts[1][4]["sha256"] == bundled_weights()["attack"]["sha256"]
     assert load_weight_parts(load_weights(path)[1]) == []
-    _, manifest = load_weights(_with_parts(path, tmp_path / "unknown.safetensors",
+    _, manifest = load_weights(with_parts(path, tmp_path / "unknown.safetensors",
                                            [{"min_d": 5, "max_d": 8, "weights": "nope"}]))
     with pytest.raises(WeightsError, match="'nope'.*Unknown weights"):
         load_weight_parts(manifest)
-    nested = _with_parts(path, tmp_path / "nested.safetensors",
+    nested = with_parts(path, tmp_path / "nested.safetensors",
                          [{"min_d": 5, "max_d": 8, "weights": "default"}])
     with pytest.raises(WeightsError, match="do not nest"):
         load_weight_parts(load_weights(nested)[1])

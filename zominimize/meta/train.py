@@ -225,6 +225,13 @@ def _horizon(cfg: TrainConfig, it: int, total: int) -> int:
     return int(round(h / cfg.truncation) * cfg.truncation) or cfg.truncation
 
 
+
+def _config_record(cfg: TrainConfig) -> dict:
+    """``cfg`` as a weights manifest records it: plain values kept, any other (a family
+    object) written as its repr."""
+    return {k: (v if isinstance(v, (str, int, float, type(None))) else repr(v))
+            for k, v in dataclasses.asdict(cfg).items()}
+
 def train(
     cfg: TrainConfig,
     out: str | os.PathLike | None = None,
@@ -404,8 +411,7 @@ def _train(cfg, out, checkpoint, resume, command, log, progress):
     manifest = {
         "family": getattr(cfg.family, "name", cfg.family),
         "val_family": getattr(cfg.val_family, "name", cfg.val_family),
-        "config": {k: (v if isinstance(v, (str, int, float, type(None))) else repr(v))
-                   for k, v in dataclasses.asdict(cfg).items()},
+        "config": _config_record(cfg),
         "options": {"q": cfg.q, "mu_rel": cfg.mu_rel, "mu": cfg.mu, "accept": cfg.accept,
                     "directions": cfg.directions},
         "validation_score": state["best_score"],
