@@ -351,23 +351,52 @@ def test_a_weight_sets_parts_run_in_their_dimensions(tmp_path):
     assert "d=5..8: 'attack' (q=20, accept='always'" in repr(opt.method)
 
 
-@pytest.mark.parametrize("d, networks", [(99, "default"), (100, "default-mid"),
-                                         (599, "default-mid"), (600, "default")])
-def test_default_runs_its_mid_networks_from_d_100_to_599(d, networks):
-    """The nineteenth round: from d = 100 to 599 the "default" set runs the networks and
-    rules of "default-mid"; the same run as those weights given."""
+def test_a_parts_entry_options_override_the_parts_own(tmp_path):
+    """A "by_dim" entry's options run over the part's manifest (the same run, to the bit,
+    as the part's weights given with those options); options given override both."""
+    parts = _default_with_parts(tmp_path, [
+        {"min_d": 5, "max_d": 8, "weights": "attack",
+         "options": {"q": 3, "accept": "improving"}}])
+
+    def run(weights, **more):
+        return minimize(_Shifted(6), np.zeros(6), method="l2l-zo", rng=4,
+                        options={"maxfev": 300, "weights": weights, **more})
+
+    a, b = run(parts), run("attack", q=3, accept="improving")
+    np.testing.assert_array_equal(a.x, b.x)
+    assert a.nfev == b.nfev and a.nit == b.nit
+    assert not np.array_equal(a.x, run("attack").x)  # the entry's options do something
+    opt = zominimize.Optimizer("l2l-zo", np.zeros(6), weights=parts, rng=0)
+    assert len(opt.ask()) == 4
+    assert "d=5..8: 'attack' (q=3, accept='improving'" in repr(opt.method)
+    opt = zominimize.Optimizer("l2l-zo", np.zeros(6), weights=parts, q=7, rng=0)
+    assert len(opt.ask()) == 8
+
+
+@pytest.mark.parametrize("d, networks, rules", [
+    (49, "default", None), (50, "default-mid", {"q": 5, "accept": "improving"}),
+    (99, "default-mid", {"q": 5, "accept": "improving"}), (100, "default-mid", {}),
+    (599, "default-mid", {}), (600, "default", None)])
+def test_default_runs_its_mid_networks_from_d_50_to_599(d, networks, rules):
+    """The nineteenth and twenty-first rounds: from d = 50 to 599 the "default" set runs
+    the networks of "default-mid", below d = 100 with the default's rules there (5
+    queries, the elitist rule), from 100 on with its own (10 queries, the elitist start);
+    the same runs as those weights and rules given."""
     from zominimize.learned import bundled_weights
 
     assert bundled_weights()["default"]["by_dim"] == [
+        {"min_d": 50, "max_d": 99, "weights": "default-mid",
+         "options": {"q": 5, "accept": "improving"}},
         {"min_d": 100, "max_d": 599, "weights": "default-mid"}]
     f, x0 = _Shifted(d), np.zeros(d)
     a = minimize(f, x0, method="l2l-zo", options={"maxfev": 250}, rng=5)
     assert a.networks == networks
-    if networks == "default-mid":
-        b = minimize(f, x0, method="l2l-zo", options={"maxfev": 250, "weights": "default-mid"},
-                     rng=5)
+    if rules is not None:
+        b = minimize(f, x0, method="l2l-zo", rng=5,
+                     options={"maxfev": 250, "weights": "default-mid", **rules})
         np.testing.assert_array_equal(a.x, b.x)
-        assert a.nit == b.nit == 250 // 11  # 10 queries and the centre per iteration
+        # 5 or 10 queries and the centre per iteration
+        assert a.nit == b.nit == 250 // (1 + rules.get("q", 10))
 
 
 @pytest.mark.parametrize("how", ["pickle", "checkpoint"])

@@ -379,6 +379,15 @@ def test_bundled_weights_commands_give_their_recorded_configs():
     ([{"min_d": True, "max_d": 8, "weights": "attack"}], "integers"),
     ([{"min_d": 5, "max_d": 8.0, "weights": "attack"}], "integers"),
     ([{"min_d": 5, "max_d": 8, "weights": "attack", "q": 5}], "must be an object"),
+    ([{"min_d": 5, "max_d": 8, "weights": "attack", "options": [5]}], "sets only q, accept"),
+    ([{"min_d": 5, "max_d": 8, "weights": "attack", "options": {"weights": "default"}}],
+     "sets only q, accept"),
+    ([{"min_d": 5, "max_d": 8, "weights": "attack", "options": {"q": 0}}],
+     "entry's option 'q' must be an integer >= 1"),
+    ([{"min_d": 5, "max_d": 8, "weights": "attack", "options": {"accept": "maybe"}}],
+     "entry's option 'accept' must be one of"),
+    ([{"min_d": 5, "max_d": 8, "weights": "attack", "options": {"mu_rel": float("nan")}}],
+     "entry's option 'mu_rel' must be a positive finite number"),
     ([{"min_d": 5, "max_d": 8, "weights": "../attack"}], "not a path"),
     ([{"min_d": 5, "max_d": 8, "weights": "/tmp/w.safetensors"}], "not a path"),
     ([{"min_d": 5, "max_d": 8, "weights": 3}], "not a path"),
@@ -401,12 +410,16 @@ def test_load_weight_parts(weights_file, tmp_path):
     _, path = weights_file
     good = with_parts(path, tmp_path / "good.safetensors", [
         {"min_d": 30, "max_d": 40, "weights": "classification"},
-        {"min_d": 5, "max_d": 8, "weights": "attack"}])
+        {"min_d": 5, "max_d": 8, "weights": "attack", "options": {"q": 3, "mu_rel": 0.2}},
+        {"min_d": 9, "max_d": 9, "weights": "attack"}])
     _, manifest = load_weights(good)
     parts = load_weight_parts(manifest)
-    assert [(lo, hi, name) for lo, hi, name, _, _ in parts] == [
-        (30, 40, "classification"), (5, 8, "attack")]
-    assert parts[1][4]["sha256"] == bundled_weights()["attack"]["sha256"]
+    assert [(p.min_d, p.max_d, p.name, p.options) for p in parts] == [
+        (30, 40, "classification", {}), (5, 8, "attack", {"q": 3, "mu_rel": 0.2}),
+        (9, 9, "attack", {})]
+    # the part's own manifest, unchanged: the entry's options are beside it
+    assert parts[1].manifest == bundled_weights()["attack"]
+    assert parts[1].net is parts[2].net  # one set named twice is loaded once
     assert load_weight_parts(load_weights(path)[1]) == []
     _, manifest = load_weights(with_parts(path, tmp_path / "unknown.safetensors",
                                            [{"min_d": 5, "max_d": 8, "weights": "nope"}]))

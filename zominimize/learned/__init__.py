@@ -2,6 +2,7 @@
 
 from .nets import ARCH_VARIANTS, L2LNet
 from .weights import (
+    WeightPart,
     WeightsError,
     bundled_weights,
     load_weight_parts,
@@ -12,6 +13,7 @@ from .weights import (
 __all__ = [
     "ARCH_VARIANTS",
     "L2LNet",
+    "WeightPart",
     "WeightsError",
     "bundled_weights",
     "load_weight_parts",

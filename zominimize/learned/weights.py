@@ -8,7 +8,8 @@ library versions and the SHA-256 of the tensors. Nothing is unpickled.
 
 A manifest may also name, under ``"by_dim"``, other bundled weight sets whose
 networks and options run instead in a range of dimensions (a weight set built from
-networks trained for different dimensions; see :func:`load_weight_parts`).
+networks trained for different dimensions), each entry optionally with rules of
+inference of its own over the part's (see :func:`load_weight_parts`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import re
 from importlib import resources
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -28,6 +30,7 @@ from .._safetensors import SafetensorsError, load_file, read_header, save_file
 from .rules import ACCEPT, DIRECTIONS
 
 __all__ = [
+    "WeightPart",
     "WeightsError",
     "bundled_weights",
     "load_weight_parts",
@@ -49,6 +52,9 @@ _POSITIVE_OPTIONS = ("mu", "mu_rel", "sigma0_rel")
 # A "by_dim" part names a bundled set, never a path: a file cannot make l2l-zo read
 # other files from wherever it says.
 _PART_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+_PART_KEYS = {"min_d", "max_d", "weights"}
+# The rules of inference that a "by_dim" entry may set over its part's manifest.
+_PART_OPTIONS = ("q", "accept", "directions", "mu_rel", "sigma0_rel")
 
 
 class WeightsError(ValueError):
@@ -125,25 +131,7 @@ def _manifest(meta: dict[str, str], path) -> dict:
         raise WeightsError(f"{path}: bad architecture in the manifest: {arch!r}")
     if not isinstance(options, dict):
         raise WeightsError(f"{path}: the manifest's 'options' is not an object")
-    for key in _POSITIVE_OPTIONS:
-        value = options.get(key)
-        if value is not None and not (
-            isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value) and value > 0
-        ):
-            raise WeightsError(
-                f"{path}: the manifest's option {key!r} must be a positive finite number, "
-                f"got {value!r}"
-            )
-    q = options.get("q")
-    if q is not None and q != "auto" and (isinstance(q, bool) or not isinstance(q, int) or q < 1):
-        raise WeightsError(f"{path}: the manifest's option 'q' must be an integer >= 1 or "
-                           f"'auto', got {q!r}")
-    for key, allowed in (("accept", ACCEPT), ("directions", DIRECTIONS)):
-        value = options.get(key)
-        if value is not None and value not in allowed:
-            raise WeightsError(f"{path}: the manifest's option {key!r} must be one of "
-                               f"{allowed}, got {value!r}")
+    _check_options(options, f"{path}: the manifest's")
     if "by_dim" in manifest:
         _check_parts(manifest["by_dim"], path)
     if str(manifest.get("format_version")) != FORMAT_VERSION:
@@ -154,25 +142,52 @@ def _manifest(meta: dict[str, str], path) -> dict:
     return manifest
 
 
+def _check_options(options: dict, prefix: str) -> None:
+    """Options that l2l-zo reads from a manifest (or from a ``"by_dim"`` entry)."""
+    for key in _POSITIVE_OPTIONS:
+        value = options.get(key)
+        if value is not None and not (
+            isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value) and value > 0
+        ):
+            raise WeightsError(f"{prefix} option {key!r} must be a positive finite number, "
+                               f"got {value!r}")
+    q = options.get("q")
+    if q is not None and q != "auto" and (isinstance(q, bool) or not isinstance(q, int) or q < 1):
+        raise WeightsError(f"{prefix} option 'q' must be an integer >= 1 or 'auto', got {q!r}")
+    for key, allowed in (("accept", ACCEPT), ("directions", DIRECTIONS)):
+        value = options.get(key)
+        if value is not None and value not in allowed:
+            raise WeightsError(f"{prefix} option {key!r} must be one of {allowed}, "
+                               f"got {value!r}")
+
+
 def _is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
 def _check_parts(parts, path) -> None:
-    """A manifest's ``"by_dim"``: a list of ``{"min_d", "max_d", "weights"}`` objects
-    with disjoint ranges of dimensions and bundled names."""
+    """A manifest's ``"by_dim"``: a list of ``{"min_d", "max_d", "weights"}`` objects,
+    each with optional ``"options"``, with disjoint ranges of dimensions and bundled
+    names."""
     if not isinstance(parts, list):
         raise WeightsError(f"{path}: the manifest's 'by_dim' is not a list")
     ranges = []
     for part in parts:
-        if (not isinstance(part, dict) or set(part) != {"min_d", "max_d", "weights"}
+        if (not isinstance(part, dict) or not _PART_KEYS <= set(part) <= {*_PART_KEYS, "options"}
                 or not _is_int(part["min_d"]) or not _is_int(part["max_d"])
                 or not 1 <= part["min_d"] <= part["max_d"]):
             raise WeightsError(f"{path}: a 'by_dim' entry must be an object with integers "
-                               f"1 <= min_d <= max_d and 'weights', got {part!r}")
+                               f"1 <= min_d <= max_d, 'weights' and optionally 'options', "
+                               f"got {part!r}")
         if not isinstance(part["weights"], str) or not _PART_NAME.fullmatch(part["weights"]):
             raise WeightsError(f"{path}: a 'by_dim' entry names a bundled weight set, not a "
                                f"path, got {part['weights']!r}")
+        options = part.get("options", {})
+        if not isinstance(options, dict) or not set(options) <= set(_PART_OPTIONS):
+            raise WeightsError(f"{path}: a 'by_dim' entry's 'options' is an object that sets "
+                               f"only {', '.join(_PART_OPTIONS)}, got {options!r}")
+        _check_options(options, f"{path}: a 'by_dim' entry's")
         ranges.append((part["min_d"], part["max_d"]))
     ranges.sort()
     for (_, hi), (lo, _) in zip(ranges, ranges[1:]):
@@ -255,7 +270,18 @@ def load_weights(weights: str | os.PathLike = "default", *, device="cpu", dtype=
     return net, manifest
 
 
-def load_weight_parts(manifest: dict, *, device="cpu", dtype=None) -> list[tuple]:
+class WeightPart(NamedTuple):
+    """A part of a weight set: networks that run instead in a range of dimensions."""
+
+    min_d: int
+    max_d: int
+    name: str
+    net: Any
+    manifest: dict
+    options: dict
+
+
+def load_weight_parts(manifest: dict, *, device="cpu", dtype=None) -> list[WeightPart]:
     """The networks that a weight set's ``"by_dim"`` names, loaded and checked.
 
     Parameters
@@ -265,24 +291,29 @@ def load_weight_parts(manifest: dict, *, device="cpu", dtype=None) -> list[tuple
 
     Returns
     -------
-    list of (min_d, max_d, name, net, manifest)
-        From ``min_d`` to ``max_d`` coordinates (inclusive), the networks and the
-        manifest of the bundled set ``name`` run instead; empty when the manifest names
-        none.
+    list of WeightPart
+        Named tuples ``(min_d, max_d, name, net, manifest, options)``: from ``min_d``
+        to ``max_d`` coordinates (inclusive), the networks and the manifest of the
+        bundled set ``name`` run instead, with the entry's ``options`` (rules of
+        inference: ``q``, ``accept``, ``directions``, ``mu_rel``, ``sigma0_rel``) over
+        those of the part's manifest; empty when the manifest names none.
 
     Raises
     ------
     WeightsError
         A part that cannot be loaded, or that names parts itself.
     """
-    out = []
+    out, loaded = [], {}
     for part in manifest.get("by_dim", ()):
         name = part["weights"]
-        try:
-            net, sub = load_weights(name, device=device, dtype=dtype)
-        except ValueError as exc:  # an unknown name is a ValueError, not a WeightsError
-            raise WeightsError(f"'by_dim' part {name!r}: {exc}") from None
+        if name not in loaded:  # entries naming one set share its (read-only) networks
+            try:
+                loaded[name] = load_weights(name, device=device, dtype=dtype)
+            except ValueError as exc:  # an unknown name is a ValueError, not a WeightsError
+                raise WeightsError(f"'by_dim' part {name!r}: {exc}") from None
+        net, sub = loaded[name]
         if sub.get("by_dim"):
             raise WeightsError(f"'by_dim' part {name!r} names parts itself; parts do not nest")
-        out.append((part["min_d"], part["max_d"], name, net, sub))
+        out.append(WeightPart(part["min_d"], part["max_d"], name, net, sub,
+                              dict(part.get("options", {}))))
     return out

@@ -84,10 +84,11 @@ class L2LZO(ZOMethod):
     paper's code. With the ``"default"`` weights, below ``d = 100`` it draws 5
     directions per iteration and undoes an iterate that is worse than the previous
     one (options ``q`` and ``accept``), and below ``d = 20`` it draws the directions
-    of an iteration orthogonal to each other (option ``directions``); from
-    ``d = 100`` to ``599`` it runs the networks of ``"default-mid"`` with 10
-    directions per iteration, and from ``d = 600`` on the paper's 20, both keeping
-    every iterate once one has improved on the start (option ``by_dim``). Which
+    of an iteration orthogonal to each other (option ``directions``). From ``d = 50``
+    to ``599`` it runs the networks of ``"default-mid"`` (option ``by_dim``), up to
+    ``d = 99`` with those rules and from ``d = 100`` with 10 directions per
+    iteration; from ``d = 600`` on the ``"default"`` networks with the paper's 20.
+    From ``d = 100`` on it keeps every iterate once one has improved on the start. Which
     weights -- or which other method -- suits which problem is the subject of the
     documentation's guide *Which method, which weights*.
 
@@ -114,7 +115,7 @@ class L2LZO(ZOMethod):
         Option("weights", "default", "str or path", """
             A bundled weight set (``"default"``, trained on a broad family of
             randomly scaled problems, with the networks of ``"default-mid"`` from
-            ``d = 100`` to ``599``; ``"default-mid"``, trained on that family mixed
+            ``d = 50`` to ``599``; ``"default-mid"``, trained on that family mixed
             with the paper's classification task at ``d = 100..1000``, with 10
             queries and the elitist start; ``"attack"``, trained on the black-box
             adversarial attack family; ``"classification"``, fine-tuned on the
@@ -124,8 +125,10 @@ class L2LZO(ZOMethod):
             ``zominimize.learned.bundled_weights()``.""", _weights),
         Option("by_dim", True, "bool", """
             Run the networks that the weight set names for ranges of dimensions (its
-            manifest's ``"by_dim"``: ``"default"`` runs those of ``"default-mid"``, with
-            their rules, from ``d = 100`` to ``599``). ``False``: the weight set's own
+            manifest's ``"by_dim"``: ``"default"`` runs those of ``"default-mid"`` from
+            ``d = 50`` to ``99`` with the rules of ``"default"`` there, 5 queries and the
+            elitist rule, and from ``d = 100`` to ``599`` with those of
+            ``"default-mid"``). ``False``: the weight set's own
             networks at every ``d``; with ``q=20``, ``accept="always"`` and
             ``directions="independent"`` too, the paper's configuration of the
             ``"default"`` networks.""", boolean),
@@ -237,9 +240,10 @@ class L2LZO(ZOMethod):
         self._base = self._resolve(str(self.weights), net, manifest, given)
         # a weight set may run other bundled networks in a range of dimensions
         self._parts = tuple(
-            (lo, hi, self._resolve(name, part_net, part_manifest, given))
-            for lo, hi, name, part_net, part_manifest in load_weight_parts(
-                manifest, device=self.device, dtype=self.dtype)) if self.by_dim else ()
+            (part.min_d, part.max_d,
+             self._resolve(part.name, part.net, part.manifest, given, part.options))
+            for part in load_weight_parts(manifest, device=self.device, dtype=self.dtype)
+        ) if self.by_dim else ()
         # the options as the weight set resolves them (outside its parts' dimensions)
         self.net, self.manifest = net, manifest
         self.variant = net.variant
@@ -248,11 +252,13 @@ class L2LZO(ZOMethod):
         self.mu_rel, self.sigma0_rel = self._base.mu_rel, self._base.sigma0_rel
 
     @staticmethod
-    def _resolve(name: str, net, manifest: dict, given: dict) -> _Networks:
-        """``net`` with the options a run uses: those given, else the manifest's."""
+    def _resolve(name: str, net, manifest: dict, given: dict,
+                 entry: dict | None = None) -> _Networks:
+        """``net`` with the options a run uses: those given, else those of the weight
+        set's ``"by_dim"`` entry that names it, else its manifest's."""
         from ..learned.weights import WeightsError
 
-        recorded = manifest.get("options", {})
+        recorded = {**manifest.get("options", {}), **(entry or {})}
         try:
             sigma0_rel = positive("sigma0_rel", recorded.get("sigma0_rel", SIGMA0_REL))
             mu_rel = positive("mu_rel", recorded.get("mu_rel", 0.1))
