@@ -214,3 +214,44 @@ def test_record_built_from_a_full_trace_as_before():
     assert rec.fun == 1.5 and rec.trace_nfev == [1, 80] and rec.trace_f == [10.0, 1.5]
     assert rec.best_at(79) == 10.0 and rec.best_at(80) == 1.5 and rec.evals_to(2.0) == 80
     assert rec.nfev == 500 and rec.checkpoints[-1] == 500
+
+
+def test_compact_keeps_what_bbob_reports_and_tuning_need(tmp_path):
+    from zominimize.bench import _analysis as an
+    from zominimize.bench import bbob_report, merge_results, tune_lr
+
+    res = tune_lr(["zo-sgd"], ["sphere-10", "rosenbrock-10"], budget=105, seeds=2,
+                  exponents=range(-1, 2), compare=["nelder-mead"])
+    res.to_json(tmp_path / "slim.json", slim=True)
+    res.to_json(tmp_path / "compact.json", compact=True)
+    compact = BenchResult.from_json(tmp_path / "compact.json")
+    size = (tmp_path / "compact.json").stat().st_size
+    assert size < 0.7 * (tmp_path / "slim.json").stat().st_size
+    # the grid points that lost on a problem are gone, their medians kept
+    best = res.meta["tuning"]["zo-sgd"]["best"]
+    assert len(compact.runs) == 2 * 2 * 2
+    assert {r.method for r in compact.select(problem="sphere-10")} == {
+        "nelder-mead", f"zo-sgd[lr={best['sphere-10']:g}]"}
+    assert compact.tuning_table() == res.tuning_table()
+    assert bbob_report(compact) == bbob_report(res)
+    a, b = (an.ecdf(r, res.problems, [10, 50, 105]) for r in (compact, res))
+    assert a.keys() == b.keys() and "zo-sgd (tuned)" in a
+    for solver in a:
+        np.testing.assert_array_equal(a[solver], b[solver])
+    for r in compact.runs:  # finals exact, earlier values unknown (never guessed)
+        full = res.select(r.method, r.problem)[r.seed]
+        assert r.fun == full.fun and r.hits == full.hits and not r.has_checkpoints
+        assert np.isnan(r.best_at(r.nfev // 2)) and r.best_at(r.nfev) == r.fun
+    rows = [line for line in compact.table().splitlines() if line.startswith("| nelder")]
+    assert rows and all(row.split(" | ")[1].startswith("- [") for row in rows)
+    with pytest.warns(UserWarning, match="without checkpoints"):
+        assert compact.plot(tmp_path / "plots")  # drawn, without the bare curves
+    # merging a compact result with new runs: the new grid wins on its problem
+    again = tune_lr(["zo-sgd"], ["sphere-10"], budget=105, seeds=2, exponents=range(-1, 2))
+    merged = merge_results([compact, again])
+    assert merged.meta["tuning"]["zo-sgd"]["medians"]["rosenbrock-10"] == \
+        compact.meta["tuning"]["zo-sgd"]["medians"]["rosenbrock-10"]
+    table = merged.tuning_table()
+    assert table.splitlines()[3] == res.tuning_table().splitlines()[3]  # sphere, from runs
+    merged.to_json(tmp_path / "merged.json", compact=True)
+    assert BenchResult.from_json(tmp_path / "merged.json").tuning_table() == table

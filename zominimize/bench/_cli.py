@@ -97,6 +97,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     out.add_argument("--slim", action="store_true",
                      help="save only the final values of lr-grid points that were not the "
                      "best on their problem (for committed results)")
+    out.add_argument("--compact", action="store_true",
+                     help="--slim, and save no checkpoints: only what a BBOB report reads "
+                     "(final values, evaluations to the ECDF targets); about a quarter "
+                     "of the size, no convergence plots")
     out.add_argument("--merge", action="append", default=[], metavar="JSON",
                      help="add the runs of saved results (repeatable); runs made now "
                      "replace the same runs there")
@@ -235,7 +239,8 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             return _fail(str(exc))
         if args.out:
-            result.to_json(args.out, keep_traces=args.keep_traces, slim=args.slim)
+            result.to_json(args.out, keep_traces=args.keep_traces, slim=args.slim,
+                           compact=args.compact)
             print(f"results: {args.out}")
         return _report(result, args)
     try:
@@ -312,7 +317,8 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(f"wall time: {wall:.1f} s ({len(result.runs)} runs)")
     if args.out:
-        result.to_json(args.out, keep_traces=args.keep_traces, slim=args.slim)
+        result.to_json(args.out, keep_traces=args.keep_traces, slim=args.slim,
+                       compact=args.compact)
         print(f"results: {args.out}")
         if journal is not None and os.path.exists(journal):
             os.remove(journal)  # the results file now holds every run

@@ -238,15 +238,26 @@ class RunRecord:
                     f.append(float(b))
         return nfev, f
 
+    @property
+    def has_checkpoints(self) -> bool:
+        """Whether the best values before the end are known: ``False`` for a run
+        stored without checkpoints (a compact result, or a hidden grid point of a
+        slim one), which knows only its final value and its evaluations to the
+        ECDF targets."""
+        return self.full_trace is not None or bool(self.gaps) or self.nfev == 0
+
     def best_at(self, nfev: int | np.ndarray) -> float | np.ndarray:
         """Best value within the first ``nfev`` evaluations (``inf`` before the first
         finite one; a run that stopped early keeps its final best). Between
         checkpoints, the value at the last checkpoint before ``nfev``, unless the full
-        trace was kept."""
+        trace was kept; ``nan`` before the end of a run stored without checkpoints
+        (see :attr:`has_checkpoints`)."""
         trace_nfev, trace_f = self._trace()
         values = np.asarray(trace_f + [np.inf], dtype=np.float64)
         idx = np.searchsorted(np.asarray(trace_nfev, dtype=np.int64), nfev, side="right")
         out = np.where(idx > 0, values[idx - 1], np.inf)
+        if not self.has_checkpoints:
+            out = np.full(np.shape(out), np.nan)
         if self.full_trace is None:
             out = np.where(np.asarray(nfev) >= self.nfev, self.fun, out)
         return float(out) if np.ndim(out) == 0 else out
@@ -256,7 +267,8 @@ class RunRecord:
 
         Exact for a run made in this process, with a full trace, or for the target
         the stored result recorded (``target_evals``); otherwise to the checkpoints
-        (an upper bound within one checkpoint step)."""
+        (an upper bound within one checkpoint step; the run's ``nfev`` for a run
+        stored without checkpoints)."""
         target = float(target)
         if target in self.target_evals:
             return float(self.target_evals[target])

@@ -275,17 +275,14 @@ class BenchResult:
             return ""
         lines = []
         for base, info in tuning.items():
-            specs = info["specs"]
             lrs = info["lrs"]
             lines += [f"### lr grid of {base}", "",
                       "| problem | " + " | ".join(f"lr={_fmt(lr)}" for lr in lrs)
                       + " | best lr |",
                       "| --- " * (len(lrs) + 2) + "|"]
+            medians = self._grid_medians(info)
             for problem in self.problems:
-                meds = []
-                for spec in specs:
-                    runs = self.select(spec, problem)
-                    meds.append(float(np.median([r.fun for r in runs])) if runs else np.nan)
+                meds = medians[problem]
                 best = info["best"].get(problem)
                 cells = [(f"**{_fmt(m)}**" if lr == best else _fmt(m)) for m, lr in zip(meds, lrs)]
                 edge = " (grid edge)" if best in (lrs[0], lrs[-1]) else ""
@@ -296,9 +293,27 @@ class BenchResult:
                      "value at the grid edge suggests extending the grid.")
         return "\n".join(lines) + "\n"
 
+    def _grid_medians(self, info: dict) -> dict[str, list[float]]:
+        """``{problem: median final value per grid point}`` of a tuning record, from
+        the runs, or from the record where a compact result left the runs out."""
+        stored = info.get("medians") or {}
+        out = {}
+        for problem in self.problems:
+            kept = stored.get(problem) or [None] * len(info["specs"])
+            meds = []
+            for spec, old in zip(info["specs"], kept):
+                runs = self.select(spec, problem)
+                if runs:
+                    meds.append(float(np.median([r.fun for r in runs])))
+                else:
+                    meds.append(np.nan if old is None else float(old))
+            out[problem] = meds
+        return out
+
     # -- persistence ----------------------------------------------------------------
 
-    def to_dict(self, *, keep_traces: bool = False, slim: bool = False) -> dict:
+    def to_dict(self, *, keep_traces: bool = False, slim: bool = False,
+                compact: bool = False) -> dict:
         """A JSON-compatible dict (non-finite numbers become ``null``).
 
         Parameters
@@ -310,13 +325,34 @@ class BenchResult:
             Store only the final value, evaluations, stop and times of the runs of
             learning-rate grid points that were not the best on their problem (the
             tuning table needs no more; tables, plots and ECDFs never show them).
+        compact : bool, default False
+            Stores no checkpoints at all: every run keeps its final value, its
+            evaluations to the ECDF targets, its evaluations and how it stopped,
+            and its times to three significant digits; the runs of learning-rate
+            grid points that were not the best on their problem are left out, the
+            tuning record keeping their median final values. That is all a BBOB
+            report (:func:`~zominimize.bench.bbob_report`, the ECDF plots, the
+            score) and the tuning table read, in about a fifth of the space; the
+            table's earlier budgets read ``-`` and no convergence plot can be drawn
+            from it.
         """
+        slim = slim or compact
         grid = checkpoint_grid(self.budget).tolist()
         resolved = {p: self.target(p)[0] for p in self.problems}
         hidden = {p: self._tuning_rows(p)[0] for p in self.problems} if slim else {}
+        meta = self.meta
+        if compact and meta.get("tuning"):
+            meta = {**meta, "tuning": {
+                base: {**info, "medians": self._grid_medians(info)}
+                for base, info in meta["tuning"].items()}}
         runs = []
         for r in self.runs:
             d = r.to_dict(keep_trace=keep_traces, grid=grid)
+            if compact:
+                if r.method in hidden.get(r.problem, ()):
+                    continue
+                d.update(checkpoints=[], gaps=[], wall_time=_sig3(r.wall_time),
+                         fun_time=_sig3(r.fun_time))
             if r.method in hidden.get(r.problem, ()):
                 d.update(checkpoints=[], gaps=[], hits=[])
                 d.pop("trace_nfev", None)
@@ -336,24 +372,24 @@ class BenchResult:
             "targets": dict(self.targets),
             "target_method": self.target_method,
             "resolved_targets": resolved,
-            "meta": self.meta,
+            "meta": meta,
             "checkpoints": grid,
             "ecdf_targets": [float(t) for t in ECDF_TARGETS],
             "runs": runs,
         })
 
     def to_json(self, path: str | os.PathLike, *, keep_traces: bool = False,
-                slim: bool = False) -> None:
+                slim: bool = False, compact: bool = False) -> None:
         """Write the results to ``path`` (gzip-compressed if it ends in ``.gz``), one
         run per line.
 
         Parameters
         ----------
         path : str or path-like
-        keep_traces, slim : bool, default False
+        keep_traces, slim, compact : bool, default False
             See :meth:`to_dict`.
         """
-        data = self.to_dict(keep_traces=keep_traces, slim=slim)
+        data = self.to_dict(keep_traces=keep_traces, slim=slim, compact=compact)
         runs = data.pop("runs")
         head = json.dumps(data, indent=1, allow_nan=False)
         lines = [json.dumps(r, allow_nan=False, separators=(",", ":")) for r in runs]
@@ -423,13 +459,19 @@ class BenchResult:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         paths = []
+        hidden_on = {p: self._tuning_rows(p)[0] for p in self.problems}
+        bare = sorted({r.method for r in self.runs
+                       if not r.has_checkpoints and r.method not in hidden_on[r.problem]})
+        if bare:
+            warnings.warn("no convergence curves for runs stored without checkpoints "
+                          f"(a compact result): {', '.join(bare)}", UserWarning, stacklevel=2)
         for problem in problems or self.problems:
             curves = {}
             hidden, tuned = self._tuning_rows(problem)
             for method in self.methods(problem):
-                if method in hidden:
-                    continue
                 runs = self.select(method, problem)
+                if method in hidden or not all(r.has_checkpoints for r in runs):
+                    continue
                 curves[method + (" (tuned)" if method in tuned else "")] = [
                     Trace(np.asarray(r.trace_nfev), np.asarray(r.trace_f) - r.f_lower,
                           nfev_end=r.nfev)
@@ -445,6 +487,10 @@ class BenchResult:
             save_figure(fig, path, dpi)
             paths.append(path)
         return paths
+
+
+def _sig3(v: float) -> float:
+    return float(f"{v:.3g}")
 
 
 def _quartiles(vals: np.ndarray) -> tuple[float, float, float]:
@@ -524,6 +570,9 @@ def merge_results(results: Iterable[BenchResult]) -> BenchResult:
                 raise ValueError(f"cannot merge the tuning of {base}: different lr grids")
             merged = dict(info) if old is None else {**old, "best": {**old["best"]}}
             merged["best"] = {**(old or {}).get("best", {}), **info["best"]}
+            medians = {**((old or {}).get("medians") or {}), **(info.get("medians") or {})}
+            if medians:  # a compact result's grid runs, kept as medians
+                merged["medians"] = medians
             tuning[base] = merged
         sources += res.meta.get("merged") or [
             {k: res.meta.get(k) for k in ("command", "date", "suite") if res.meta.get(k)}
