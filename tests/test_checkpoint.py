@@ -229,6 +229,34 @@ def test_forged_nodes_are_checkpoint_errors(node, tmp_path):
     assert ("torch.onnx" in sys.modules) == onnx_loaded  # a name is never imported
 
 
+def test_a_field_added_since_with_a_plain_default_may_be_missing(tmp_path):
+    """A file of an older version lacks a field added since (``State.budget``): it loads
+    with the field's default; a missing field without one, or an unknown field, fails."""
+    path = tmp_path / "c.ckpt"
+    write(path, "test", {"tree": _Box(np.zeros(2), {}, "kept")})
+
+    def drop(name):
+        def edit(doc):
+            node = doc["parts"]["tree"]
+            node["v"].pop(name)
+        return edit
+
+    _resigned(path, drop("c"))
+    box = read(path, "test").part("tree")
+    assert box.c is None and box.b == {}
+    _resigned(path, drop("b"))
+    with pytest.raises(CheckpointError, match="fields of"):
+        read(path, "test").part("tree")
+
+    def extra(doc):
+        doc["parts"]["tree"]["v"]["z"] = {"$": "int", "v": 1}
+
+    write(path, "test", {"tree": _Box(np.zeros(2), {}, "kept")})
+    _resigned(path, extra)
+    with pytest.raises(CheckpointError, match="fields of"):
+        read(path, "test").part("tree")
+
+
 # -- corruption ------------------------------------------------------------------------------
 
 

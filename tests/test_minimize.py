@@ -245,6 +245,35 @@ def test_register_a_custom_method(monkeypatch):
         zominimize.register(ZOSGD, name="zo-adam")
 
 
+def test_a_method_written_before_the_budget_hint_still_runs(monkeypatch):
+    """``init`` without ``budget`` (the contract before the hint): not passed one."""
+    monkeypatch.setattr(_registry, "_USER", {})
+    seen = []
+
+    class Older(ZOSGD):
+        """ZO-SGD with the older ``init`` signature.
+
+        Options
+        -------
+        q : int
+            Directions.
+        """
+
+        name = "older-sgd"
+
+        def init(self, x0, rng, bounds=None, f0=None):
+            seen.append(x0.size)
+            return super().init(x0, rng, bounds, f0)
+
+    zominimize.register(Older)
+    f = Quadratic(4)
+    a = zominimize.minimize(f, np.zeros(4), method="older-sgd", options={"maxfev": 60}, rng=0)
+    b = zominimize.minimize(f, np.zeros(4), method="zo-sgd", options={"maxfev": 60}, rng=0)
+    assert seen == [4] and a.nfev == 60 and np.array_equal(a.x, b.x)
+    opt = zominimize.Optimizer("zo-sgd", np.zeros(4), budget=60)
+    assert opt.state.budget == 60  # the built-in methods keep the hint in their state
+
+
 def test_options_dict_is_not_modified(baseline):
     opts = method_options(baseline, maxiter=2, workers=1)
     keep = dict(opts)

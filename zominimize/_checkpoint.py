@@ -292,13 +292,19 @@ class _Decoder:
                     "defines it first)"
                 )
             fields = node.get("v")
-            names = [f.name for f in dataclasses.fields(cls)]
-            if type(fields) is not dict or sorted(fields) != sorted(names):
+            known = dataclasses.fields(cls)
+            names = [f.name for f in known]
+            # a file of an older version may lack a field added since with a plain default
+            defaults = {f.name: f.default for f in known
+                        if f.default is None or type(f.default) in (bool, int, float, str)}
+            if type(fields) is not dict or not set(fields) <= set(names) \
+                    or not set(names) - set(fields) <= defaults.keys():
                 raise CheckpointError(f"the fields of {key} in the file differ from the class's")
             obj = cls.__new__(cls)
             self.refs[ref] = obj
             for name in names:  # object.__setattr__: frozen dataclasses too, no __init__
-                object.__setattr__(obj, name, self.decode(fields[name]))
+                value = self.decode(fields[name]) if name in fields else defaults[name]
+                object.__setattr__(obj, name, value)
             return obj
         if tag == "torch.Generator":
             torch = _import_torch()

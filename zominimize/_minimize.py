@@ -207,7 +207,8 @@ def _minimize_zo(method_name, fun, x0, args=(), jac=None, hess=None, hessp=None,
             # the same problem, or an error naming the file and what differs
             opt._check_same_problem(drv["checkpoint"], method, x0, bounds, drv["rng"])
     if opt is None:
-        opt = Optimizer(method, x0, bounds=bounds, rng=drv["rng"], return_all=drv["return_all"])
+        opt = Optimizer(method, x0, bounds=bounds, rng=drv["rng"], return_all=drv["return_all"],
+                        budget=maxfev)
     return run(opt, evaluator, maxiter=maxiter, maxfev=maxfev, ftol=ftol, patience=patience,
                f_target=f_target, callback=callback, disp=bool(drv["disp"]),
                checkpoint=drv["checkpoint"], checkpoint_every=checkpoint_every)

@@ -9,6 +9,7 @@ code when it is loaded (:mod:`zominimize._checkpoint`).
 from __future__ import annotations
 
 import hashlib
+import inspect
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -21,7 +22,7 @@ from ._checkpoint import CheckpointError
 from ._evaluate import to_values
 from ._registry import build_method, list_methods
 from ._trace import TraceRecorder
-from ._validation import check_x0, standardize_bounds
+from ._validation import check_budget, check_x0, standardize_bounds
 from .methods._base import State
 
 __all__ = ["Optimizer", "CHECKPOINT_KIND"]
@@ -129,6 +130,11 @@ class Optimizer:
         Seed or generator (SPEC 7, passed to :func:`numpy.random.default_rng`).
     return_all : bool, default False
         Keep every iterate in ``result.allvecs``.
+    budget : int, optional
+        The evaluations you mean to spend on the run, if you know: a hint that
+        methods may adapt their rules to (``l2l-zo`` draws more queries per step
+        for a large budget, see its ``q_budget``). It stops nothing: the loop is
+        yours. :func:`~zominimize.minimize` passes its ``maxfev``.
     options : dict, optional
         Method options (``q``, ``lr``, ...), as in ``minimize(..., options=...)``.
         Unknown names raise ``TypeError`` here (``minimize`` warns instead, as
@@ -164,10 +170,11 @@ class Optimizer:
     True
     """
 
-    def __init__(self, method, x0, *, bounds=None, rng=None, return_all=False, options=None,
-                 **kwargs):
+    def __init__(self, method, x0, *, bounds=None, rng=None, return_all=False, budget=None,
+                 options=None, **kwargs):
         opts = _merge_options(options, kwargs)
         x0 = check_x0(x0)
+        budget = check_budget("budget", budget, minimum=1)
         self.bounds = standardize_bounds(bounds, x0.size)
         if self.bounds is not None and np.any((x0 < self.bounds[0]) | (x0 > self.bounds[1])):
             raise ValueError("`x0` lies outside the specified `bounds`.")
@@ -175,7 +182,10 @@ class Optimizer:
         self.x0 = x0
         gen = _generator(rng)
         self._rng_initial = gen.bit_generator.state
-        self.state = self.method.init(x0, gen, self.bounds)
+        if budget is None or "budget" not in inspect.signature(self.method.init).parameters:
+            self.state = self.method.init(x0, gen, self.bounds)  # also methods written before
+        else:                                                     # the budget hint existed
+            self.state = self.method.init(x0, gen, self.bounds, budget=budget)
         self.nfev = 0
         self.nfev_nonfinite = 0
         self.x_best = x0.copy()

@@ -51,6 +51,9 @@ class State:
         What the last ``ask`` asked for, until it is told.
     memory : dict
         Method-specific arrays (Adam moments, RNN hidden states, ...).
+    budget : int or None
+        The evaluations the caller means to spend on the run (``minimize``'s
+        ``maxfev``), when it said; a method may adapt its rules to it.
     """
 
     x: np.ndarray
@@ -64,6 +67,7 @@ class State:
     backtrack: float = 1.0
     pending: dict | None = None
     memory: dict = field(default_factory=dict)
+    budget: int | None = None
 
 
 class ZOMethod(abc.ABC):
@@ -114,8 +118,11 @@ class ZOMethod(abc.ABC):
         rng: np.random.Generator,
         bounds: tuple[np.ndarray, np.ndarray] | None = None,
         f0: float | None = None,
+        budget: int | None = None,
     ) -> State:
-        """Return the state at the start of a run from ``x0``."""
+        """Return the state at the start of a run from ``x0``; ``budget`` is the
+        evaluations the caller means to spend, when known (a hint: the caller stops
+        the run, not the method)."""
 
     @abc.abstractmethod
     def ask(self, state: State) -> np.ndarray:
@@ -174,14 +181,15 @@ class GaussianQueryMethod(ZOMethod):
         """Return the update ``Δx`` from the estimate ``ghat``; may update ``state.memory``."""
 
     # -- contract --------------------------------------------------------------
-    def init(self, x0, rng, bounds=None, f0=None):
+    def init(self, x0, rng, bounds=None, f0=None, budget=None):
         x0 = np.array(x0, dtype=np.float64)
         n = x0.size
         if bounds is None:
             lb, ub = np.full(n, -np.inf), np.full(n, np.inf)
         else:
             lb, ub = (np.broadcast_to(np.asarray(b, dtype=np.float64), (n,)).copy() for b in bounds)
-        state = State(x=x0, fx=None if f0 is None else float(f0), rng=rng, lb=lb, ub=ub)
+        state = State(x=x0, fx=None if f0 is None else float(f0), rng=rng, lb=lb, ub=ub,
+                      budget=budget)
         state.memory["bounded"] = bool(np.isfinite(lb).any() or np.isfinite(ub).any())
         self._setup(state)
         return state
