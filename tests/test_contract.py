@@ -293,6 +293,28 @@ def test_rng_determines_the_trajectory(method):
     assert state[0] == after[0] and np.array_equal(state[1], after[1])
 
 
+@pytest.mark.parametrize("maxfev", [50, 30000])
+def test_minimize_hands_maxfev_to_the_method_as_the_budget(method, maxfev):
+    """``minimize`` is the ask/tell loop of ``Optimizer(budget=maxfev)``: the same
+    points, whatever the method does with the hint (l2l-zo with ``q_budget``: more
+    queries at 30,000)."""
+    f = Quadratic(6)
+    rec = Recorder(f)
+    extra = {"q_budget": True} if method == "l2l-zo" else {}
+    zominimize.minimize(rec, np.zeros(6), method=method, rng=0,
+                        options=method_options(method, maxfev=maxfev, maxiter=3, **extra))
+    opt = zominimize.Optimizer(method, np.zeros(6), rng=0, budget=maxfev,
+                               options=method_options(method, **extra))
+    assert opt.state.budget == maxfev
+    points = []
+    while len(points) < 3 and opt.nfev + len(opt.ask()) <= maxfev:  # whole batches
+        X = opt.ask()
+        points.append(X)
+        opt.tell(X, [f(x) for x in X])
+    got = np.concatenate(points)
+    np.testing.assert_array_equal(np.asarray(rec.points)[: len(got)], got)
+
+
 # -- checkpoint / resume -------------------------------------------------------------------
 
 

@@ -232,10 +232,10 @@ def test_q_auto_follows_the_dimension():
         zominimize.Optimizer("l2l-zo", np.zeros(3), q="sometimes")
 
 
-def test_a_known_budget_raises_q_unless_q_is_given():
-    """With a budget B (maxfev), below d = 100, q is at least min(10, ceil(B / 1000) - 1):
-    unchanged up to 6,000 evaluations at q = 5; a number given, q_budget=False or
-    d >= 100 keep the weight set's q."""
+def test_q_budget_raises_q_with_a_known_budget_unless_q_is_given():
+    """q_budget=True: with a budget B (maxfev), below d = 100, q is at least
+    min(10, ceil(B / 1000) - 1); unchanged up to 6,000 evaluations at q = 5; a number
+    given, the default q_budget=False or d >= 100 keep the weight set's q."""
     from zominimize.learned.rules import BUDGET_ITERATIONS, BUDGET_Q_MAX, budget_q
 
     assert (BUDGET_ITERATIONS, BUDGET_Q_MAX) == (1000, 10)
@@ -245,14 +245,16 @@ def test_a_known_budget_raises_q_unless_q_is_given():
     assert [budget_q(10, b, 100) for b in budgets] == [10] * len(budgets)
     assert budget_q(20, 10**6, 5) == 20  # never lowered
 
-    def q_of(d=10, **kw):
-        return zominimize.Optimizer("l2l-zo", np.zeros(d), rng=0, **kw).ask().shape[0] - 1
+    def q_of(d=10, q_budget=True, **kw):
+        return zominimize.Optimizer("l2l-zo", np.zeros(d), rng=0, q_budget=q_budget,
+                                    **kw).ask().shape[0] - 1
 
     assert q_of() == q_of(budget=6000) == 5 and q_of(budget=20000) == 10
     assert q_of(d=3, budget=8000) == 7 and q_of(d=60, budget=10000) == 9  # default-mid's
     assert q_of(d=150, budget=20000) == 10 and q_of(d=700, budget=50000) == 20
     assert q_of(budget=20000, q=5) == 5 and q_of(budget=20000, q="auto") == 10
     assert q_of(budget=20000, q_budget=False) == 5
+    assert zominimize.Optimizer("l2l-zo", np.zeros(10), budget=20000).ask().shape[0] == 6
     for bad, err in ((0, ValueError), (2.5, ValueError), ("many", TypeError)):
         with pytest.raises(err, match="`budget`"):
             zominimize.Optimizer("l2l-zo", np.zeros(3), budget=bad)
@@ -261,8 +263,9 @@ def test_a_known_budget_raises_q_unless_q_is_given():
         return np.sum((X - 0.5) ** 2, axis=0)
 
     res = zominimize.minimize(f, np.ones(10), method="l2l-zo", rng=1,
-                              options={"maxfev": 8000, "maxiter": 50, "vectorized": True})
-    opt = zominimize.Optimizer("l2l-zo", np.ones(10), rng=1, budget=8000)
+                              options={"maxfev": 8000, "maxiter": 50, "vectorized": True,
+                                       "q_budget": True})
+    opt = zominimize.Optimizer("l2l-zo", np.ones(10), rng=1, budget=8000, q_budget=True)
     for _ in range(50):
         X = opt.ask()
         assert len(X) in (7, 8)  # 7 queries, and the new iterate unless a step was undone

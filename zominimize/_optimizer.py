@@ -132,8 +132,8 @@ class Optimizer:
         Keep every iterate in ``result.allvecs``.
     budget : int, optional
         The evaluations you mean to spend on the run, if you know: a hint that
-        methods may adapt their rules to (``l2l-zo`` draws more queries per step
-        for a large budget, see its ``q_budget``). It stops nothing: the loop is
+        methods may adapt their rules to (``l2l-zo`` with ``q_budget=True`` draws
+        more queries per step for a large budget). It stops nothing: the loop is
         yours. :func:`~zominimize.minimize` passes its ``maxfev``.
     options : dict, optional
         Method options (``q``, ``lr``, ...), as in ``minimize(..., options=...)``.

@@ -12,9 +12,9 @@ there on (research log, tenth round: below 100 the fewer queries, with the eliti
 classification task). ``accept="auto"`` is the elitist rule below ``AUTO_MAX_D`` and
 the elitist rule until the first improvement from there on (thirteenth round).
 ``directions="auto"`` draws orthogonal directions below ``DIRECTIONS_AUTO_MAX_D``
-(seventeenth round). With a known budget, :func:`budget_q` raises ``q`` so that a run
-makes at most about ``BUDGET_ITERATIONS`` iterations, up to ``BUDGET_Q_MAX`` queries
-and below ``AUTO_MAX_D`` (twenty-second round).
+(seventeenth round). With a known budget, :func:`budget_q` may raise ``q`` so that a
+run makes at most about ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off
+by default: twenty-second round).
 """
 
 from __future__ import annotations
@@ -76,12 +76,11 @@ def resolve_q(q: int | str, d: int) -> int:
     return default_q(d) if q == "auto" else int(q)
 
 
-#: With a known budget, below AUTO_MAX_D, a run draws enough queries per iteration to
-#: make at most about BUDGET_ITERATIONS iterations, up to BUDGET_Q_MAX: the rules were
-#: selected at 4,200 evaluations (5 queries, 700 iterations); on training draws at
-#: 10,000 and 20,000 evaluations 9 or 10 queries did better than 5, and 19 no better
-#: than 10; from d = 100, where the default already draws 10 or 20, more did not pay
-#: on bbob-like draws (research log, twenty-second round).
+#: l2l-zo's q_budget: with a known budget, below AUTO_MAX_D, enough queries per
+#: iteration to make at most about BUDGET_ITERATIONS iterations, up to BUDGET_Q_MAX. On
+#: training draws at 10,000 and 20,000 evaluations 9 or 10 queries did better than the
+#: default's 5; on fresh BBOB instances at d = 5 they lost, so it is off by default
+#: (research log, twenty-second round).
 BUDGET_ITERATIONS = 1000
 BUDGET_Q_MAX = 10
 

@@ -140,18 +140,18 @@ class L2LZO(ZOMethod):
             ``d = {AUTO_MAX_D}`` (where more iterations pay) and {Q_MAX} from there on
             (where the estimate needs them). Default: the weight set's value in its
             manifest (``options.q``: ``"auto"`` for ``"default"``; 20 when it records
-            none). Unless a number is given, a run with a large known budget may draw
-            more (``q_budget``).""", optional(_q_value), default_text="optional"),
-        Option("q_budget", True, "bool", f"""
+            none). With ``q_budget=True``, a run with a large known budget may draw
+            more.""", optional(_q_value), default_text="optional"),
+        Option("q_budget", False, "bool", f"""
             When ``q`` is not given as a number, the run's budget is known
             (``maxfev`` of ``minimize``, ``budget`` of ``Optimizer``) and
             ``d < {AUTO_MAX_D}``, draw at least
             ``min({BUDGET_Q_MAX}, ceil(budget / {BUDGET_ITERATIONS}) - 1)`` directions
-            per iteration: a large budget is spent in fewer, better estimated steps
-            (the rules were selected at 4,200 evaluations). No change up to
-            {BUDGET_ITERATIONS * (Q_MIN + 1)} evaluations; 9 queries at 10,000, 10
-            from 11,000 on. ``False``: the weight set's ``q`` whatever the
-            budget.""", boolean),
+            per iteration, so that a large budget is spent in fewer, better estimated
+            steps: no change up to {BUDGET_ITERATIONS * (Q_MIN + 1)} evaluations, 9
+            queries at 10,000, 10 from 11,000 on. Off by default: on fresh BBOB
+            instances at ``d = 5`` with 20,000 evaluations it lost (research log,
+            twenty-second round).""", boolean),
         Option("sigma0", None, "float", f"""
             Initial step size, in the units of ``x`` (like CMA-ES's ``sigma0``).
             Default: {SIGMA0_REL} times the problem's scale, which is
