@@ -59,6 +59,19 @@ def _mean(values) -> str:
     return f"{np.mean(values):.3f}" if values else "-"
 
 
+def paired(ref, cand, *, margin: float = 0.05, n_boot: int = 2000) -> str:
+    """``cand - ref`` over the same draws: the mean difference with a 95 % bootstrap
+    interval (draws resampled, a fixed seed), and how many draws either is ahead on
+    by more than ``margin``; a heavy-tailed family's mean says little without them."""
+    diff = np.asarray(cand, dtype=float) - np.asarray(ref, dtype=float)
+    if diff.size == 0:
+        return "-"
+    idx = np.random.default_rng(0).integers(0, diff.size, size=(n_boot, diff.size))
+    lo, hi = np.percentile(diff[idx].mean(axis=1), [2.5, 97.5])
+    better, worse = int(np.sum(diff < -margin)), int(np.sum(diff > margin))
+    return f"{diff.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]; {better} better, {worse} worse"
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--candidates", required=True, help="JSON list of option objects")
@@ -106,6 +119,17 @@ def main(argv=None) -> None:
         a = [r[2] for r in rows if r[1] == key and r[0] == "attack-val"]
         med = f"{np.median(g):.3f}" if g else "-"
         lines.append(f"| `{key}` | {_mean(g)} | {med} | {_mean(a)} | {_mean(g + a)} |")
+    if len(cands) > 1:  # paired with the first candidate, problem by problem
+        def scores(c):
+            key = json.dumps(c, sort_keys=True)
+            return [r[2] for r in rows if r[1] == key]
+
+        lines += ["", f"Paired with `{json.dumps(cands[0], sort_keys=True)}` on the same "
+                  "problems (negative: better): mean difference [95 % bootstrap interval]; "
+                  "problems where either is ahead by more than 0.05.", "",
+                  "| options | difference |", "|---|---|"]
+        lines += [f"| `{json.dumps(c, sort_keys=True)}` | {paired(scores(cands[0]), scores(c))} |"
+                  for c in cands[1:]]
     wall = time.perf_counter() - t0
     lines += ["", f"Produced by `python -m research.select_l2l_options --candidates "
               f"'{args.candidates}'{fam_opt}{dims_opt} --n-general {args.n_general} "

@@ -93,10 +93,23 @@ def test_select_l2l_options_records_a_command_that_reproduces_it(tmp_path, capsy
     text = out.read_text()
     assert text == capsys.readouterr().out.rstrip("\n") + "\n"
     assert '| `{"sigma0_factor": 0.5}` |' in text
+    assert 'Paired with `{}`' in text and '| `{"sigma0_factor": 0.5}` | ' in text
     rel = default_sigma0.__defaults__[-1]
     assert (f"Produced by `python -m research.select_l2l_options --candidates "
             f"'[{{}}, {{\"sigma0_factor\": 0.5}}]' --dims 5 5 --n-general 1 --n-attack 0 "
             f"--weights default --sigma0-rel {rel} --seed 2027 --budget 42`") in text
+
+
+def test_paired_differences_of_the_selection_tables():
+    from research.select_l2l_options import paired
+
+    ref = [-1.0, -2.0, -3.0, -4.0]
+    assert paired(ref, ref) == "+0.000 [+0.000, +0.000]; 0 better, 0 worse"
+    text = paired(ref, [-1.5, -2.0, -2.9, -4.2])
+    assert text.startswith("-0.150 [") and text.endswith("2 better, 1 worse")
+    lo, hi = (float(v) for v in text[text.index("[") + 1:text.index("]")].split(", "))
+    assert lo <= -0.150 <= hi and lo < hi
+    assert paired([], []) == "-"
 
 
 def test_select_l2l_options_refuses_held_out_families(capsys):
