@@ -99,7 +99,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                      "best on their problem (for committed results)")
     out.add_argument("--compact", action="store_true",
                      help="--slim, and save no checkpoints: only what a BBOB report reads "
-                     "(final values, evaluations to the ECDF targets); about a quarter "
+                     "(final values, evaluations to the ECDF targets); about a fifth "
                      "of the size, no convergence plots")
     out.add_argument("--merge", action="append", default=[], metavar="JSON",
                      help="add the runs of saved results (repeatable); runs made now "
