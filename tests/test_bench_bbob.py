@@ -263,6 +263,35 @@ def test_validation_score():
     assert s["b"]["score"] == 0.0 and s["b"]["problems"] == 1 and s["b"]["runs"] == 2
 
 
+def test_paired_score_is_the_score_difference_with_an_instance_interval():
+    from zominimize.bench import merge_results, paired_score, score_table
+
+    small = _result({("a", "bbob[fid=1,dim=5]"): [1e-2, 1e-4, 1e-3],
+                     ("b", "bbob[fid=1,dim=5]"): [1e-1, 1e-3, 1e-2],
+                     ("a", "bbob[fid=2,dim=5]"): [1.0, 1.0, 1.0],
+                     ("b", "bbob[fid=2,dim=5]"): [1.0, 1.0, 1.0]})
+    large = _result({("a", "bbob[fid=1,dim=20]"): [1.0, 10.0, 1e-12],
+                     ("b", "bbob[fid=1,dim=20]"): [10.0, 1.0, 1e-9]}, dim=20)
+    res = merge_results([small, large])
+    diff = paired_score(res, "a", "b")
+    s = validation_score(res)
+    assert diff["score"][0] == pytest.approx(s["a"]["score"] - s["b"]["score"])
+    # d = 5: one problem 1 better on every instance, one equal: -0.5, no spread
+    assert diff["d=5"] == pytest.approx((-0.5, -0.5, -0.5, 6))
+    # d = 20: -1, +1 and 0 (both below the floor): a mean of 0 inside a wide interval
+    mean, lo, hi, n = diff["d=20"]
+    assert mean == pytest.approx(0.0) and lo < 0 < hi and n == 3
+    assert diff["score"][3] == 9 and diff["score"][1] < diff["score"][0] < diff["score"][2]
+    assert paired_score(res, "a", "b") == diff  # a fixed seed
+    with pytest.raises(ValueError, match="share no run"):
+        paired_score(res, "a", "c")
+    text = score_table(res, ["b", "a"])
+    row = [line for line in text.splitlines() if line.startswith("| a | -0.333 [")]
+    assert len(row) == 1 and "| -0.500 [-0.500, -0.500] | +0.000 [" in row[0]
+    assert "Paired with b: mean difference" in text
+    assert "Paired with" not in score_table(res)
+
+
 # -- suites and the command line --------------------------------------------------------
 
 

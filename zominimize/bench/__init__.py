@@ -17,7 +17,8 @@ COCO's BBOB functions are problems ``bbob[fid=F,dim=D]`` (through ``ioh``), and 
 suites ``bbob-val``, ``bbob``, ``bbob-large`` and ``bbob-1000`` run them against CMA-ES,
 NGOpt, LES, SciPy's methods and the tuned ZO baselines; their reports (median precisions,
 ranks, ECDFs, the validation score) are computed from stored results by
-:func:`median_precisions`, :func:`ranks`, :func:`ecdf` and :func:`validation_score`.
+:func:`median_precisions`, :func:`ranks`, :func:`ecdf`, :func:`validation_score` and
+:func:`paired_score`.
 
 Results store each run compactly (:class:`RunRecord`: the best value at log-spaced
 checkpoints, the final value, the evaluations to 51 precision targets, ``nfev``, how
@@ -38,6 +39,7 @@ from ._analysis import (
     fraction_at_or_below,
     median_precisions,
     median_ranks,
+    paired_score,
     ranks,
     solver_runs,
     validation_score,
@@ -89,6 +91,7 @@ __all__ = [
     "run_benchmark",
     "run_one",
     "run_suite",
+    "paired_score",
     "score_table",
     "solver_runs",
     "split_specs",

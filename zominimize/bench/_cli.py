@@ -113,7 +113,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     out.add_argument("--score", nargs="?", const="", metavar="SOLVERS",
                      help="print the fifth-round validation score (mean log10 precision, "
                      "per dimension and function group) of these solvers (default: all); "
-                     "a tuned method is '<method> (tuned)'")
+                     "a tuned method is '<method> (tuned)'; with two or more, each is "
+                     "also paired with the first, run by run, with a 95%% interval")
     out.add_argument("--replot", nargs="+", metavar="JSON",
                      help="read saved results (several: merged, later files win): print "
                      "the report and write the plots")

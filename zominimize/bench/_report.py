@@ -238,4 +238,21 @@ def score_table(result, solvers=None) -> str:
         rows.append(row)
     note = ("Score: mean over problems (function, dimension) of the mean over instances "
             "of log10(final precision), floored at 1e-8; lower is better.")
-    return "\n".join(_md(rows)) + "\n\n" + note + "\n"
+    text = "\n".join(_md(rows)) + "\n\n" + note + "\n"
+    if solvers and len(solvers) > 1:  # the others paired with the first, run by run
+        first = solvers[0]
+        head = ["solver", "score", *dims]
+        paired = [head]
+        for s in solvers[1:]:
+            diff = an.paired_score(result, s, first)
+            paired.append([s, *(_interval(diff[k]) if k in diff else "n/a"
+                                 for k in ["score", *dims])])
+        text += ("\n" + "\n".join(_md(paired)) + "\n\nPaired with "
+                 f"{first}: mean difference of log10 precision over the same instances "
+                 "(negative: better), with a 95 % bootstrap interval over instances.\n")
+    return text
+
+
+def _interval(part: tuple[float, float, float, int]) -> str:
+    mean, lo, hi, _ = part
+    return f"{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]"
