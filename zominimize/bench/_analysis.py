@@ -221,23 +221,20 @@ def paired_score(result, solver: str, reference: str, problems: Sequence[str] | 
     if not diffs:
         raise ValueError(f"{solver!r} and {reference!r} share no run")
     rng = np.random.default_rng(0)
-    out = {}
-    boots = []
+    out, means, total = {}, [], 0.0
     for dim in sorted(diffs):
-        # the mean of per-problem means, as the score: resample seeds within problems
+        # the score is a mean of per-problem means: resample seeds within each problem
         per = diffs[dim]
-        means = np.array([v.mean() for v in per])
         draws = np.mean([v[rng.integers(0, v.size, size=(n_boot, v.size))].mean(axis=1)
                          for v in per], axis=0)
-        boots.append((len(per), draws))
-        lo, hi = np.percentile(draws, [2.5, 97.5])
-        out[f"d={dim}"] = (float(means.mean()), float(lo), float(hi),
-                           int(sum(v.size for v in per)))
-    total = sum(n for n, _ in boots)
-    overall = sum(n * draws for n, draws in boots) / total
-    lo, hi = np.percentile(overall, [2.5, 97.5])
-    mean = float(np.mean([v.mean() for dim in sorted(diffs) for v in diffs[dim]]))
-    out = {"score": (mean, float(lo), float(hi),
-                     int(sum(v.size for per in diffs.values() for v in per))), **out}
-    return out
+        out[f"d={dim}"] = _interval([v.mean() for v in per], draws, per)
+        means += [v.mean() for v in per]
+        total = total + len(per) * draws
+    every = [v for per in diffs.values() for v in per]
+    return {"score": _interval(means, total / len(means), every), **out}
 
+
+def _interval(means, draws, diffs) -> tuple[float, float, float, int]:
+    """(mean of ``means``, 95 % interval of the bootstrap ``draws``, paired runs)."""
+    lo, hi = np.percentile(draws, [2.5, 97.5])
+    return float(np.mean(means)), float(lo), float(hi), int(sum(v.size for v in diffs))

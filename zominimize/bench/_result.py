@@ -347,13 +347,13 @@ class BenchResult:
                 for base, info in meta["tuning"].items()}}
         runs = []
         for r in self.runs:
-            d = r.to_dict(keep_trace=keep_traces, grid=grid)
+            if compact and r.method in hidden.get(r.problem, ()):
+                continue  # the tuning record keeps its median
+            d = r.to_dict(keep_trace=keep_traces and not compact, grid=grid)
             if compact:
-                if r.method in hidden.get(r.problem, ()):
-                    continue
                 d.update(checkpoints=[], gaps=[], wall_time=_sig3(r.wall_time),
                          fun_time=_sig3(r.fun_time))
-            if r.method in hidden.get(r.problem, ()):
+            elif r.method in hidden.get(r.problem, ()):
                 d.update(checkpoints=[], gaps=[], hits=[])
                 d.pop("trace_nfev", None)
                 d.pop("trace_f", None)
