@@ -169,3 +169,23 @@ def test_train_config_rejects_bad_values_by_name(field, value):
 def test_train_config_rejects_extra_features_for_the_paper_variant():
     with pytest.raises(ValueError, match="TrainConfig.features needs variant='scaled'"):
         TrainConfig(variant="paper", features="log_d")
+
+
+def test_unroll_skips_a_segment_whose_iterates_were_all_rejected():
+    # elitist rule at the optimum: every step is undone, so a whole segment's loss is
+    # of detached iterates; the meta-update must be skipped, not crash backward()
+    torch.manual_seed(0)
+    net = L2LNet().double()
+    prob = get_family("quadratic").sample(0)
+    prob.x0 = prob.x_opt.copy()
+    calls = []
+
+    def step(loss):
+        calls.append(loss.requires_grad)
+        loss.backward()
+
+    gen = torch.Generator().manual_seed(0)
+    out = unroll(net, prob, steps=20, truncation=10, q=4, generator=gen, on_segment=step,
+                 accept="improving")
+    assert all(calls)
+    assert out["final"] == out["curve"][0]  # never left the optimum

@@ -140,7 +140,8 @@ def unroll_batch(
     on_segment : callable, optional
         Called with each segment's loss (mean over the problems, attached to the
         graph): the trainer back-propagates and steps the meta-optimizer there.
-        ``None`` runs without gradients (evaluation).
+        A segment without a graph (every iterate in it undone by the elitist rule)
+        is skipped. ``None`` runs without gradients (evaluation).
     dtype : torch.dtype
         Precision of the optimizer's state.
     problem_dtype : torch.dtype, optional
@@ -192,7 +193,9 @@ def unroll_batch(
             curves[k, t] = math.log(max(r.best - r.f_lower, 1e-10 * r.scale) / r.scale)
         if (t + 1) % truncation == 0 or t == steps - 1:
             if grad:
-                if torch.isfinite(seg_loss):
+                # no graph when every iterate of the segment was undone (the elitist
+                # rule at a minimum): nothing to learn from it
+                if seg_loss.requires_grad and torch.isfinite(seg_loss):
                     on_segment(seg_loss)
                 seg_loss = torch.zeros((), dtype=dtype)
             for r in runs:
