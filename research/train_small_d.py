@@ -57,7 +57,8 @@ def config(argv):
     """The training configuration that the command line ``argv`` asks for."""
     args = _parser().parse_args(argv)
     return default_config(
-        family=family(), val_family=val_family(), seed=args.seed, q=5, accept="improving", directions="auto",
+        family=family(), val_family=val_family(), seed=args.seed,
+        q=5, accept="improving", directions="auto",
         horizon=args.horizon, horizon_start=args.horizon, val_steps=args.horizon,
         init_from="default", lr_update=1e-4, lr_query=3e-4,
         update_iters=args.update_iters, query_iters=args.query_iters,
