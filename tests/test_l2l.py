@@ -220,12 +220,13 @@ def test_global_random_states_are_untouched():
 
 
 def test_q_auto_follows_the_dimension():
-    """q="auto": few directions below d = 100 (more iterations), 20 from there on."""
+    """q="auto": few directions below d = 100 (more iterations; one per coordinate
+    below d = 5), 20 from there on."""
     from zominimize.learned.rules import default_q
 
-    assert [default_q(d) for d in (2, 99, 100, 400, 784, 1000, 10**6)] == [
-        5, 5, 20, 20, 20, 20, 20]
-    for d, q in ((10, 5), (400, 20)):
+    assert [default_q(d) for d in (1, 2, 4, 5, 99, 100, 400, 784, 1000, 10**6)] == [
+        1, 2, 4, 5, 5, 20, 20, 20, 20, 20]
+    for d, q in ((3, 3), (10, 5), (400, 20)):
         opt = zominimize.Optimizer("l2l-zo", np.zeros(d), rng=0, q="auto")
         assert opt.ask().shape == (q + 1, d)
     with pytest.raises(ValueError, match="`q`"):

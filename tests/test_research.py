@@ -125,3 +125,21 @@ def test_memory_flat_reports_flat_memory(capsys):
 
     assert memory_flat.main(["--iters", "200", "--dim", "10"]) == 0
     assert "-> flat" in capsys.readouterr().out
+
+
+def test_pair_per_dim_pairs_a_rule_that_changes_spec_with_the_dimension(tmp_path):
+    from research.pair_per_dim import pair
+    from zominimize.bench import run_benchmark
+
+    paths = []
+    for problem, d in (("sphere-10", 10), ("rosenbrock-100", 100)):
+        # the candidate's spec names the dimension ("lr = d"), the reference's does not
+        res = run_benchmark([problem], ["zo-sgd", f"zo-sgd[lr={d}]"], budget=63, seeds=2)
+        paths.append(str(tmp_path / f"{problem}.json"))
+        res.to_json(paths[-1])
+    paired, scores = pair("zo-sgd", "zo-sgd[lr={d}]", paths)
+    assert paired["score"][3] == 4 and paired["d=10"][3] == paired["d=100"][3] == 2
+    # every problem has both seeds: the paired mean is the difference of the scores
+    assert paired["score"][0] == pytest.approx(scores["candidate"] - scores["zo-sgd"])
+    with pytest.raises(ValueError, match="share no run"):
+        pair("zo-sgd", "zo-sgd[lr={d}0]", paths)

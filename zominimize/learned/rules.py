@@ -6,11 +6,13 @@ Torch-free: the weights manifest reader checks options against these rules.
 
 Few queries per iteration mean more iterations for the same evaluations, which pays
 at small ``d``; at large ``d`` a noisy estimate costs more than the extra iterations
-bring. The rule is ``q = Q_MIN`` below ``AUTO_MAX_D`` coordinates and ``Q_MAX`` from
-there on (research log, tenth round: below 100 the fewer queries, with the elitist
-``accept="auto"``, won on every validation set; at 100 they lost on the paper's
-classification task). ``accept="auto"`` is the elitist rule below ``AUTO_MAX_D`` and
-the elitist rule until the first improvement from there on (thirteenth round).
+bring. The rule is ``q = min(Q_MIN, d)`` below ``AUTO_MAX_D`` coordinates and
+``Q_MAX`` from there on (research log, tenth round: below 100 the fewer queries, with
+the elitist ``accept="auto"``, won on every validation set; at 100 they lost on the
+paper's classification task; twenty-fifth round: below d = 5, one query per
+coordinate, a single complete orthogonal block, won on fresh sets). ``accept="auto"``
+is the elitist rule below ``AUTO_MAX_D`` and the elitist rule until the first
+improvement from there on (thirteenth round).
 ``directions="auto"`` draws orthogonal directions below ``DIRECTIONS_AUTO_MAX_D``
 (seventeenth round). With a known budget, :func:`budget_q` may raise ``q`` so that a
 run makes at most about ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off
@@ -40,7 +42,7 @@ __all__ = [
 
 #: Below this dimension the ``"auto"`` rules choose few queries and the elitist rule.
 AUTO_MAX_D = 100
-#: Directions per iteration below and from ``AUTO_MAX_D``.
+#: Directions per iteration below (at most; ``d`` when fewer) and from ``AUTO_MAX_D``.
 Q_MIN, Q_MAX = 5, 20
 
 #: Which new iterates are kept: every one (the paper), only those not worse than the
@@ -67,8 +69,10 @@ DIRECTIONS_AUTO_MAX_D = 20
 
 
 def default_q(d: int) -> int:
-    """Query directions per iteration for a ``d``-dimensional problem."""
-    return Q_MIN if d < AUTO_MAX_D else Q_MAX
+    """Query directions per iteration for a ``d``-dimensional problem: ``min(Q_MIN, d)``
+    below ``AUTO_MAX_D`` (below d = 5 one per coordinate, so that an iteration is one
+    complete block of orthogonal directions), ``Q_MAX`` from there on."""
+    return min(Q_MIN, d) if d < AUTO_MAX_D else Q_MAX
 
 
 def resolve_q(q: int | str, d: int) -> int:

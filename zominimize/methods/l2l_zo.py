@@ -85,9 +85,10 @@ class L2LZO(ZOMethod):
     ``mu_rel * σ``. At test time the predicted covariance is used with
     probability ``pred_ratio`` per iteration, otherwise the identity, as in the
     paper's code. With the ``"default"`` weights, below ``d = 100`` it draws 5
-    directions per iteration and undoes an iterate that is worse than the previous
-    one (options ``q`` and ``accept``), and below ``d = 20`` it draws the directions
-    of an iteration orthogonal to each other (option ``directions``). From ``d = 50``
+    directions per iteration (``d`` below ``d = 5``) and undoes an iterate that is
+    worse than the previous one (options ``q`` and ``accept``), and below ``d = 20``
+    it draws the directions of an iteration orthogonal to each other (option
+    ``directions``). From ``d = 50``
     to ``599`` it runs the networks of ``"default-mid"`` (option ``by_dim``), up to
     ``d = 99`` with those rules and from ``d = 100`` with 10 directions per
     iteration; from ``d = 600`` on the ``"default"`` networks with the paper's 20.
@@ -136,9 +137,9 @@ class L2LZO(ZOMethod):
             ``directions="independent"`` too, the paper's configuration of the
             ``"default"`` networks.""", boolean),
         Option("q", None, "int or \"auto\"", f"""
-            Number of query directions per iteration; ``"auto"``: {Q_MIN} below
-            ``d = {AUTO_MAX_D}`` (where more iterations pay) and {Q_MAX} from there on
-            (where the estimate needs them). Default: the weight set's value in its
+            Number of query directions per iteration; ``"auto"``: ``min({Q_MIN}, d)``
+            below ``d = {AUTO_MAX_D}`` (where more iterations pay) and {Q_MAX} from
+            there on (where the estimate needs them). Default: the weight set's value in its
             manifest (``options.q``: ``"auto"`` for ``"default"``; 20 when it records
             none). With ``q_budget=True``, a run with a large known budget may draw
             more.""", optional(_q_value), default_text="optional"),
