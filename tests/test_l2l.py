@@ -252,6 +252,7 @@ def test_q_budget_raises_q_with_a_known_budget_unless_q_is_given():
 
     assert q_of() == q_of(budget=6000) == 5 and q_of(budget=20000) == 10
     assert q_of(d=3, budget=8000) == 7 and q_of(d=60, budget=10000) == 9  # default-mid's
+    assert q_of(d=2, budget=1000) == 2 and q_of(d=2, budget=4200) == 4  # from q = d
     assert q_of(d=150, budget=20000) == 10 and q_of(d=700, budget=50000) == 20
     assert q_of(budget=20000, q=5) == 5 and q_of(budget=20000, q="auto") == 10
     assert q_of(budget=20000, q_budget=False) == 5

@@ -88,10 +88,10 @@ class L2LZO(ZOMethod):
     directions per iteration (``d`` below ``d = 5``) and undoes an iterate that is
     worse than the previous one (options ``q`` and ``accept``), and below ``d = 20``
     it draws the directions of an iteration orthogonal to each other (option
-    ``directions``). From ``d = 50``
-    to ``599`` it runs the networks of ``"default-mid"`` (option ``by_dim``), up to
-    ``d = 99`` with those rules and from ``d = 100`` with 10 directions per
-    iteration; from ``d = 600`` on the ``"default"`` networks with the paper's 20.
+    ``directions``). From ``d = 50`` to ``599`` it runs the networks of
+    ``"default-mid"`` (option ``by_dim``), up to ``d = 99`` with those rules and from
+    ``d = 100`` with 10 directions per iteration; from ``d = 600`` on the
+    ``"default"`` networks with the paper's 20.
     From ``d = 100`` on it keeps every iterate once one has improved on the start. Which
     weights -- or which other method -- suits which problem is the subject of the
     documentation's guide *Which method, which weights*.
@@ -149,8 +149,9 @@ class L2LZO(ZOMethod):
             ``d < {AUTO_MAX_D}``, draw at least
             ``min({BUDGET_Q_MAX}, ceil(budget / {BUDGET_ITERATIONS}) - 1)`` directions
             per iteration, so that a large budget is spent in fewer, better estimated
-            steps: no change up to {BUDGET_ITERATIONS * (Q_MIN + 1)} evaluations, 9
-            queries at 10,000, 10 from 11,000 on. Off by default: on fresh BBOB
+            steps: from {Q_MIN} queries (``d >= {Q_MIN}``), no change up to
+            {BUDGET_ITERATIONS * (Q_MIN + 1)} evaluations, 9 queries at 10,000, 10 from
+            11,000 on. Off by default: on fresh BBOB
             instances at ``d = 5`` with 20,000 evaluations it lost (research log,
             twenty-second round).""", boolean),
         Option("sigma0", None, "float", f"""
