@@ -24,8 +24,9 @@ def rosenbrock(x):
 x0 = np.zeros(10)
 
 # %%
-# One call, SciPy's signature. ``maxfev`` counts every evaluation: with ``q = 20``
-# query directions an iteration costs 21, so 2100 evaluations are 100 iterations.
+# One call, SciPy's signature. ``maxfev`` counts every evaluation: at this dimension
+# ``l2l-zo`` draws 5 query directions per iteration, so an iteration costs at most 6
+# (its queries and the new iterate) and 2100 evaluations are about 350 iterations.
 # ``rng`` makes the run reproducible.
 res = minimize(rosenbrock, x0, method="l2l-zo", options={"maxfev": 2100}, rng=0)
 print(res)
