@@ -469,3 +469,33 @@ def test_a_run_in_a_parts_range_resumes_with_the_parts_networks(how, tmp_path):
     assert len(uninterrupted[1]) == 11  # the parts' q = 10 and the new iterate
     for a, b in zip(uninterrupted, run(4)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_restarts_start_afresh_once_the_iterate_stalls_and_keep_the_best():
+    # a 2-D function with many basins: a run converges early, then starts afresh
+    def f(x):
+        return float(np.sum(x**2) + 10 * np.sum(1 - np.cos(2 * np.pi * x)))
+
+    def run(restarts):
+        opt = zominimize.Optimizer("l2l-zo", np.full(2, 3.0), rng=0, sigma0=2.0,
+                                   restarts=restarts)
+        seen, jumps = [], 0
+        for _ in range(600):
+            before = opt.state.memory.get("restarts", 0)
+            X = opt.ask()
+            F = [f(x) for x in X]
+            seen += F
+            opt.tell(X, F)
+            if opt.state.memory.get("restarts", 0) > before:
+                # the next iterate is the new start, not a step from the old one
+                assert opt.state.fx is None and opt.ask().shape[0] == 3
+                jumps += 1
+        return opt, seen, jumps
+
+    opt, seen, jumps = run(True)
+    assert jumps == opt.state.memory["restarts"] >= 1
+    assert opt.f_best == min(seen)  # the best of every restart counts
+    off, _, jumps_off = run(False)
+    assert jumps_off == 0 and "restarts" not in off.state.memory
+    again, _, _ = run(True)
+    np.testing.assert_array_equal(again.x_best, opt.x_best)  # reproducible

@@ -196,6 +196,14 @@ class L2LZO(ZOMethod):
             ``"independent"``, with which every bundled set was trained, when it
             records none).""",
                optional(choice(*DIRECTIONS)), default_text="optional"),
+        Option("restarts", False, "bool", """
+            Once the iterate has not improved for ``10 + ceil(30 d / q)`` iterations
+            (the history length of IPOP-CMA-ES), start the networks afresh from a
+            point drawn from ``N(x0, sigma0² I)`` (projected onto the bounds), with
+            the step size ``sigma0``. The best point of every restart counts
+            (``res.x``); the run still ends at ``maxfev``. A local method whose run
+            has converged spends the rest of its budget on other basins.""",
+               boolean),
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
             (ZO-LSTM-no-update).""", choice(*UPDATES)),
@@ -331,7 +339,7 @@ class L2LZO(ZOMethod):
         q = resolve_q(nets.q, n)
         if self.q_budget and not self._q_given:
             q = budget_q(q, budget, n)
-        state.memory.update(core=st, gen=gen, sigma0=sigma0, q=q)
+        state.memory.update(core=st, gen=gen, sigma0=sigma0, q=q, x0=x0.copy())
         return state
 
     def _threads(self, n: int) -> limited_threads:
@@ -391,8 +399,13 @@ class L2LZO(ZOMethod):
             st.fx, i = float(F[0]), 1
             if math.isfinite(st.fx):
                 st, rejected = settle(st, nets.accept)
+        restarted = False
+        if self.restarts and st.fx is not None and math.isfinite(st.fx):
+            restarted = self._stalled(state, st.fx)
+            if restarted:
+                st = self._restart(state, nets)
         with self._threads(state.x.size), torch.no_grad():
-            if rejected:  # back at the previous iterate: its queries come next
+            if rejected or restarted:  # back at the previous iterate: its queries come next
                 pass
             elif not math.isfinite(st.fx):
                 if st.x_prev is not None:
@@ -412,6 +425,35 @@ class L2LZO(ZOMethod):
         state.x = st.x.cpu().numpy() if st.x.device.type != "cpu" else st.x.numpy()
         state.fx = st.fx
         return state
+
+    def _stalled(self, state, fx: float) -> bool:
+        """Whether the run's iterate has not improved for ``10 + 30 d / q`` iterations
+        (IPOP-CMA-ES's history length)."""
+        mem = state.memory
+        best = mem.get("run_best", math.inf)
+        if fx < best - 1e-12 * abs(best) if math.isfinite(best) else True:
+            mem["run_best"], mem["run_best_nit"] = fx, state.nit
+            return False
+        n, q = state.x.size, mem["q"]
+        return state.nit - mem["run_best_nit"] > 10 + math.ceil(30 * n / q)
+
+    def _restart(self, state, nets):
+        """A fresh run of the networks from a start drawn around ``x0``."""
+        import torch
+
+        from ..learned.core import init_state
+
+        mem = state.memory
+        x0 = mem.setdefault("x0", state.x.copy())
+        mem["restarts"] = mem.get("restarts", 0) + 1
+        x = x0 + mem["sigma0"] * state.rng.standard_normal(x0.size)
+        x = np.clip(x, state.lb, state.ub)
+        mem.pop("run_best", None)
+        with self._threads(x.size):
+            return init_state(nets.net, x, mem["sigma0"], dtype=self.dtype,
+                              device=self.device, x_dtype=torch.float64,
+                              bounds=(state.lb, state.ub) if np.isfinite(
+                                  np.r_[state.lb, state.ub]).any() else None)
 
     def diagnostics(self, state) -> dict[str, np.ndarray | float]:
         """The learned optimizer's view of a run, as NumPy copies (for analysis).
