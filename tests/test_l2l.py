@@ -481,12 +481,12 @@ def test_restarts_start_afresh_once_the_iterate_stalls_and_keep_the_best():
                                    restarts=restarts)
         seen, jumps = [], 0
         for _ in range(600):
-            before = opt.state.memory.get("restarts", 0)
+            before = opt.state.memory["restarts"] or 0
             X = opt.ask()
             F = [f(x) for x in X]
             seen += F
             opt.tell(X, F)
-            if opt.state.memory.get("restarts", 0) > before:
+            if (opt.state.memory["restarts"] or 0) > before:
                 # the next iterate is the new start, not a step from the old one
                 assert opt.state.fx is None and opt.ask().shape[0] == 3
                 jumps += 1
@@ -496,6 +496,27 @@ def test_restarts_start_afresh_once_the_iterate_stalls_and_keep_the_best():
     assert jumps == opt.state.memory["restarts"] >= 1
     assert opt.f_best == min(seen)  # the best of every restart counts
     off, _, jumps_off = run(False)
-    assert jumps_off == 0 and "restarts" not in off.state.memory
+    assert jumps_off == 0 and off.state.memory["restarts"] is None
     again, _, _ = run(True)
     np.testing.assert_array_equal(again.x_best, opt.x_best)  # reproducible
+
+
+def test_restarts_auto_follows_the_dimension_and_the_weight_set():
+    from zominimize.learned.rules import RESTARTS_AUTO_MAX_D, resolve_restarts
+
+    assert RESTARTS_AUTO_MAX_D == 50
+    assert [resolve_restarts("auto", d) for d in (1, 49, 50, 1000)] == [True, True, False,
+                                                                       False]
+    assert resolve_restarts(True, 1000) and not resolve_restarts(False, 2)
+
+    def on(d, **kw):
+        return zominimize.Optimizer("l2l-zo", np.zeros(d), rng=0, **kw).state.memory[
+            "restarts"] is not None
+
+    # "default" records "auto"; the task sets and the paper's configuration none (False)
+    assert on(2) and on(49) and not on(50) and not on(200)
+    assert not on(2, weights="attack") and on(2, weights="attack", restarts=True)
+    assert not on(10, restarts=False) and on(60, restarts=True)
+    assert zominimize.Optimizer("l2l-zo", np.zeros(2)).method.restarts == "auto"
+    with pytest.raises(TypeError, match="`restarts`"):
+        zominimize.Optimizer("l2l-zo", np.zeros(2), restarts="sometimes")

@@ -14,9 +14,11 @@ coordinate, a single complete orthogonal block, won on fresh sets). ``accept="au
 is the elitist rule below ``AUTO_MAX_D`` and the elitist rule until the first
 improvement from there on (thirteenth round).
 ``directions="auto"`` draws orthogonal directions below ``DIRECTIONS_AUTO_MAX_D``
-(seventeenth round). With a known budget, :func:`budget_q` may raise ``q`` so that a
-run makes at most about ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off
-by default: twenty-second round).
+(seventeenth round). ``restarts="auto"`` starts the networks afresh once the iterate
+stalls, below ``RESTARTS_AUTO_MAX_D`` (twenty-sixth round). With a known budget,
+:func:`budget_q` may raise ``q`` so that a run makes at most about
+``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
+twenty-second round).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ __all__ = [
     "resolve_accept",
     "resolve_directions",
     "resolve_q",
+    "resolve_restarts",
+    "RESTARTS",
+    "RESTARTS_AUTO_MAX_D",
 ]
 
 #: Below this dimension the ``"auto"`` rules choose few queries and the elitist rule.
@@ -66,6 +71,20 @@ DIRECTIONS = ("independent", "orthogonal", "auto")
 #: their gain on BBOB shrinks as d grows, and was under the 0.05 asked at d = 20
 #: (research log, fourteenth, sixteenth and seventeenth rounds).
 DIRECTIONS_AUTO_MAX_D = 20
+
+
+#: Whether a run starts afresh once its iterate stalls: never, always, or "auto".
+RESTARTS = (False, True, "auto")
+#: Below this dimension restarts="auto" restarts: on fresh BBOB instances they paid at
+#: d = 2 and 5, by little at 10 and 20, and never triggered at 40 within 4,200
+#: evaluations (research log, twenty-sixth round); from d = 50 the default runs other
+#: networks, never tried with them.
+RESTARTS_AUTO_MAX_D = 50
+
+
+def resolve_restarts(restarts: bool | str, d: int) -> bool:
+    """``restarts`` itself, or whether ``d < RESTARTS_AUTO_MAX_D`` when it is ``"auto"``."""
+    return d < RESTARTS_AUTO_MAX_D if restarts == "auto" else bool(restarts)
 
 
 def default_q(d: int) -> int:

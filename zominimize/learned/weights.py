@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._safetensors import SafetensorsError, load_file, read_header, save_file
-from .rules import ACCEPT, DIRECTIONS
+from .rules import ACCEPT, DIRECTIONS, RESTARTS
 
 __all__ = [
     "WeightPart",
@@ -155,6 +155,10 @@ def _check_options(options: dict, prefix: str) -> None:
     q = options.get("q")
     if q is not None and q != "auto" and (isinstance(q, bool) or not isinstance(q, int) or q < 1):
         raise WeightsError(f"{prefix} option 'q' must be an integer >= 1 or 'auto', got {q!r}")
+    restarts = options.get("restarts")
+    if restarts is not None and not (isinstance(restarts, bool) or restarts == "auto"):
+        raise WeightsError(f"{prefix} option 'restarts' must be one of {RESTARTS}, "
+                           f"got {restarts!r}")
     for key, allowed in (("accept", ACCEPT), ("directions", DIRECTIONS)):
         value = options.get(key)
         if value is not None and value not in allowed:

@@ -26,9 +26,11 @@ from ..learned.rules import (
     DIRECTIONS_AUTO_MAX_D,
     Q_MAX,
     Q_MIN,
+    RESTARTS_AUTO_MAX_D,
     budget_q,
     resolve_directions,
     resolve_q,
+    resolve_restarts,
 )
 from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
 from ._base import State, ZOMethod
@@ -44,6 +46,12 @@ def _weights(name: str, v: Any) -> Any:
 
 def _q_value(name: str, v: Any) -> int | str:
     return v if isinstance(v, str) and v == "auto" else positive_int(name, v)
+
+
+def _restarts_value(name: str, v: Any) -> bool | str:
+    if isinstance(v, bool) or (isinstance(v, str) and v == "auto"):
+        return v
+    raise TypeError(f"`{name}` must be True, False or 'auto', got {v!r}")
 
 
 def _device_name(name: str, v: Any) -> str:
@@ -64,6 +72,7 @@ class _Networks(NamedTuple):
     directions: str
     mu_rel: float
     sigma0_rel: float
+    restarts: bool | str = False
 
     def __repr__(self):
         return (f"{self.name!r} (q={self.q!r}, accept={self.accept!r}, "
@@ -196,14 +205,17 @@ class L2LZO(ZOMethod):
             ``"independent"``, with which every bundled set was trained, when it
             records none).""",
                optional(choice(*DIRECTIONS)), default_text="optional"),
-        Option("restarts", False, "bool", """
-            Once the iterate has not improved for ``10 + ceil(30 d / q)`` iterations
-            (the history length of IPOP-CMA-ES), start the networks afresh from a
-            point drawn from ``N(x0, sigma0² I)`` (projected onto the bounds), with
-            the step size ``sigma0``. The best point of every restart counts
-            (``res.x``); the run still ends at ``maxfev``. A local method whose run
-            has converged spends the rest of its budget on other basins.""",
-               boolean),
+        Option("restarts", None, "bool or \"auto\"", f"""
+            ``True``: once the iterate has not improved for ``10 + ceil(30 d / q)``
+            iterations (the history length of IPOP-CMA-ES), start the networks afresh
+            from a point drawn from ``N(x0, sigma0² I)`` (projected onto the bounds),
+            with the step size ``sigma0``; the best point of every restart counts
+            (``res.x``) and the run still ends at ``maxfev``, so a run that has
+            converged spends the rest of its budget on other basins. ``"auto"``:
+            ``True`` below ``d = {RESTARTS_AUTO_MAX_D}``. Default: the weight set's
+            value in its manifest (``options.restarts``: ``"auto"`` for
+            ``"default"``; ``False``, as in the paper, when it records none).""",
+               optional(_restarts_value), default_text="optional"),
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
             (ZO-LSTM-no-update).""", choice(*UPDATES)),
@@ -259,7 +271,7 @@ class L2LZO(ZOMethod):
         self.mu_fixed = self.mu is not None
         self.mu = 1e-6 if self.mu is None else self.mu
         given = {"q": self.q, "accept": self.accept, "directions": self.directions,
-                 "mu_rel": self.mu_rel}
+                 "mu_rel": self.mu_rel, "restarts": self.restarts}
         self._q_given = self.q not in (None, "auto")  # a number given pins q
         net, manifest = load_weights(self.weights, device=self.device, dtype=self.dtype)
         self._base = self._resolve(str(self.weights), net, manifest, given)
@@ -275,6 +287,7 @@ class L2LZO(ZOMethod):
         self.q, self.accept, self.directions = (self._base.q, self._base.accept,
                                                 self._base.directions)
         self.mu_rel, self.sigma0_rel = self._base.mu_rel, self._base.sigma0_rel
+        self.restarts = self._base.restarts
 
     @staticmethod
     def _resolve(name: str, net, manifest: dict, given: dict,
@@ -291,6 +304,7 @@ class L2LZO(ZOMethod):
             accept = choice(*ACCEPT)("accept", recorded.get("accept", "always"))
             directions = choice(*DIRECTIONS)("directions",
                                              recorded.get("directions", "independent"))
+            restarts = _restarts_value("restarts", recorded.get("restarts", False))
         except (TypeError, ValueError) as exc:
             raise WeightsError(f"weights {name!r}: bad options in the manifest ({exc})"
                                ) from None
@@ -300,7 +314,8 @@ class L2LZO(ZOMethod):
             accept=accept if given["accept"] is None else given["accept"],
             directions=directions if given["directions"] is None else given["directions"],
             mu_rel=mu_rel if given["mu_rel"] is None else given["mu_rel"],
-            sigma0_rel=sigma0_rel)
+            sigma0_rel=sigma0_rel,
+            restarts=restarts if given["restarts"] is None else given["restarts"])
 
     def _for_dim(self, d: int) -> _Networks:
         """The networks and options that run on a ``d``-dimensional problem: a part's
@@ -339,7 +354,8 @@ class L2LZO(ZOMethod):
         q = resolve_q(nets.q, n)
         if self.q_budget and not self._q_given:
             q = budget_q(q, budget, n)
-        state.memory.update(core=st, gen=gen, sigma0=sigma0, q=q, x0=x0.copy())
+        state.memory.update(core=st, gen=gen, sigma0=sigma0, q=q, x0=x0.copy(),
+                            restarts=0 if resolve_restarts(nets.restarts, n) else None)
         return state
 
     def _threads(self, n: int) -> limited_threads:
@@ -400,7 +416,8 @@ class L2LZO(ZOMethod):
             if math.isfinite(st.fx):
                 st, rejected = settle(st, nets.accept)
         restarted = False
-        if self.restarts and st.fx is not None and math.isfinite(st.fx):
+        if (state.memory.get("restarts") is not None and st.fx is not None
+                and math.isfinite(st.fx)):
             restarted = self._stalled(state, st.fx)
             if restarted:
                 st = self._restart(state, nets)
@@ -444,8 +461,8 @@ class L2LZO(ZOMethod):
         from ..learned.core import init_state
 
         mem = state.memory
-        x0 = mem.setdefault("x0", state.x.copy())
-        mem["restarts"] = mem.get("restarts", 0) + 1
+        x0 = mem["x0"]
+        mem["restarts"] += 1
         x = x0 + mem["sigma0"] * state.rng.standard_normal(x0.size)
         x = np.clip(x, state.lb, state.ub)
         mem.pop("run_best", None)

@@ -1,0 +1,55 @@
+"""Set one inference rule in the bundled ``"default"`` manifest's ``options``; the
+networks' tensors are kept to the bit.
+
+The twenty-sixth round (``docs/research.rst``) made the default restart a stalled run
+below d = 50 so::
+
+    python -m research.set_default_option restarts auto --round "twenty-sixth round"
+
+The manifest's provenance gets one sentence saying which round set the rule. The file is
+written into the package (``zominimize/learned/weights/default.safetensors``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import zominimize.learned
+from zominimize.learned import load_weights, save_weights
+
+# The rules an option value may be written as (JSON: true, false, numbers, "auto", ...).
+OPTIONS = ("q", "accept", "directions", "restarts", "mu_rel")
+
+
+def _value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("option", choices=OPTIONS)
+    ap.add_argument("value", help="JSON, or a plain string such as auto")
+    ap.add_argument("--round", required=True, help='e.g. "twenty-sixth round"')
+    args = ap.parse_args(argv)
+    value = _value(args.value)
+
+    net, manifest = load_weights("default")
+    manifest = {k: v for k, v in manifest.items()
+                if k not in ("sha256", "arch", "format_version", "torch_version")}
+    manifest["options"] = {**manifest.get("options", {}), args.option: value}
+    sentence = (f" The inference rule {args.option} = {json.dumps(value)} was set in the "
+                f"{args.round} (docs/research.rst) on fresh selection sets, never on the "
+                "reported instances, by research.set_default_option; networks unchanged.")
+    if sentence not in manifest.get("provenance", ""):
+        manifest["provenance"] = manifest.get("provenance", "") + sentence
+    out = Path(zominimize.learned.__file__).resolve().parent / "weights" / "default.safetensors"
+    save_weights(net, out, manifest)
+
+
+if __name__ == "__main__":
+    main()
