@@ -97,10 +97,11 @@ class L2LZO(ZOMethod):
     directions per iteration (``d`` below ``d = 5``) and undoes an iterate that is
     worse than the previous one (options ``q`` and ``accept``), and below ``d = 20``
     it draws the directions of an iteration orthogonal to each other (option
-    ``directions``). From ``d = 50`` to ``599`` it runs the networks of
-    ``"default-mid"`` (option ``by_dim``), up to ``d = 99`` with those rules and from
-    ``d = 100`` with 10 directions per iteration; from ``d = 600`` on the
-    ``"default"`` networks with the paper's 20.
+    ``directions``); below ``d = 50`` it starts afresh from a new point once the
+    iterate stalls (option ``restarts``). From ``d = 50`` to ``599`` it runs the
+    networks of ``"default-mid"`` (option ``by_dim``), up to ``d = 99`` with those
+    rules and from ``d = 100`` with 10 directions per iteration; from ``d = 600`` on
+    the ``"default"`` networks with the paper's 20.
     From ``d = 100`` on it keeps every iterate once one has improved on the start. Which
     weights -- or which other method -- suits which problem is the subject of the
     documentation's guide *Which method, which weights*.
