@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import math
+import shlex
+import sys
 
 import numpy as np
 
@@ -83,3 +86,26 @@ def write_report(lines: list[str], out: str | None) -> None:
     if out:
         with open(out, "w") as fh:
             fh.write(text)
+
+
+def training_parser(description: str) -> argparse.ArgumentParser:
+    """The arguments every training script takes: ``--out``, ``--checkpoint``,
+    ``--resume`` and ``--seed``."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--checkpoint")
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    return ap
+
+
+def run_training(module: str, parser: argparse.ArgumentParser, config, argv=None) -> None:
+    """Train ``config(argv)`` to ``--out``, recording ``python -m research.<module>
+    ARGV`` as the weights' command."""
+    from zominimize.meta import train
+
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser.parse_args(argv)
+    command = f"python -m research.{module} " + shlex.join(argv)
+    train(config(argv), args.out, checkpoint=args.checkpoint, resume=args.resume,
+          command=command)

@@ -15,12 +15,10 @@ weights' training configuration (``zominimize.learned.bundled_weights()["default
 from __future__ import annotations
 
 import argparse
-import shlex
-import sys
 
-from zominimize.meta import train
 from zominimize.problems import MixtureFamily, get_family
 
+from ._common import run_training, training_parser
 from .train_weighted_mixture import default_config
 
 DIMS = (2, 39)
@@ -41,11 +39,7 @@ def val_family():
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--checkpoint")
-    ap.add_argument("--resume", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = training_parser(__doc__.splitlines()[0])
     ap.add_argument("--horizon", type=int, default=600)
     ap.add_argument("--update-iters", type=int, default=150)
     ap.add_argument("--query-iters", type=int, default=30)
@@ -66,11 +60,7 @@ def config(argv):
 
 
 def main(argv=None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    args = _parser().parse_args(argv)
-    command = "python -m research.train_small_d " + shlex.join(argv)
-    train(config(argv), args.out, checkpoint=args.checkpoint, resume=args.resume,
-          command=command)
+    run_training("train_small_d", _parser(), config, argv)
 
 
 if __name__ == "__main__":

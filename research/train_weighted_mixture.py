@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import shlex
-import sys
 
 from zominimize.learned import bundled_weights
-from zominimize.meta import TrainConfig, train
+from zominimize.meta import TrainConfig
 from zominimize.problems import MixtureFamily, get_family
+
+from ._common import run_training, training_parser
 
 
 def mixture(base_weight: float):
@@ -39,11 +39,7 @@ def default_config(**changes) -> TrainConfig:
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--checkpoint")
-    ap.add_argument("--resume", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = training_parser(__doc__.splitlines()[0])
     ap.add_argument("--base-weight", type=float, default=2.0)
     ap.add_argument("--q", default="5")
     ap.add_argument("--accept", default="improving")
@@ -59,11 +55,7 @@ def config(argv) -> TrainConfig:
 
 
 def main(argv=None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    args = _parser().parse_args(argv)
-    command = "python -m research.train_weighted_mixture " + shlex.join(argv)
-    train(config(argv), args.out, checkpoint=args.checkpoint, resume=args.resume,
-          command=command)
+    run_training("train_weighted_mixture", _parser(), config, argv)
 
 
 if __name__ == "__main__":

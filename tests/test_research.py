@@ -143,3 +143,17 @@ def test_pair_per_dim_pairs_a_rule_that_changes_spec_with_the_dimension(tmp_path
     assert paired["score"][0] == pytest.approx(scores["candidate"] - scores["zo-sgd"])
     with pytest.raises(ValueError, match="share no run"):
         pair("zo-sgd", "zo-sgd[lr={d}0]", paths)
+
+
+def test_training_scripts_record_the_command_that_reproduces_them(monkeypatch):
+    import zominimize.meta
+    from research import train_small_d
+
+    seen = {}
+    monkeypatch.setattr(zominimize.meta, "train",
+                        lambda cfg, out, **kw: seen.update(cfg=cfg, out=out, **kw))
+    train_small_d.main(["--seed", "3", "--out", "w.safetensors", "--horizon", "50"])
+    assert seen["command"] == ("python -m research.train_small_d --seed 3 --out "
+                               "w.safetensors --horizon 50")
+    assert seen["out"] == "w.safetensors" and not seen["resume"]
+    assert (seen["cfg"].seed, seen["cfg"].horizon, seen["cfg"].q) == (3, 50, 5)
