@@ -520,3 +520,24 @@ def test_restarts_auto_follows_the_dimension_and_the_weight_set():
     assert zominimize.Optimizer("l2l-zo", np.zeros(2)).method.restarts == "auto"
     with pytest.raises(TypeError, match="`restarts`"):
         zominimize.Optimizer("l2l-zo", np.zeros(2), restarts="sometimes")
+
+
+def test_a_run_with_restarts_resumes_from_a_checkpoint_exactly(tmp_path):
+    def f(x):
+        return float(np.sum(x**2) + 10 * np.sum(1 - np.cos(2 * np.pi * x)))
+
+    def go(opt, k):
+        for _ in range(k):
+            X = opt.ask()
+            opt.tell(X, [f(x) for x in X])
+
+    a = zominimize.Optimizer("l2l-zo", np.full(2, 3.0), rng=0, sigma0=2.0)
+    go(a, 300)
+    assert a.state.memory["restarts"] >= 1  # "auto" below d = 50, and it has stalled
+    zominimize.save_checkpoint(a, tmp_path / "run.ckpt")
+    b = zominimize.load_checkpoint(tmp_path / "run.ckpt")
+    go(a, 300)
+    go(b, 300)
+    assert a.state.memory["restarts"] == b.state.memory["restarts"] > 1
+    assert a.f_best == b.f_best
+    np.testing.assert_array_equal(a.x_best, b.x_best)

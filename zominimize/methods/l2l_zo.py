@@ -149,9 +149,9 @@ class L2LZO(ZOMethod):
         Option("q", None, "int or \"auto\"", f"""
             Number of query directions per iteration; ``"auto"``: ``min({Q_MIN}, d)``
             below ``d = {AUTO_MAX_D}`` (where more iterations pay) and {Q_MAX} from
-            there on (where the estimate needs them). Default: the weight set's value in its
-            manifest (``options.q``: ``"auto"`` for ``"default"``; 20 when it records
-            none). With ``q_budget=True``, a run with a large known budget may draw
+            there on (where the estimate needs them). Default: the weight set's value
+            in its manifest (``options.q``: ``"auto"`` for ``"default"``; 20 when it
+            records none). With ``q_budget=True``, a run with a large known budget may draw
             more.""", optional(_q_value), default_text="optional"),
         Option("q_budget", False, "bool", f"""
             When ``q`` is not given as a number, the run's budget is known
@@ -161,9 +161,8 @@ class L2LZO(ZOMethod):
             per iteration, so that a large budget is spent in fewer, better estimated
             steps: from {Q_MIN} queries (``d >= {Q_MIN}``), no change up to
             {BUDGET_ITERATIONS * (Q_MIN + 1)} evaluations, 9 queries at 10,000, 10 from
-            11,000 on. Off by default: on fresh BBOB
-            instances at ``d = 5`` with 20,000 evaluations it lost (research log,
-            twenty-second round).""", boolean),
+            11,000 on. Off by default: on fresh BBOB instances at ``d = 5`` with 20,000
+            evaluations it lost (research log, twenty-second round).""", boolean),
         Option("sigma0", None, "float", f"""
             Initial step size, in the units of ``x`` (like CMA-ES's ``sigma0``).
             Default: {SIGMA0_REL} times the problem's scale, which is
@@ -331,8 +330,6 @@ class L2LZO(ZOMethod):
     def init(self, x0, rng, bounds=None, f0=None, budget=None):
         import torch
 
-        from ..learned.core import init_state
-
         x0 = np.array(x0, dtype=np.float64).reshape(-1)
         n = x0.size
         if bounds is None:
@@ -347,17 +344,28 @@ class L2LZO(ZOMethod):
         # every direction comes from this generator, seeded from the run's SPEC 7 rng
         gen = torch.Generator(device=self.rng_device)
         gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
-        bounded = bool(np.isfinite(lb).any() or np.isfinite(ub).any())
-        with self._threads(n):
-            st = init_state(nets.net, x0, sigma0, dtype=self.dtype, device=self.device,
-                            x_dtype=torch.float64, bounds=(lb, ub) if bounded else None,
-                            fx=state.fx)
+        st = self._start(state, nets, x0, sigma0, fx=state.fx)
         q = resolve_q(nets.q, n)
         if self.q_budget and not self._q_given:
             q = budget_q(q, budget, n)
+        # "restarts": how many so far, or None when the run never restarts
         state.memory.update(core=st, gen=gen, sigma0=sigma0, q=q, x0=x0.copy(),
                             restarts=0 if resolve_restarts(nets.restarts, n) else None)
         return state
+
+    def _start(self, state, nets: _Networks, x: np.ndarray, sigma0: float,
+               fx: float | None = None):
+        """The networks' state at the start of a run (or of a restart) from ``x``."""
+        import torch
+
+        from ..learned.core import init_state
+
+        lb, ub = state.lb, state.ub
+        bounded = bool(np.isfinite(lb).any() or np.isfinite(ub).any())
+        with self._threads(x.size):
+            return init_state(nets.net, x, sigma0, dtype=self.dtype, device=self.device,
+                              x_dtype=torch.float64, bounds=(lb, ub) if bounded else None,
+                              fx=fx)
 
     def _threads(self, n: int) -> limited_threads:
         return limited_threads(policy_threads(n, self.threads))
@@ -423,7 +431,7 @@ class L2LZO(ZOMethod):
             if restarted:
                 st = self._restart(state, nets)
         with self._threads(state.x.size), torch.no_grad():
-            if rejected or restarted:  # back at the previous iterate: its queries come next
+            if rejected or restarted:  # an iterate whose queries come next: no step
                 pass
             elif not math.isfinite(st.fx):
                 if st.x_prev is not None:
@@ -448,8 +456,8 @@ class L2LZO(ZOMethod):
         """Whether the run's iterate has not improved for ``10 + 30 d / q`` iterations
         (IPOP-CMA-ES's history length)."""
         mem = state.memory
-        best = mem.get("run_best", math.inf)
-        if fx < best - 1e-12 * abs(best) if math.isfinite(best) else True:
+        best = mem.get("run_best")
+        if best is None or fx < best - 1e-12 * abs(best):
             mem["run_best"], mem["run_best_nit"] = fx, state.nit
             return False
         n, q = state.x.size, mem["q"]
@@ -457,21 +465,13 @@ class L2LZO(ZOMethod):
 
     def _restart(self, state, nets):
         """A fresh run of the networks from a start drawn around ``x0``."""
-        import torch
-
-        from ..learned.core import init_state
-
         mem = state.memory
         x0 = mem["x0"]
         mem["restarts"] += 1
-        x = x0 + mem["sigma0"] * state.rng.standard_normal(x0.size)
-        x = np.clip(x, state.lb, state.ub)
         mem.pop("run_best", None)
-        with self._threads(x.size):
-            return init_state(nets.net, x, mem["sigma0"], dtype=self.dtype,
-                              device=self.device, x_dtype=torch.float64,
-                              bounds=(state.lb, state.ub) if np.isfinite(
-                                  np.r_[state.lb, state.ub]).any() else None)
+        x = np.clip(x0 + mem["sigma0"] * state.rng.standard_normal(x0.size),
+                    state.lb, state.ub)
+        return self._start(state, nets, x, mem["sigma0"])
 
     def diagnostics(self, state) -> dict[str, np.ndarray | float]:
         """The learned optimizer's view of a run, as NumPy copies (for analysis).
