@@ -522,6 +522,17 @@ def test_restarts_auto_follows_the_dimension_and_the_weight_set():
         zominimize.Optimizer("l2l-zo", np.zeros(2), restarts="sometimes")
 
 
+def test_the_result_reports_how_many_times_the_run_restarted():
+    def f(x):
+        return float(np.sum(x**2) + 10 * np.sum(1 - np.cos(2 * np.pi * x)))
+
+    kw = dict(method="l2l-zo", rng=0, options=dict(sigma0=2.0, maxfev=3000))
+    on = zominimize.minimize(f, np.full(2, 3.0), **kw)
+    assert on.restarts >= 1 and isinstance(on.restarts, int)
+    kw["options"]["restarts"] = False
+    assert zominimize.minimize(f, np.full(2, 3.0), **kw).restarts is None
+
+
 def test_a_run_with_restarts_resumes_from_a_checkpoint_exactly(tmp_path):
     def f(x):
         return float(np.sum(x**2) + 10 * np.sum(1 - np.cos(2 * np.pi * x)))

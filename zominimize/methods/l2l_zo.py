@@ -496,7 +496,8 @@ class L2LZO(ZOMethod):
 
     def extras(self, state):
         return {"sigma": float(state.memory["core"].sigma), "weights": str(self.weights),
-                "networks": self._for_dim(state.x.size).name, "device": str(self.device)}
+                "networks": self._for_dim(state.x.size).name, "device": str(self.device),
+                "restarts": state.memory.get("restarts")}
 
     def __repr__(self):
         parts = "".join(f", d={lo}..{hi}: {nets!r}" for lo, hi, nets in self._parts)
