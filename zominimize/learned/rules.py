@@ -43,6 +43,8 @@ __all__ = [
     "resolve_restarts",
     "RESTARTS",
     "RESTARTS_AUTO_MAX_D",
+    "RETURN_PATIENCE",
+    "RETURN_SIGMA_FRAC",
 ]
 
 #: Below this dimension the ``"auto"`` rules choose few queries and the elitist rule.
@@ -73,8 +75,10 @@ DIRECTIONS = ("independent", "orthogonal", "auto")
 DIRECTIONS_AUTO_MAX_D = 20
 
 
-#: Whether a run starts afresh once its iterate stalls: never, always, or "auto".
-RESTARTS = (False, True, "auto")
+#: Whether a run starts afresh once it stalls: never (False), from a new point around x0
+#: once its iterate stalls (True), from its best point once σ has collapsed and the
+#: best has stalled ("best"), or "auto".
+RESTARTS = (False, True, "best", "auto")
 #: Below this dimension restarts="auto" restarts: on fresh BBOB instances they paid at
 #: d = 2 and 5, by little at 10 and 20, and never triggered at 40 within 4,200
 #: evaluations (research log, twenty-sixth round); from d = 50 the default runs other
@@ -82,9 +86,19 @@ RESTARTS = (False, True, "auto")
 RESTARTS_AUTO_MAX_D = 50
 
 
-def resolve_restarts(restarts: bool | str, d: int) -> bool:
-    """``restarts`` itself, or whether ``d < RESTARTS_AUTO_MAX_D`` when it is ``"auto"``."""
-    return d < RESTARTS_AUTO_MAX_D if restarts == "auto" else bool(restarts)
+#: restarts="best": a run returns to its best point once σ is below this fraction of
+#: sigma0 and the best value has not improved for RETURN_PATIENCE iterations; a
+#: collapsed σ alone also stops converging runs (explored after the twenty-sixth round).
+RETURN_SIGMA_FRAC = 1e-2
+RETURN_PATIENCE = 30
+
+
+def resolve_restarts(restarts: bool | str, d: int) -> bool | str:
+    """The restart rule a ``d``-dimensional run follows: ``False``, ``True`` or
+    ``"best"``; ``"auto"`` is ``True`` below ``RESTARTS_AUTO_MAX_D``, ``False`` from there."""
+    if restarts == "auto":
+        return d < RESTARTS_AUTO_MAX_D
+    return "best" if restarts == "best" else bool(restarts)
 
 
 def default_q(d: int) -> int:

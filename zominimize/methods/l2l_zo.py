@@ -27,6 +27,8 @@ from ..learned.rules import (
     Q_MAX,
     Q_MIN,
     RESTARTS_AUTO_MAX_D,
+    RETURN_PATIENCE,
+    RETURN_SIGMA_FRAC,
     budget_q,
     resolve_directions,
     resolve_q,
@@ -49,9 +51,9 @@ def _q_value(name: str, v: Any) -> int | str:
 
 
 def _restarts_value(name: str, v: Any) -> bool | str:
-    if isinstance(v, bool) or (isinstance(v, str) and v == "auto"):
+    if isinstance(v, bool) or (isinstance(v, str) and v in ("best", "auto")):
         return v
-    raise TypeError(f"`{name}` must be True, False or 'auto', got {v!r}")
+    raise TypeError(f"`{name}` must be True, False, 'best' or 'auto', got {v!r}")
 
 
 def _device_name(name: str, v: Any) -> str:
@@ -205,13 +207,18 @@ class L2LZO(ZOMethod):
             ``"independent"``, with which every bundled set was trained, when it
             records none).""",
                optional(choice(*DIRECTIONS)), default_text="optional"),
-        Option("restarts", None, "bool or \"auto\"", f"""
+        Option("restarts", None, "bool, \"best\" or \"auto\"", f"""
             ``True``: once the iterate has not improved for ``10 + ceil(30 d / q)``
             iterations (the history length of IPOP-CMA-ES), start the networks afresh
             from a point drawn from ``N(x0, sigma0² I)`` (projected onto the bounds),
             with the step size ``sigma0``; the best point of every restart counts
             (``res.x``) and the run still ends at ``maxfev``, so a run that has
-            converged spends the rest of its budget on other basins. ``"auto"``:
+            converged spends the rest of its budget on other basins. ``"best"``: once
+            ``σ`` is below ``{RETURN_SIGMA_FRAC:g} sigma0`` and the best value
+            evaluated has not improved for {RETURN_PATIENCE} iterations, start the
+            networks afresh from the best point, with the step size ``sigma0`` (a run
+            whose step size collapsed away from its best point goes back there and
+            searches around it again). ``"auto"``:
             ``True`` below ``d = {RESTARTS_AUTO_MAX_D}``. Default: the weight set's
             value in its manifest (``options.restarts``: ``"auto"`` for
             ``"default"``; ``False``, as in the paper, when it records none).""",
@@ -424,12 +431,19 @@ class L2LZO(ZOMethod):
             st.fx, i = float(F[0]), 1
             if math.isfinite(st.fx):
                 st, rejected = settle(st, nets.accept)
+        mode = resolve_restarts(nets.restarts, state.x.size)
+        if mode == "best":
+            self._track_best(state, X, F)
         restarted = False
-        if (state.memory.get("restarts") is not None and st.fx is not None
-                and math.isfinite(st.fx)):
-            restarted = self._stalled(state, st.fx)
-            if restarted:
-                st = self._restart(state, nets)
+        if mode and st.fx is not None and math.isfinite(st.fx):
+            if mode == "best":
+                restarted = self._collapsed(state, st)
+                if restarted:
+                    st = self._return_to_best(state, nets)
+            else:
+                restarted = self._stalled(state, st.fx)
+                if restarted:
+                    st = self._restart(state, nets)
         with self._threads(state.x.size), torch.no_grad():
             if rejected or restarted:  # an iterate whose queries come next: no step
                 pass
@@ -472,6 +486,34 @@ class L2LZO(ZOMethod):
         x = np.clip(x0 + mem["sigma0"] * state.rng.standard_normal(x0.size),
                     state.lb, state.ub)
         return self._start(state, nets, x, mem["sigma0"])
+
+    @staticmethod
+    def _track_best(state, X, F):
+        """Keep the best point evaluated so far, and the iteration it came in."""
+        ok = np.isfinite(F)
+        if not ok.any():
+            return
+        j = int(np.argmin(np.where(ok, F, np.inf)))
+        mem = state.memory
+        if mem.get("best_f") is None or F[j] < mem["best_f"]:
+            mem["best_x"], mem["best_f"], mem["best_nit"] = np.array(X[j]), float(F[j]), state.nit
+
+    @staticmethod
+    def _collapsed(state, st) -> bool:
+        """Whether σ has fallen below ``RETURN_SIGMA_FRAC sigma0`` and the best value has
+        not improved for ``RETURN_PATIENCE`` iterations (since the last return)."""
+        mem = state.memory
+        return (mem.get("best_f") is not None
+                and float(st.sigma) < RETURN_SIGMA_FRAC * mem["sigma0"]
+                and state.nit - mem["best_nit"] >= RETURN_PATIENCE)
+
+    def _return_to_best(self, state, nets):
+        """A fresh run of the networks from the best point evaluated so far."""
+        mem = state.memory
+        mem["restarts"] += 1
+        mem["best_nit"] = state.nit  # patience counts again from the return
+        return self._start(state, nets, mem["best_x"].copy(), mem["sigma0"],
+                           fx=mem["best_f"])
 
     def diagnostics(self, state) -> dict[str, np.ndarray | float]:
         """The learned optimizer's view of a run, as NumPy copies (for analysis).
