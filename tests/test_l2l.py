@@ -501,6 +501,61 @@ def test_restarts_start_afresh_once_the_iterate_stalls_and_keep_the_best():
     np.testing.assert_array_equal(again.x_best, opt.x_best)  # reproducible
 
 
+def test_restarts_best_returns_to_the_best_point_once_sigma_has_collapsed():
+    from zominimize.learned.rules import RETURN_PATIENCE, RETURN_SIGMA_FRAC
+
+    calls = []
+
+    def worse_every_time(x):  # f(x0) is the best value the run will ever see
+        calls.append(np.array(x))
+        return float(len(calls))
+
+    x0 = np.array([0.5, -1.0, 2.0])
+    opt = zominimize.Optimizer("l2l-zo", x0, rng=0, sigma0=2.0, restarts="best",
+                               accept="improving")
+    sigmas, returned_at = [], None
+    for it in range(400):
+        X = opt.ask()
+        opt.tell(X, [worse_every_time(x) for x in X])
+        sigma = opt.method.diagnostics(opt.state)["sigma"]
+        if opt.state.memory["restarts"] and returned_at is None:
+            returned_at = it + 1
+            # back at the best point (x0), with the step size sigma0, its value known
+            np.testing.assert_array_equal(opt.state.x, x0)
+            assert sigma == pytest.approx(2.0) and opt.state.fx == 1.0
+            assert opt.ask().shape[0] == opt.state.memory["q"]  # no centre evaluation
+        sigmas.append(sigma)
+    # the best stalled from the first iteration, but the run returned only once sigma
+    # (shrinking on each rejected iterate) had crossed the floor
+    assert returned_at > RETURN_PATIENCE + 1
+    assert sigmas[returned_at - 2] < 1.5 * RETURN_SIGMA_FRAC * 2.0 < sigmas[returned_at - 4]
+    assert opt.state.memory["restarts"] >= 2  # patience counts again after each return
+    np.testing.assert_array_equal(opt.x_best, x0)
+
+    calls.clear()
+    off = zominimize.Optimizer("l2l-zo", x0, rng=0, sigma0=2.0, restarts=False,
+                               accept="improving")
+    for _ in range(400):
+        X = off.ask()
+        off.tell(X, [worse_every_time(x) for x in X])
+    assert off.state.memory["restarts"] is None
+    assert off.method.diagnostics(off.state)["sigma"] < RETURN_SIGMA_FRAC * 2.0
+
+
+def test_restarts_best_leaves_a_converging_run_alone():
+    from zominimize.learned.rules import RETURN_SIGMA_FRAC
+
+    # on a sphere sigma collapses far below the floor, but the best keeps improving
+    opt = zominimize.Optimizer("l2l-zo", np.full(10, 1.0), rng=0, restarts="best")
+    smallest = np.inf
+    for _ in range(600):
+        X = opt.ask()
+        opt.tell(X, [float(np.sum(x**2)) for x in X])
+        smallest = min(smallest, opt.method.diagnostics(opt.state)["sigma"])
+    assert smallest < 1e-3 * RETURN_SIGMA_FRAC * opt.state.memory["sigma0"]
+    assert opt.state.memory["restarts"] == 0 and opt.f_best < 1e-12
+
+
 def test_restarts_auto_follows_the_dimension_and_the_weight_set():
     from zominimize.learned.rules import RESTARTS_AUTO_MAX_D, resolve_restarts
 
@@ -518,7 +573,9 @@ def test_restarts_auto_follows_the_dimension_and_the_weight_set():
     assert not on(2, weights="attack") and on(2, weights="attack", restarts=True)
     assert not on(10, restarts=False) and on(60, restarts=True)
     assert zominimize.Optimizer("l2l-zo", np.zeros(2)).method.restarts == "auto"
-    with pytest.raises(TypeError, match="`restarts`"):
+    assert on(60, restarts="best") and on(2, weights="attack", restarts="best")
+    assert resolve_restarts("best", 2) == "best" and resolve_restarts("auto", 60) is False
+    with pytest.raises(TypeError, match="`restarts`.*'best'"):
         zominimize.Optimizer("l2l-zo", np.zeros(2), restarts="sometimes")
 
 
@@ -533,7 +590,8 @@ def test_the_result_reports_how_many_times_the_run_restarted():
     assert zominimize.minimize(f, np.full(2, 3.0), **kw).restarts is None
 
 
-def test_a_run_with_restarts_resumes_from_a_checkpoint_exactly(tmp_path):
+@pytest.mark.parametrize("restarts", ["auto", "best"])
+def test_a_run_with_restarts_resumes_from_a_checkpoint_exactly(tmp_path, restarts):
     def f(x):
         return float(np.sum(x**2) + 10 * np.sum(1 - np.cos(2 * np.pi * x)))
 
@@ -542,9 +600,10 @@ def test_a_run_with_restarts_resumes_from_a_checkpoint_exactly(tmp_path):
             X = opt.ask()
             opt.tell(X, [f(x) for x in X])
 
-    a = zominimize.Optimizer("l2l-zo", np.full(2, 3.0), rng=0, sigma0=2.0)
+    a = zominimize.Optimizer("l2l-zo", np.full(2, 3.0), rng=0, sigma0=2.0,
+                             restarts=restarts)
     go(a, 300)
-    assert a.state.memory["restarts"] >= 1  # "auto" below d = 50, and it has stalled
+    assert a.state.memory["restarts"] >= 1  # it has stalled (and restarted) already
     zominimize.save_checkpoint(a, tmp_path / "run.ckpt")
     b = zominimize.load_checkpoint(tmp_path / "run.ckpt")
     go(a, 300)

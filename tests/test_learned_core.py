@@ -10,7 +10,7 @@ import torch
 
 from zominimize.learned import core, load_weights
 from zominimize.learned.nets import L2LNet
-from zominimize.learned.rules import DIRECTIONS
+from zominimize.learned.rules import DIRECTIONS, RESTARTS
 
 
 def _spy_features(net):
@@ -245,7 +245,9 @@ def test_elitist_start_rejects_only_until_the_first_improvement():
 @pytest.mark.parametrize("key, value", [*(("accept", a) for a in core.ACCEPT),
                                         ("accept", "elitist"),
                                         *(("directions", v) for v in DIRECTIONS),
-                                        ("directions", "orthonormal")])
+                                        ("directions", "orthonormal"),
+                                        *(("restarts", v) for v in RESTARTS),
+                                        ("restarts", "fresh"), ("restarts", 1)])
 def test_manifest_reader_checks_the_rules_options(key, value):
     import json
 
@@ -254,7 +256,7 @@ def test_manifest_reader_checks_the_rules_options(key, value):
     manifest = {"arch": {"variant": "scaled", "hidden": 10}, "sha256": "0",
                 "format_version": weights.FORMAT_VERSION, "options": {key: value}}
     meta = {"zominimize": json.dumps(manifest)}
-    if value in core.ACCEPT + DIRECTIONS:
+    if any(value == v and type(value) is type(v) for v in core.ACCEPT + DIRECTIONS + RESTARTS):
         assert weights._manifest(meta, "w.safetensors")["options"][key] == value
     else:
         with pytest.raises(weights.WeightsError, match=f"'{key}' must be one of"):
