@@ -6,6 +6,12 @@ below d = 50 so::
 
     python -m research.set_default_option restarts auto --round "twenty-sixth round"
 
+and the twenty-seventh made the networks it runs from d = 50 (the manifest's
+``"by_dim"`` entries, which otherwise follow their own manifests) follow the same rule::
+
+    python -m research.set_default_option restarts auto --by-dim \
+        --round "twenty-seventh round"
+
 The manifest's provenance gets one sentence saying which round set the rule. The file is
 written into the package (``zominimize/learned/weights/default.safetensors``).
 """
@@ -35,6 +41,8 @@ def main(argv=None) -> None:
     ap.add_argument("option", choices=OPTIONS)
     ap.add_argument("value", help="JSON, or a plain string such as auto")
     ap.add_argument("--round", required=True, help='e.g. "twenty-sixth round"')
+    ap.add_argument("--by-dim", action="store_true",
+                    help="set it in every by_dim entry's options too")
     args = ap.parse_args(argv)
     value = _value(args.value)
 
@@ -42,7 +50,12 @@ def main(argv=None) -> None:
     manifest = {k: v for k, v in manifest.items()
                 if k not in ("sha256", "arch", "format_version", "torch_version")}
     manifest["options"] = {**manifest.get("options", {}), args.option: value}
-    sentence = (f" The inference rule {args.option} = {json.dumps(value)} was set in the "
+    where = ""
+    if args.by_dim:
+        manifest["by_dim"] = [{**e, "options": {**e.get("options", {}), args.option: value}}
+                              for e in manifest.get("by_dim", [])]
+        where = " (and in every by_dim entry)"
+    sentence = (f" The inference rule {args.option} = {json.dumps(value)}{where} was set in the "
                 f"{args.round} (docs/research.rst) on fresh selection sets, never on the "
                 "reported instances, by research.set_default_option; networks unchanged.")
     if sentence not in manifest.get("provenance", ""):

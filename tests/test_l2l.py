@@ -560,8 +560,8 @@ def test_restarts_auto_follows_the_dimension_and_the_weight_set():
     from zominimize.learned.rules import RESTARTS_AUTO_MAX_D, resolve_restarts
 
     assert RESTARTS_AUTO_MAX_D == 50
-    assert [resolve_restarts("auto", d) for d in (1, 49, 50, 1000)] == [True, True, False,
-                                                                       False]
+    assert [resolve_restarts("auto", d) for d in (1, 49, 50, 1000)] == [True, True, "best",
+                                                                       "best"]
     assert resolve_restarts(True, 1000) and not resolve_restarts(False, 2)
 
     def on(d, **kw):
@@ -569,12 +569,13 @@ def test_restarts_auto_follows_the_dimension_and_the_weight_set():
             "restarts"] is not None
 
     # "default" records "auto"; the task sets and the paper's configuration none (False)
-    assert on(2) and on(49) and not on(50) and not on(200)
+    assert on(2) and on(49) and on(50) and on(200) and on(1000)
+    assert not on(200, weights="classification") and not on(200, restarts=False)
     assert not on(2, weights="attack") and on(2, weights="attack", restarts=True)
     assert not on(10, restarts=False) and on(60, restarts=True)
     assert zominimize.Optimizer("l2l-zo", np.zeros(2)).method.restarts == "auto"
     assert on(60, restarts="best") and on(2, weights="attack", restarts="best")
-    assert resolve_restarts("best", 2) == "best" and resolve_restarts("auto", 60) is False
+    assert resolve_restarts("best", 2) == "best" and resolve_restarts(False, 60) is False
     with pytest.raises(TypeError, match="`restarts`.*'best'"):
         zominimize.Optimizer("l2l-zo", np.zeros(2), restarts="sometimes")
 

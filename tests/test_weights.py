@@ -386,6 +386,8 @@ def test_bundled_weights_commands_give_their_recorded_configs():
      "entry's option 'q' must be an integer >= 1"),
     ([{"min_d": 5, "max_d": 8, "weights": "attack", "options": {"accept": "maybe"}}],
      "entry's option 'accept' must be one of"),
+    ([{"min_d": 5, "max_d": 8, "weights": "attack", "options": {"restarts": "often"}}],
+     "entry's option 'restarts' must be one of"),
     ([{"min_d": 5, "max_d": 8, "weights": "attack", "options": {"mu_rel": float("nan")}}],
      "entry's option 'mu_rel' must be a positive finite number"),
     ([{"min_d": 5, "max_d": 8, "weights": "../attack"}], "not a path"),

@@ -15,7 +15,8 @@ is the elitist rule below ``AUTO_MAX_D`` and the elitist rule until the first
 improvement from there on (thirteenth round).
 ``directions="auto"`` draws orthogonal directions below ``DIRECTIONS_AUTO_MAX_D``
 (seventeenth round). ``restarts="auto"`` starts the networks afresh once the iterate
-stalls, below ``RESTARTS_AUTO_MAX_D`` (twenty-sixth round). With a known budget,
+stalls, below ``RESTARTS_AUTO_MAX_D`` (twenty-sixth round), and returns to the best
+point once σ has collapsed, from there on (twenty-seventh round). With a known budget,
 :func:`budget_q` may raise ``q`` so that a run makes at most about
 ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
 twenty-second round).
@@ -79,10 +80,11 @@ DIRECTIONS_AUTO_MAX_D = 20
 #: once its iterate stalls (True), from its best point once σ has collapsed and the
 #: best has stalled ("best"), or "auto".
 RESTARTS = (False, True, "best", "auto")
-#: Below this dimension restarts="auto" restarts: on fresh BBOB instances they paid at
-#: d = 2 and 5, by little at 10 and 20, and never triggered at 40 within 4,200
-#: evaluations (research log, twenty-sixth round); from d = 50 the default runs other
-#: networks, never tried with them.
+#: Below this dimension restarts="auto" restarts from a new point: on fresh BBOB
+#: instances it paid at d = 2 and 5, by little at 10 and 20, and never triggered at 40
+#: within 4,200 evaluations (research log, twenty-sixth round). From it on, "auto"
+#: returns to the best point ("best"): it paid at every d from 50 to 1,000, most at 50
+#: and 100, and left the training families level (twenty-seventh round).
 RESTARTS_AUTO_MAX_D = 50
 
 
@@ -95,9 +97,9 @@ RETURN_PATIENCE = 30
 
 def resolve_restarts(restarts: bool | str, d: int) -> bool | str:
     """The restart rule a ``d``-dimensional run follows: ``False``, ``True`` or
-    ``"best"``; ``"auto"`` is ``True`` below ``RESTARTS_AUTO_MAX_D``, ``False`` from there."""
+    ``"best"``; ``"auto"`` is ``True`` below ``RESTARTS_AUTO_MAX_D``, ``"best"`` from there."""
     if restarts == "auto":
-        return d < RESTARTS_AUTO_MAX_D
+        return True if d < RESTARTS_AUTO_MAX_D else "best"
     return "best" if restarts == "best" else bool(restarts)
 
 

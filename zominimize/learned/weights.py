@@ -54,7 +54,7 @@ _POSITIVE_OPTIONS = ("mu", "mu_rel", "sigma0_rel")
 _PART_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _PART_KEYS = {"min_d", "max_d", "weights"}
 # The rules of inference that a "by_dim" entry may set over its part's manifest.
-_PART_OPTIONS = ("q", "accept", "directions", "mu_rel", "sigma0_rel")
+_PART_OPTIONS = ("q", "accept", "directions", "mu_rel", "sigma0_rel", "restarts")
 
 
 class WeightsError(ValueError):

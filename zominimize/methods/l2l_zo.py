@@ -100,7 +100,8 @@ class L2LZO(ZOMethod):
     worse than the previous one (options ``q`` and ``accept``), and below ``d = 20``
     it draws the directions of an iteration orthogonal to each other (option
     ``directions``); below ``d = 50`` it starts afresh from a new point once the
-    iterate stalls (option ``restarts``). From ``d = 50`` to ``599`` it runs the
+    iterate stalls, and from ``d = 50`` on it returns to its best point once the step
+    size has collapsed (option ``restarts``). From ``d = 50`` to ``599`` it runs the
     networks of ``"default-mid"`` (option ``by_dim``), up to ``d = 99`` with those
     rules and from ``d = 100`` with 10 directions per iteration; from ``d = 600`` on
     the ``"default"`` networks with the paper's 20.
@@ -218,9 +219,9 @@ class L2LZO(ZOMethod):
             evaluated has not improved for {RETURN_PATIENCE} iterations, start the
             networks afresh from the best point, with the step size ``sigma0`` (a run
             whose step size collapsed away from its best point goes back there and
-            searches around it again). ``"auto"``:
-            ``True`` below ``d = {RESTARTS_AUTO_MAX_D}``. Default: the weight set's
-            value in its manifest (``options.restarts``: ``"auto"`` for
+            searches around it again). ``"auto"``: ``True`` below
+            ``d = {RESTARTS_AUTO_MAX_D}``, ``"best"`` from there on. Default: the
+            weight set's value in its manifest (``options.restarts``: ``"auto"`` for
             ``"default"``; ``False``, as in the paper, when it records none).""",
                optional(_restarts_value), default_text="optional"),
         Option("update", "rnn", "{'rnn', 'sgd'}", """
