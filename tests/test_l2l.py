@@ -417,20 +417,24 @@ def test_a_parts_entry_options_override_the_parts_own(tmp_path):
 
 
 @pytest.mark.parametrize("d, networks, rules", [
-    (49, "default", None), (50, "default-mid", {"q": 5, "accept": "improving"}),
-    (99, "default-mid", {"q": 5, "accept": "improving"}), (100, "default-mid", {}),
-    (599, "default-mid", {}), (600, "default", None)])
+    (49, "default", None),
+    (50, "default-mid", {"q": 5, "accept": "improving", "restarts": "auto"}),
+    (99, "default-mid", {"q": 5, "accept": "improving", "restarts": "auto"}),
+    (100, "default-mid", {"restarts": "auto"}), (599, "default-mid", {"restarts": "auto"}),
+    (600, "default", None)])
 def test_default_runs_its_mid_networks_from_d_50_to_599(d, networks, rules):
     """The nineteenth and twenty-first rounds: from d = 50 to 599 the "default" set runs
     the networks of "default-mid", below d = 100 with the default's rules there (5
     queries, the elitist rule), from 100 on with its own (10 queries, the elitist start);
-    the same runs as those weights and rules given."""
+    the same runs as those weights and rules given. Since the twenty-seventh round both
+    entries also return to the best point once σ has collapsed (restarts="auto")."""
     from zominimize.learned import bundled_weights
 
     assert bundled_weights()["default"]["by_dim"] == [
         {"min_d": 50, "max_d": 99, "weights": "default-mid",
-         "options": {"q": 5, "accept": "improving"}},
-        {"min_d": 100, "max_d": 599, "weights": "default-mid"}]
+         "options": {"q": 5, "accept": "improving", "restarts": "auto"}},
+        {"min_d": 100, "max_d": 599, "weights": "default-mid",
+         "options": {"restarts": "auto"}}]
     f, x0 = _Shifted(d), np.zeros(d)
     a = minimize(f, x0, method="l2l-zo", options={"maxfev": 250}, rng=5)
     assert a.networks == networks
