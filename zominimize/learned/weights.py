@@ -156,7 +156,8 @@ def _check_options(options: dict, prefix: str) -> None:
     if q is not None and q != "auto" and (isinstance(q, bool) or not isinstance(q, int) or q < 1):
         raise WeightsError(f"{prefix} option 'q' must be an integer >= 1 or 'auto', got {q!r}")
     restarts = options.get("restarts")
-    if restarts is not None and not (isinstance(restarts, bool) or restarts in ("best", "auto")):
+    if restarts is not None and not (isinstance(restarts, bool)
+                                     or (isinstance(restarts, str) and restarts in RESTARTS)):
         raise WeightsError(f"{prefix} option 'restarts' must be one of {RESTARTS}, "
                            f"got {restarts!r}")
     for key, allowed in (("accept", ACCEPT), ("directions", DIRECTIONS)):

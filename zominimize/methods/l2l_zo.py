@@ -26,6 +26,7 @@ from ..learned.rules import (
     DIRECTIONS_AUTO_MAX_D,
     Q_MAX,
     Q_MIN,
+    RESTARTS,
     RESTARTS_AUTO_MAX_D,
     RETURN_PATIENCE,
     RETURN_SIGMA_FRAC,
@@ -51,9 +52,9 @@ def _q_value(name: str, v: Any) -> int | str:
 
 
 def _restarts_value(name: str, v: Any) -> bool | str:
-    if isinstance(v, bool) or (isinstance(v, str) and v in ("best", "auto")):
+    if isinstance(v, bool) or (isinstance(v, str) and v in RESTARTS):
         return v
-    raise TypeError(f"`{name}` must be True, False, 'best' or 'auto', got {v!r}")
+    raise TypeError(f"`{name}` must be one of {RESTARTS}, got {v!r}")
 
 
 def _device_name(name: str, v: Any) -> str:
