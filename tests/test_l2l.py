@@ -560,6 +560,29 @@ def test_restarts_best_leaves_a_converging_run_alone():
     assert opt.state.memory["restarts"] == 0 and opt.f_best < 1e-12
 
 
+def test_restarts_both_starts_afresh_and_returns_to_the_best_point():
+    def f(x):  # many basins: runs stall in them, and sigma collapses there
+        return float(np.sum(x**2) + 10 * np.sum(1 - np.cos(2 * np.pi * x)))
+
+    def kinds(restarts):
+        opt = zominimize.Optimizer("l2l-zo", np.full(2, 3.0), rng=0, sigma0=2.0,
+                                   restarts=restarts)
+        out = []
+        for _ in range(600):
+            before = opt.state.memory["restarts"] or 0
+            X = opt.ask()
+            opt.tell(X, [f(x) for x in X])
+            if (opt.state.memory["restarts"] or 0) > before:
+                # a fresh start evaluates its new point next; a return knows its value
+                out.append("new" if opt.state.fx is None else "best")
+                if out[-1] == "best":
+                    np.testing.assert_array_equal(opt.state.x, opt.x_best)
+        return set(out)
+
+    assert kinds(True) == {"new"} and kinds("best") == {"best"}
+    assert kinds("both") == {"new", "best"}
+
+
 def test_restarts_auto_follows_the_dimension_and_the_weight_set():
     from zominimize.learned.rules import RESTARTS_AUTO_MAX_D, resolve_restarts
 
@@ -580,6 +603,7 @@ def test_restarts_auto_follows_the_dimension_and_the_weight_set():
     assert zominimize.Optimizer("l2l-zo", np.zeros(2)).method.restarts == "auto"
     assert on(60, restarts="best") and on(2, weights="attack", restarts="best")
     assert resolve_restarts("best", 2) == "best" and resolve_restarts(False, 60) is False
+    assert resolve_restarts("both", 60) == "both" and on(2, weights="attack", restarts="both")
     with pytest.raises(TypeError, match="`restarts`.*'best'"):
         zominimize.Optimizer("l2l-zo", np.zeros(2), restarts="sometimes")
 
@@ -595,7 +619,7 @@ def test_the_result_reports_how_many_times_the_run_restarted():
     assert zominimize.minimize(f, np.full(2, 3.0), **kw).restarts is None
 
 
-@pytest.mark.parametrize("restarts", ["auto", "best"])
+@pytest.mark.parametrize("restarts", ["auto", "best", "both"])
 def test_a_run_with_restarts_resumes_from_a_checkpoint_exactly(tmp_path, restarts):
     def f(x):
         return float(np.sum(x**2) + 10 * np.sum(1 - np.cos(2 * np.pi * x)))

@@ -78,8 +78,9 @@ DIRECTIONS_AUTO_MAX_D = 20
 
 #: Whether a run starts afresh once it stalls: never (False), from a new point around x0
 #: once its iterate stalls (True), from its best point once σ has collapsed and the
-#: best has stalled ("best"), or "auto".
-RESTARTS = (False, True, "best", "auto")
+#: best has stalled ("best"), either of the two, whichever comes first ("both"), or
+#: "auto".
+RESTARTS = (False, True, "best", "both", "auto")
 #: Below this dimension restarts="auto" restarts from a new point: on fresh BBOB
 #: instances it paid at d = 2 and 5, by little at 10 and 20, and never triggered at 40
 #: within 4,200 evaluations (research log, twenty-sixth round). From it on, "auto"
@@ -96,11 +97,12 @@ RETURN_PATIENCE = 30
 
 
 def resolve_restarts(restarts: bool | str, d: int) -> bool | str:
-    """The restart rule a ``d``-dimensional run follows: ``False``, ``True`` or
-    ``"best"``; ``"auto"`` is ``True`` below ``RESTARTS_AUTO_MAX_D``, ``"best"`` from there."""
+    """The restart rule a ``d``-dimensional run follows: ``False``, ``True``, ``"best"``
+    or ``"both"``; ``"auto"`` is ``True`` below ``RESTARTS_AUTO_MAX_D``, ``"best"`` from
+    there."""
     if restarts == "auto":
         return True if d < RESTARTS_AUTO_MAX_D else "best"
-    return "best" if restarts == "best" else bool(restarts)
+    return restarts if restarts in ("best", "both") else bool(restarts)
 
 
 def default_q(d: int) -> int:

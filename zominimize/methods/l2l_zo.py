@@ -209,7 +209,7 @@ class L2LZO(ZOMethod):
             ``"independent"``, with which every bundled set was trained, when it
             records none).""",
                optional(choice(*DIRECTIONS)), default_text="optional"),
-        Option("restarts", None, "bool, \"best\" or \"auto\"", f"""
+        Option("restarts", None, "bool, \"best\", \"both\" or \"auto\"", f"""
             ``True``: once the iterate has not improved for ``10 + ceil(30 d / q)``
             iterations (the history length of IPOP-CMA-ES), start the networks afresh
             from a point drawn from ``N(x0, sigma0² I)`` (projected onto the bounds),
@@ -220,7 +220,9 @@ class L2LZO(ZOMethod):
             evaluated has not improved for {RETURN_PATIENCE} iterations, start the
             networks afresh from the best point, with the step size ``sigma0`` (a run
             whose step size collapsed away from its best point goes back there and
-            searches around it again). ``"auto"``: ``True`` below
+            searches around it again). ``"both"``: either, whichever comes first
+            (after a fresh start around ``x0``, the patience counts from it).
+            ``"auto"``: ``True`` below
             ``d = {RESTARTS_AUTO_MAX_D}``, ``"best"`` from there on. Default: the
             weight set's value in its manifest (``options.restarts``: ``"auto"`` for
             ``"default"``; ``False``, as in the paper, when it records none).""",
@@ -434,18 +436,17 @@ class L2LZO(ZOMethod):
             if math.isfinite(st.fx):
                 st, rejected = settle(st, nets.accept)
         mode = resolve_restarts(nets.restarts, state.x.size)
-        if mode == "best":
+        to_new, to_best = mode in (True, "both"), mode in ("best", "both")
+        if to_best:
             self._track_best(state, X, F)
         restarted = False
         if mode and st.fx is not None and math.isfinite(st.fx):
-            if mode == "best":
-                restarted = self._collapsed(state, st)
-                if restarted:
-                    st = self._return_to_best(state, nets)
-            else:
-                restarted = self._stalled(state, st.fx)
-                if restarted:
-                    st = self._restart(state, nets)
+            if to_new and self._stalled(state, st.fx):
+                restarted, st = True, self._restart(state, nets)
+                if to_best:  # the fresh run's patience counts from its start
+                    state.memory["best_nit"] = state.nit
+            elif to_best and self._collapsed(state, st):
+                restarted, st = True, self._return_to_best(state, nets)
         with self._threads(state.x.size), torch.no_grad():
             if rejected or restarted:  # an iterate whose queries come next: no step
                 pass
