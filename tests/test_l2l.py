@@ -584,11 +584,15 @@ def test_restarts_both_starts_afresh_and_returns_to_the_best_point():
 
 
 def test_restarts_auto_follows_the_dimension_and_the_weight_set():
-    from zominimize.learned.rules import RESTARTS_AUTO_MAX_D, resolve_restarts
+    from zominimize.learned.rules import (
+        RESTARTS_AUTO_MAX_D,
+        RESTARTS_BOTH_MIN_D,
+        resolve_restarts,
+    )
 
-    assert RESTARTS_AUTO_MAX_D == 50
-    assert [resolve_restarts("auto", d) for d in (1, 49, 50, 1000)] == [True, True, "best",
-                                                                       "best"]
+    assert (RESTARTS_BOTH_MIN_D, RESTARTS_AUTO_MAX_D) == (10, 50)
+    assert [resolve_restarts("auto", d) for d in (1, 9, 10, 49, 50, 1000)] == [
+        True, True, "both", "both", "best", "best"]
     assert resolve_restarts(True, 1000) and not resolve_restarts(False, 2)
 
     def on(d, **kw):

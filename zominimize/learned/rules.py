@@ -16,7 +16,8 @@ improvement from there on (thirteenth round).
 ``directions="auto"`` draws orthogonal directions below ``DIRECTIONS_AUTO_MAX_D``
 (seventeenth round). ``restarts="auto"`` starts the networks afresh once the iterate
 stalls, below ``RESTARTS_AUTO_MAX_D`` (twenty-sixth round), and returns to the best
-point once σ has collapsed, from there on (twenty-seventh round). With a known budget,
+point once σ has collapsed, from ``RESTARTS_BOTH_MIN_D`` (twenty-ninth round; from
+``RESTARTS_AUTO_MAX_D`` on alone, twenty-seventh round). With a known budget,
 :func:`budget_q` may raise ``q`` so that a run makes at most about
 ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
 twenty-second round).
@@ -44,6 +45,7 @@ __all__ = [
     "resolve_restarts",
     "RESTARTS",
     "RESTARTS_AUTO_MAX_D",
+    "RESTARTS_BOTH_MIN_D",
     "RETURN_PATIENCE",
     "RETURN_SIGMA_FRAC",
 ]
@@ -87,6 +89,10 @@ RESTARTS = (False, True, "best", "both", "auto")
 #: returns to the best point ("best"): it paid at every d from 50 to 1,000, most at 50
 #: and 100, and left the training families level (twenty-seventh round).
 RESTARTS_AUTO_MAX_D = 50
+#: From this dimension up to RESTARTS_AUTO_MAX_D, restarts="auto" does both ("both"):
+#: the return paid there on the step ellipsoid; at d = 5 it cut slowly converging runs
+#: (research log, twenty-eighth and twenty-ninth rounds).
+RESTARTS_BOTH_MIN_D = 10
 
 
 #: restarts="best": a run returns to its best point once σ is below this fraction of
@@ -98,10 +104,12 @@ RETURN_PATIENCE = 30
 
 def resolve_restarts(restarts: bool | str, d: int) -> bool | str:
     """The restart rule a ``d``-dimensional run follows: ``False``, ``True``, ``"best"``
-    or ``"both"``; ``"auto"`` is ``True`` below ``RESTARTS_AUTO_MAX_D``, ``"best"`` from
-    there."""
+    or ``"both"``; ``"auto"`` is ``True`` below ``RESTARTS_BOTH_MIN_D``, ``"both"`` from
+    there to below ``RESTARTS_AUTO_MAX_D``, ``"best"`` from there."""
     if restarts == "auto":
-        return True if d < RESTARTS_AUTO_MAX_D else "best"
+        if d >= RESTARTS_AUTO_MAX_D:
+            return "best"
+        return "both" if d >= RESTARTS_BOTH_MIN_D else True
     return restarts if restarts in ("best", "both") else bool(restarts)
 
 

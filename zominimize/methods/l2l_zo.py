@@ -28,6 +28,7 @@ from ..learned.rules import (
     Q_MIN,
     RESTARTS,
     RESTARTS_AUTO_MAX_D,
+    RESTARTS_BOTH_MIN_D,
     RETURN_PATIENCE,
     RETURN_SIGMA_FRAC,
     budget_q,
@@ -101,7 +102,7 @@ class L2LZO(ZOMethod):
     worse than the previous one (options ``q`` and ``accept``), and below ``d = 20``
     it draws the directions of an iteration orthogonal to each other (option
     ``directions``); below ``d = 50`` it starts afresh from a new point once the
-    iterate stalls, and from ``d = 50`` on it returns to its best point once the step
+    iterate stalls, and from ``d = 10`` on it returns to its best point once the step
     size has collapsed (option ``restarts``). From ``d = 50`` to ``599`` it runs the
     networks of ``"default-mid"`` (option ``by_dim``), up to ``d = 99`` with those
     rules and from ``d = 100`` with 10 directions per iteration; from ``d = 600`` on
@@ -222,8 +223,9 @@ class L2LZO(ZOMethod):
             whose step size collapsed away from its best point goes back there and
             searches around it again). ``"both"``: either, whichever comes first
             (after a fresh start around ``x0``, the patience counts from it).
-            ``"auto"``: ``True`` below
-            ``d = {RESTARTS_AUTO_MAX_D}``, ``"best"`` from there on. Default: the
+            ``"auto"``: ``True`` below ``d = {RESTARTS_BOTH_MIN_D}``, ``"both"``
+            from there to ``d = {RESTARTS_AUTO_MAX_D - 1}``, ``"best"`` from
+            ``d = {RESTARTS_AUTO_MAX_D}`` on. Default: the
             weight set's value in its manifest (``options.restarts``: ``"auto"`` for
             ``"default"``; ``False``, as in the paper, when it records none).""",
                optional(_restarts_value), default_text="optional"),
