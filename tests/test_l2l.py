@@ -560,27 +560,41 @@ def test_restarts_best_leaves_a_converging_run_alone():
     assert opt.state.memory["restarts"] == 0 and opt.f_best < 1e-12
 
 
+def _restart_kinds(restarts, f):
+    """Which kinds of restart a 600-iteration run from (3, 3) makes: fresh starts
+    ("new") and returns to the best point ("best")."""
+    opt = zominimize.Optimizer("l2l-zo", np.full(2, 3.0), rng=0, sigma0=2.0,
+                               restarts=restarts)
+    out = []
+    for _ in range(600):
+        before = opt.state.memory["restarts"] or 0
+        X = opt.ask()
+        opt.tell(X, [f(x) for x in X])
+        if (opt.state.memory["restarts"] or 0) > before:
+            # a fresh start evaluates its new point next; a return knows its value
+            out.append("new" if opt.state.fx is None else "best")
+            if out[-1] == "best":
+                np.testing.assert_array_equal(opt.state.x, opt.x_best)
+    return set(out)
+
+
+def _basins(x):  # many basins: runs stall in them, and sigma collapses there
+    return float(np.sum(x**2) + 10 * np.sum(1 - np.cos(2 * np.pi * x)))
+
+
 def test_restarts_both_starts_afresh_and_returns_to_the_best_point():
-    def f(x):  # many basins: runs stall in them, and sigma collapses there
-        return float(np.sum(x**2) + 10 * np.sum(1 - np.cos(2 * np.pi * x)))
+    assert _restart_kinds(True, _basins) == {"new"}
+    assert _restart_kinds("best", _basins) == {"best"}
+    assert _restart_kinds("both", _basins) == {"new", "best"}
 
-    def kinds(restarts):
-        opt = zominimize.Optimizer("l2l-zo", np.full(2, 3.0), rng=0, sigma0=2.0,
-                                   restarts=restarts)
-        out = []
-        for _ in range(600):
-            before = opt.state.memory["restarts"] or 0
-            X = opt.ask()
-            opt.tell(X, [f(x) for x in X])
-            if (opt.state.memory["restarts"] or 0) > before:
-                # a fresh start evaluates its new point next; a return knows its value
-                out.append("new" if opt.state.fx is None else "best")
-                if out[-1] == "best":
-                    np.testing.assert_array_equal(opt.state.x, opt.x_best)
-        return set(out)
 
-    assert kinds(True) == {"new"} and kinds("best") == {"best"}
-    assert kinds("both") == {"new", "best"}
+def test_restarts_plateau_returns_only_from_a_flat_region():
+    def steps(x):  # a step function: around its optimum the queries tie exactly
+        return float(np.sum(np.floor(np.abs(x) + 0.5)))
+
+    # on smooth basins sigma collapses too, but no query ties: fresh starts only
+    assert _restart_kinds("plateau", _basins) == {"new"}
+    assert _restart_kinds("plateau", steps) == {"new", "best"}
 
 
 def test_restarts_auto_follows_the_dimension_and_the_weight_set():
@@ -608,6 +622,7 @@ def test_restarts_auto_follows_the_dimension_and_the_weight_set():
     assert on(60, restarts="best") and on(2, weights="attack", restarts="best")
     assert resolve_restarts("best", 2) == "best" and resolve_restarts(False, 60) is False
     assert resolve_restarts("both", 60) == "both" and on(2, weights="attack", restarts="both")
+    assert resolve_restarts("plateau", 3) == "plateau" and on(3, restarts="plateau")
     with pytest.raises(TypeError, match="`restarts`.*'best'"):
         zominimize.Optimizer("l2l-zo", np.zeros(2), restarts="sometimes")
 
@@ -623,7 +638,7 @@ def test_the_result_reports_how_many_times_the_run_restarted():
     assert zominimize.minimize(f, np.full(2, 3.0), **kw).restarts is None
 
 
-@pytest.mark.parametrize("restarts", ["auto", "best", "both"])
+@pytest.mark.parametrize("restarts", ["auto", "best", "both", "plateau"])
 def test_a_run_with_restarts_resumes_from_a_checkpoint_exactly(tmp_path, restarts):
     def f(x):
         return float(np.sum(x**2) + 10 * np.sum(1 - np.cos(2 * np.pi * x)))

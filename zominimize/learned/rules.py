@@ -48,6 +48,7 @@ __all__ = [
     "RESTARTS_BOTH_MIN_D",
     "RETURN_PATIENCE",
     "RETURN_SIGMA_FRAC",
+    "PLATEAU_FRAC",
 ]
 
 #: Below this dimension the ``"auto"`` rules choose few queries and the elitist rule.
@@ -80,9 +81,9 @@ DIRECTIONS_AUTO_MAX_D = 20
 
 #: Whether a run starts afresh once it stalls: never (False), from a new point around x0
 #: once its iterate stalls (True), from its best point once σ has collapsed and the
-#: best has stalled ("best"), either of the two, whichever comes first ("both"), or
-#: "auto".
-RESTARTS = (False, True, "best", "both", "auto")
+#: best has stalled ("best"), either of the two, whichever comes first ("both"), the
+#: same with the return only on a plateau ("plateau"; PLATEAU_FRAC), or "auto".
+RESTARTS = (False, True, "best", "both", "plateau", "auto")
 #: Below this dimension restarts="auto" restarts from a new point: on fresh BBOB
 #: instances it paid at d = 2 and 5, by little at 10 and 20, and never triggered at 40
 #: within 4,200 evaluations (research log, twenty-sixth round). From it on, "auto"
@@ -100,17 +101,21 @@ RESTARTS_BOTH_MIN_D = 10
 #: collapsed σ alone also stops converging runs (explored after the twenty-sixth round).
 RETURN_SIGMA_FRAC = 1e-2
 RETURN_PATIENCE = 30
+#: restarts="plateau": the return needs, besides, at least this fraction of the last
+#: iteration's queries to have returned exactly the iterate's value (a flat region, as
+#: on a step function), so that a run still converging is never sent back to sigma0.
+PLATEAU_FRAC = 0.5
 
 
 def resolve_restarts(restarts: bool | str, d: int) -> bool | str:
-    """The restart rule a ``d``-dimensional run follows: ``False``, ``True``, ``"best"``
-    or ``"both"``; ``"auto"`` is ``True`` below ``RESTARTS_BOTH_MIN_D``, ``"both"`` from
-    there to below ``RESTARTS_AUTO_MAX_D``, ``"best"`` from there."""
+    """The restart rule a ``d``-dimensional run follows: ``False``, ``True``, ``"best"``,
+    ``"both"`` or ``"plateau"``; ``"auto"`` is ``True`` below ``RESTARTS_BOTH_MIN_D``,
+    ``"both"`` from there to below ``RESTARTS_AUTO_MAX_D``, ``"best"`` from there."""
     if restarts == "auto":
         if d >= RESTARTS_AUTO_MAX_D:
             return "best"
         return "both" if d >= RESTARTS_BOTH_MIN_D else True
-    return restarts if restarts in ("best", "both") else bool(restarts)
+    return restarts if restarts in ("best", "both", "plateau") else bool(restarts)
 
 
 def default_q(d: int) -> int:

@@ -24,6 +24,7 @@ from ..learned.rules import (
     BUDGET_Q_MAX,
     DIRECTIONS,
     DIRECTIONS_AUTO_MAX_D,
+    PLATEAU_FRAC,
     Q_MAX,
     Q_MIN,
     RESTARTS,
@@ -210,7 +211,7 @@ class L2LZO(ZOMethod):
             ``"independent"``, with which every bundled set was trained, when it
             records none).""",
                optional(choice(*DIRECTIONS)), default_text="optional"),
-        Option("restarts", None, "bool, \"best\", \"both\" or \"auto\"", f"""
+        Option("restarts", None, "bool, \"best\", \"both\", \"plateau\" or \"auto\"", f"""
             ``True``: once the iterate has not improved for ``10 + ceil(30 d / q)``
             iterations (the history length of IPOP-CMA-ES), start the networks afresh
             from a point drawn from ``N(x0, sigma0² I)`` (projected onto the bounds),
@@ -223,6 +224,9 @@ class L2LZO(ZOMethod):
             whose step size collapsed away from its best point goes back there and
             searches around it again). ``"both"``: either, whichever comes first
             (after a fresh start around ``x0``, the patience counts from it).
+            ``"plateau"``: as ``"both"``, but the return also needs at least
+            {PLATEAU_FRAC:g} of the last iteration's queries to have returned exactly
+            the iterate's value (a flat region, as on a step function).
             ``"auto"``: ``True`` below ``d = {RESTARTS_BOTH_MIN_D}``, ``"both"``
             from there to ``d = {RESTARTS_AUTO_MAX_D - 1}``, ``"best"`` from
             ``d = {RESTARTS_AUTO_MAX_D}`` on. Default: the
@@ -438,16 +442,19 @@ class L2LZO(ZOMethod):
             if math.isfinite(st.fx):
                 st, rejected = settle(st, nets.accept)
         mode = resolve_restarts(nets.restarts, state.x.size)
-        to_new, to_best = mode in (True, "both"), mode in ("best", "both")
+        to_new = mode in (True, "both", "plateau")
+        to_best = mode in ("best", "both", "plateau")
         if to_best:
             self._track_best(state, X, F)
+        if mode == "plateau" and st.fx is not None and F.size > i:
+            state.memory["flat"] = float(np.mean(F[i:] == st.fx))
         restarted = False
         if mode and st.fx is not None and math.isfinite(st.fx):
             if to_new and self._stalled(state, st.fx):
                 restarted, st = True, self._restart(state, nets)
                 if to_best:  # the fresh run's patience counts from its start
                     state.memory["best_nit"] = state.nit
-            elif to_best and self._collapsed(state, st):
+            elif to_best and self._collapsed(state, st, flat=mode == "plateau"):
                 restarted, st = True, self._return_to_best(state, nets)
         with self._threads(state.x.size), torch.no_grad():
             if rejected or restarted:  # an iterate whose queries come next: no step
@@ -504,10 +511,14 @@ class L2LZO(ZOMethod):
             mem["best_x"], mem["best_f"], mem["best_nit"] = np.array(X[j]), float(F[j]), state.nit
 
     @staticmethod
-    def _collapsed(state, st) -> bool:
+    def _collapsed(state, st, flat: bool = False) -> bool:
         """Whether σ has fallen below ``RETURN_SIGMA_FRAC sigma0`` and the best value has
-        not improved for ``RETURN_PATIENCE`` iterations (since the last return)."""
+        not improved for ``RETURN_PATIENCE`` iterations (since the last return); with
+        ``flat``, also whether ``PLATEAU_FRAC`` of the last queries met the iterate's
+        value exactly."""
         mem = state.memory
+        if flat and mem.get("flat", 0.0) < PLATEAU_FRAC:
+            return False
         return (mem.get("best_f") is not None
                 and float(st.sigma) < RETURN_SIGMA_FRAC * mem["sigma0"]
                 and state.nit - mem["best_nit"] >= RETURN_PATIENCE)
