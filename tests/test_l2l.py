@@ -606,7 +606,7 @@ def test_restarts_auto_follows_the_dimension_and_the_weight_set():
 
     assert (RESTARTS_BOTH_MIN_D, RESTARTS_AUTO_MAX_D) == (10, 50)
     assert [resolve_restarts("auto", d) for d in (1, 9, 10, 49, 50, 1000)] == [
-        True, True, "both", "both", "best", "best"]
+        "plateau", "plateau", "both", "both", "best", "best"]
     assert resolve_restarts(True, 1000) and not resolve_restarts(False, 2)
 
     def on(d, **kw):

@@ -17,7 +17,8 @@ improvement from there on (thirteenth round).
 (seventeenth round). ``restarts="auto"`` starts the networks afresh once the iterate
 stalls, below ``RESTARTS_AUTO_MAX_D`` (twenty-sixth round), and returns to the best
 point once σ has collapsed, from ``RESTARTS_BOTH_MIN_D`` (twenty-ninth round; from
-``RESTARTS_AUTO_MAX_D`` on alone, twenty-seventh round). With a known budget,
+``RESTARTS_AUTO_MAX_D`` on alone, twenty-seventh round), below it only from a plateau
+(thirty-first round). With a known budget,
 :func:`budget_q` may raise ``q`` so that a run makes at most about
 ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
 twenty-second round).
@@ -91,8 +92,10 @@ RESTARTS = (False, True, "best", "both", "plateau", "auto")
 #: and 100, and left the training families level (twenty-seventh round).
 RESTARTS_AUTO_MAX_D = 50
 #: From this dimension up to RESTARTS_AUTO_MAX_D, restarts="auto" does both ("both"):
-#: the return paid there on the step ellipsoid; at d = 5 it cut slowly converging runs
-#: (research log, twenty-eighth and twenty-ninth rounds).
+#: the return paid there on the step ellipsoid; below it, it cut slowly converging runs
+#: (f6 at d = 4 and 5), so there "auto" returns only from a plateau ("plateau"), which
+#: kept the gain on the step ellipsoid and spared them (research log, twenty-eighth to
+#: thirty-first rounds).
 RESTARTS_BOTH_MIN_D = 10
 
 
@@ -109,12 +112,13 @@ PLATEAU_FRAC = 0.5
 
 def resolve_restarts(restarts: bool | str, d: int) -> bool | str:
     """The restart rule a ``d``-dimensional run follows: ``False``, ``True``, ``"best"``,
-    ``"both"`` or ``"plateau"``; ``"auto"`` is ``True`` below ``RESTARTS_BOTH_MIN_D``,
-    ``"both"`` from there to below ``RESTARTS_AUTO_MAX_D``, ``"best"`` from there."""
+    ``"both"`` or ``"plateau"``; ``"auto"`` is ``"plateau"`` below
+    ``RESTARTS_BOTH_MIN_D``, ``"both"`` from there to below ``RESTARTS_AUTO_MAX_D``,
+    ``"best"`` from there."""
     if restarts == "auto":
         if d >= RESTARTS_AUTO_MAX_D:
             return "best"
-        return "both" if d >= RESTARTS_BOTH_MIN_D else True
+        return "both" if d >= RESTARTS_BOTH_MIN_D else "plateau"
     return restarts if restarts in ("best", "both", "plateau") else bool(restarts)
 
 

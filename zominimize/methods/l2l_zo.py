@@ -103,11 +103,11 @@ class L2LZO(ZOMethod):
     worse than the previous one (options ``q`` and ``accept``), and below ``d = 20``
     it draws the directions of an iteration orthogonal to each other (option
     ``directions``); below ``d = 50`` it starts afresh from a new point once the
-    iterate stalls, and from ``d = 10`` on it returns to its best point once the step
-    size has collapsed (option ``restarts``). From ``d = 50`` to ``599`` it runs the
-    networks of ``"default-mid"`` (option ``by_dim``), up to ``d = 99`` with those
-    rules and from ``d = 100`` with 10 directions per iteration; from ``d = 600`` on
-    the ``"default"`` networks with the paper's 20.
+    iterate stalls, and it returns to its best point once the step size has collapsed,
+    below ``d = 10`` only from a plateau (option ``restarts``). From ``d = 50`` to
+    ``599`` it runs the networks of ``"default-mid"`` (option ``by_dim``), up to
+    ``d = 99`` with those rules and from ``d = 100`` with 10 directions per iteration;
+    from ``d = 600`` on the ``"default"`` networks with the paper's 20.
     From ``d = 100`` on it keeps every iterate once one has improved on the start. Which
     weights -- or which other method -- suits which problem is the subject of the
     documentation's guide *Which method, which weights*.
@@ -227,7 +227,7 @@ class L2LZO(ZOMethod):
             ``"plateau"``: as ``"both"``, but the return also needs at least
             {PLATEAU_FRAC:g} of the last iteration's queries to have returned exactly
             the iterate's value (a flat region, as on a step function).
-            ``"auto"``: ``True`` below ``d = {RESTARTS_BOTH_MIN_D}``, ``"both"``
+            ``"auto"``: ``"plateau"`` below ``d = {RESTARTS_BOTH_MIN_D}``, ``"both"``
             from there to ``d = {RESTARTS_AUTO_MAX_D - 1}``, ``"best"`` from
             ``d = {RESTARTS_AUTO_MAX_D}`` on. Default: the
             weight set's value in its manifest (``options.restarts``: ``"auto"`` for
