@@ -446,15 +446,16 @@ class L2LZO(ZOMethod):
         to_best = mode in ("best", "both", "plateau")
         if to_best:
             self._track_best(state, X, F)
-        if mode == "plateau" and st.fx is not None and F.size > i:
-            state.memory["flat"] = float(np.mean(F[i:] == st.fx))
+        # "plateau": a return only while the queries tie with the iterate (a flat region)
+        flat = (mode != "plateau" or st.fx is None or F.size <= i
+                or np.mean(F[i:] == st.fx) >= PLATEAU_FRAC)
         restarted = False
         if mode and st.fx is not None and math.isfinite(st.fx):
             if to_new and self._stalled(state, st.fx):
                 restarted, st = True, self._restart(state, nets)
                 if to_best:  # the fresh run's patience counts from its start
                     state.memory["best_nit"] = state.nit
-            elif to_best and self._collapsed(state, st, flat=mode == "plateau"):
+            elif to_best and flat and self._collapsed(state, st):
                 restarted, st = True, self._return_to_best(state, nets)
         with self._threads(state.x.size), torch.no_grad():
             if rejected or restarted:  # an iterate whose queries come next: no step
@@ -511,14 +512,10 @@ class L2LZO(ZOMethod):
             mem["best_x"], mem["best_f"], mem["best_nit"] = np.array(X[j]), float(F[j]), state.nit
 
     @staticmethod
-    def _collapsed(state, st, flat: bool = False) -> bool:
+    def _collapsed(state, st) -> bool:
         """Whether σ has fallen below ``RETURN_SIGMA_FRAC sigma0`` and the best value has
-        not improved for ``RETURN_PATIENCE`` iterations (since the last return); with
-        ``flat``, also whether ``PLATEAU_FRAC`` of the last queries met the iterate's
-        value exactly."""
+        not improved for ``RETURN_PATIENCE`` iterations (since the last return)."""
         mem = state.memory
-        if flat and mem.get("flat", 0.0) < PLATEAU_FRAC:
-            return False
         return (mem.get("best_f") is not None
                 and float(st.sigma) < RETURN_SIGMA_FRAC * mem["sigma0"]
                 and state.nit - mem["best_nit"] >= RETURN_PATIENCE)
