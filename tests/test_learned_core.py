@@ -242,6 +242,31 @@ def test_elitist_start_rejects_only_until_the_first_improvement():
     assert not rejected and kept is worse  # after the first improvement: as "always"
 
 
+def test_elitist_streak_ends_the_start_only_after_improvements_in_a_row():
+    """accept="elitist-streak": one improvement does not end the elitist start; a
+    rejection in between starts the count again; START_STREAK in a row end it."""
+    assert core.START_STREAK == 2
+    net = L2LNet("scaled").double()
+    st = core.init_state(net, np.zeros(3), 1.0)
+    st.x_prev, st.f_prev = torch.ones(3, dtype=torch.float64), 1.0
+    once, rejected = core.settle(replace(st, fx=0.5), "elitist-streak")
+    assert not rejected and not once.improved and once.streak == 1
+    # a worse iterate after one improvement is still undone, and the count restarts
+    back, rejected = core.settle(replace(once, x_prev=once.x, f_prev=0.5, fx=0.7),
+                                 "elitist-streak")
+    assert rejected and back.fx == 0.5 and back.streak == 0 and not back.improved
+    tie, _ = core.settle(replace(once, x_prev=once.x, f_prev=0.5, fx=0.5), "elitist-streak")
+    assert tie.streak == 1 and not tie.improved  # an equal value neither counts nor resets
+    twice, rejected = core.settle(replace(once, x_prev=once.x, f_prev=0.5, fx=0.4),
+                                  "elitist-streak")
+    assert not rejected and twice.improved and twice.streak == 2
+    worse = replace(twice, x_prev=twice.x, f_prev=0.4, fx=3.0)
+    kept, rejected = core.settle(worse, "elitist-streak")
+    assert not rejected and kept is worse  # the start is over: as "always"
+    # "elitist-start" ends it at the first improvement, as before
+    assert core.settle(replace(st, fx=0.5), "elitist-start")[0].improved
+
+
 @pytest.mark.parametrize("key, value", [*(("accept", a) for a in core.ACCEPT),
                                         ("accept", "elitist"),
                                         *(("directions", v) for v in DIRECTIONS),

@@ -36,7 +36,7 @@ import torch
 
 from .._checkpoint import register_state_type
 from .nets import L2LNet
-from .rules import ACCEPT, ACCEPT_AUTO_MAX_D, DIRECTIONS, resolve_accept
+from .rules import ACCEPT, ACCEPT_AUTO_MAX_D, DIRECTIONS, START_STREAK, resolve_accept
 
 __all__ = [
     "L2LState",
@@ -148,8 +148,10 @@ class L2LState:
     query_std: torch.Tensor | None = None
     #: Running rate of improving steps (the UpdateRNN's "success" input).
     success: float = 0.5
-    #: Whether a kept iterate has improved on its predecessor (``accept="elitist-start"``).
+    #: Whether the elitist start is over (``accept="elitist-start"``/``"elitist-streak"``).
     improved: bool = False
+    #: Kept iterates in a row that improved on their predecessors, during the start.
+    streak: int = 0
 
 
 def init_state(
@@ -451,18 +453,24 @@ def settle(st: L2LState, accept: str = "always") -> tuple[L2LState, bool]:
     shrinks it after a deterioration (``exp(0.5 tanh(-0.4))``, about 0.83). With
     ``accept="elitist-start"`` the same holds until a kept iterate is better than the
     one before it (the first improvement on the start); every iterate is kept after
-    that. Returns ``(state, rejected)``.
+    that. ``accept="elitist-streak"`` ends the start only once ``START_STREAK`` kept
+    iterates in a row have improved (a rejection or an equal value in between starts
+    the count again or leaves it). Returns ``(state, rejected)``.
     """
     accept = resolve_accept(accept, st.x.numel())
     if accept not in ACCEPT:
         raise ValueError(f"`accept` must be one of {ACCEPT}, got {accept!r}")
-    if accept == "always" or (accept == "elitist-start" and st.improved):
+    start = accept in ("elitist-start", "elitist-streak")
+    if accept == "always" or (start and st.improved):
         return st, False
     if (st.x_prev is None or st.f_prev is None or st.fx is None
             or not math.isfinite(st.f_prev)):
         return st, False
     if st.fx > st.f_prev:
-        return replace(st, x=st.x_prev, fx=st.f_prev, sigma=st.sigma * _REJECT_SHRINK), True
-    if accept == "elitist-start" and st.fx < st.f_prev:
-        st = replace(st, improved=True)
+        return replace(st, x=st.x_prev, fx=st.f_prev, sigma=st.sigma * _REJECT_SHRINK,
+                       streak=0), True
+    if start and st.fx < st.f_prev:
+        streak = st.streak + 1
+        st = replace(st, streak=streak,
+                     improved=streak >= (START_STREAK if accept == "elitist-streak" else 1))
     return st, False

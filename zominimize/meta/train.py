@@ -76,7 +76,7 @@ class TrainConfig:
         prevent the collapse that constant-rate runs show after ~100 iterations.)
     weighting : {"uniform", "linear"}
         Per-step weights of the meta-loss.
-    accept : {"always", "improving", "elitist-start", "auto"}
+    accept : {"always", "improving", "elitist-start", "elitist-streak", "auto"}
         Which new iterates the unrolls keep (``l2l-zo``'s ``accept`` option): train
         with the rule the weights will run with.
     directions : {"independent", "orthogonal", "auto"}

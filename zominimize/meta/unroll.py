@@ -130,7 +130,7 @@ def unroll_batch(
         training, which may differ from inference's ``SIGMA0_REL``).
     weighting : {"uniform", "linear"}
         Weights of the per-step losses (``"linear"``: ``w_t ∝ t``, official code).
-    accept : {"always", "improving", "elitist-start", "auto"}
+    accept : {"always", "improving", "elitist-start", "elitist-streak", "auto"}
         Which new iterates are kept (see :func:`zominimize.learned.core.settle`).
     directions : {"independent", "orthogonal", "auto"}
         How the directions of an iteration are drawn together (``l2l-zo``'s option).

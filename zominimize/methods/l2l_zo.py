@@ -32,6 +32,7 @@ from ..learned.rules import (
     RESTARTS_BOTH_MIN_D,
     RETURN_PATIENCE,
     RETURN_SIGMA_FRAC,
+    START_STREAK,
     budget_q,
     resolve_directions,
     resolve_q,
@@ -236,7 +237,8 @@ class L2LZO(ZOMethod):
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
             (ZO-LSTM-no-update).""", choice(*UPDATES)),
-        Option("accept", None, "{'improving', 'always', 'elitist-start', 'auto'}", f"""
+        Option("accept", None,
+               "{'improving', 'always', 'elitist-start', 'elitist-streak', 'auto'}", f"""
             Which new iterates are kept. ``"improving"``: only one not worse than the
             previous iterate; a worse one is undone and the step size shrinks (an
             elitist rule, as in (1+1) evolution strategies; the queries around the
@@ -245,7 +247,10 @@ class L2LZO(ZOMethod):
             lucky low value would otherwise be kept). ``"elitist-start"``: the
             elitist rule until the first iterate better than the start, every one
             after it (a ``sigma0`` too large for the problem then shrinks at the
-            start instead of carrying the iterate away from it). ``"auto"``:
+            start instead of carrying the iterate away from it).
+            ``"elitist-streak"``: the same until {START_STREAK} kept iterates in a row
+            have improved (one lucky improvement while ``sigma0`` is still too large
+            does not end the start). ``"auto"``:
             ``"improving"`` below ``d = {AUTO_MAX_D}``, ``"elitist-start"`` from there
             on. Default: the weight set's value in its manifest (``options.accept``:
             ``"auto"`` for ``"default"``; ``"always"`` when it records none). Pass
