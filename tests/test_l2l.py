@@ -314,18 +314,21 @@ def test_repr_shows_the_rules_the_weights_chose():
 
 @pytest.mark.parametrize("d, q, accept, directions", [
     (10, 5, "improving", "orthogonal"), (99, 5, "improving", "independent"),
-    (100, 10, "elitist-start", "independent"), (600, 20, "elitist-start", "independent")])
+    (100, 10, "elitist-streak", "independent"), (600, 20, "elitist-streak", "independent")])
 def test_default_rules_follow_the_dimension(d, q, accept, directions):
     """The "default" weights run few queries and the elitist rule below d = 100
     (orthogonal directions below d = 20), from d = 100 to 599 the "default-mid"
     networks with 10 queries, and from 600 on the paper's 20 queries, both with the
-    elitist rule until the first improvement: the same run, to the bit, as those
+    elitist rule until two improvements in a row: the same run, to the bit, as those
     options given."""
     from zominimize.learned import bundled_weights
 
-    assert bundled_weights()["default"]["options"]["q"] == "auto"
-    assert bundled_weights()["default"]["options"]["accept"] == "auto"
-    assert bundled_weights()["default"]["options"]["directions"] == "auto"
+    manifest = bundled_weights()["default"]
+    assert manifest["options"]["q"] == "auto"
+    assert manifest["options"]["accept"] == "auto"
+    assert manifest["options"]["directions"] == "auto"
+    # the "by_dim" parts follow the same accept rule (not their own manifests')
+    assert all(part["options"]["accept"] == "auto" for part in manifest["by_dim"])
     f = _Shifted(d)
     x0 = np.zeros(d)
     a = minimize(f, x0, method="l2l-zo", options={"maxfev": 40 * (q + 1)}, rng=3)
@@ -420,21 +423,24 @@ def test_a_parts_entry_options_override_the_parts_own(tmp_path):
     (49, "default", None),
     (50, "default-mid", {"q": 5, "accept": "improving", "restarts": "auto"}),
     (99, "default-mid", {"q": 5, "accept": "improving", "restarts": "auto"}),
-    (100, "default-mid", {"restarts": "auto"}), (599, "default-mid", {"restarts": "auto"}),
+    (100, "default-mid", {"accept": "auto", "restarts": "auto"}),
+    (599, "default-mid", {"accept": "auto", "restarts": "auto"}),
     (600, "default", None)])
 def test_default_runs_its_mid_networks_from_d_50_to_599(d, networks, rules):
     """The nineteenth and twenty-first rounds: from d = 50 to 599 the "default" set runs
     the networks of "default-mid", below d = 100 with the default's rules there (5
     queries, the elitist rule), from 100 on with its own (10 queries, the elitist start);
     the same runs as those weights and rules given. Since the twenty-seventh round both
-    entries also return to the best point once σ has collapsed (restarts="auto")."""
+    entries also return to the best point once σ has collapsed (restarts="auto"), and
+    since the thirty-second round both follow accept="auto" ("improving" below d = 100,
+    the elitist start ended by two improvements in a row from there)."""
     from zominimize.learned import bundled_weights
 
     assert bundled_weights()["default"]["by_dim"] == [
         {"min_d": 50, "max_d": 99, "weights": "default-mid",
-         "options": {"q": 5, "accept": "improving", "restarts": "auto"}},
+         "options": {"q": 5, "accept": "auto", "restarts": "auto"}},
         {"min_d": 100, "max_d": 599, "weights": "default-mid",
-         "options": {"restarts": "auto"}}]
+         "options": {"accept": "auto", "restarts": "auto"}}]
     f, x0 = _Shifted(d), np.zeros(d)
     a = minimize(f, x0, method="l2l-zo", options={"maxfev": 250}, rng=5)
     assert a.networks == networks

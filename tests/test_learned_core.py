@@ -314,7 +314,7 @@ def test_improving_rule_keeps_the_iterates_monotone():
 
 def test_accept_auto_is_elitist_below_its_dimension_and_at_the_start_above():
     assert core.resolve_accept("auto", core.ACCEPT_AUTO_MAX_D - 1) == "improving"
-    assert core.resolve_accept("auto", core.ACCEPT_AUTO_MAX_D) == "elitist-start"
+    assert core.resolve_accept("auto", core.ACCEPT_AUTO_MAX_D) == "elitist-streak"
     assert core.resolve_accept("always", 3) == "always"
     net = L2LNet("scaled").double()
     for d, improved, rejected in ((3, True, True), (core.ACCEPT_AUTO_MAX_D, False, True),

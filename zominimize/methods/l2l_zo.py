@@ -109,7 +109,8 @@ class L2LZO(ZOMethod):
     ``599`` it runs the networks of ``"default-mid"`` (option ``by_dim``), up to
     ``d = 99`` with those rules and from ``d = 100`` with 10 directions per iteration;
     from ``d = 600`` on the ``"default"`` networks with the paper's 20.
-    From ``d = 100`` on it keeps every iterate once one has improved on the start. Which
+    From ``d = 100`` on it keeps every iterate once two in a row have improved on their
+    predecessors (an elitist start). Which
     weights -- or which other method -- suits which problem is the subject of the
     documentation's guide *Which method, which weights*.
 
@@ -251,7 +252,7 @@ class L2LZO(ZOMethod):
             ``"elitist-streak"``: the same until {START_STREAK} kept iterates in a row
             have improved (one lucky improvement while ``sigma0`` is still too large
             does not end the start). ``"auto"``:
-            ``"improving"`` below ``d = {AUTO_MAX_D}``, ``"elitist-start"`` from there
+            ``"improving"`` below ``d = {AUTO_MAX_D}``, ``"elitist-streak"`` from there
             on. Default: the weight set's value in its manifest (``options.accept``:
             ``"auto"`` for ``"default"``; ``"always"`` when it records none). Pass
             ``"always"`` when the values are noisy.""",
