@@ -414,3 +414,41 @@ def test_elitist_start_state_survives_save_and_load(how, tmp_path):
 
     for a, b in zip(run(None), run(6)):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("how", ["pickle", "checkpoint"])
+def test_elitist_streak_count_survives_save_and_load(how, tmp_path):
+    """accept="elitist-streak": a run saved after one improvement of a streak resumes
+    with that count, so the next improvement ends its start as in the uninterrupted
+    run (a count lost on load would keep the elitist rule one step longer)."""
+    import pickle
+
+    import zominimize
+    from zominimize import Optimizer
+
+    def f(x):
+        return float(np.sum((x - 0.5) ** 2))
+
+    def run(save_at):
+        opt = Optimizer("l2l-zo", np.zeros(8), rng=0, accept="elitist-streak", sigma0=1.0)
+        asked, ends = [], []
+        for it in range(12):
+            if it == save_at:
+                core_state = opt.state.memory["core"]
+                assert core_state.streak == 1 and not core_state.improved
+                if how == "pickle":
+                    opt = pickle.loads(pickle.dumps(opt))
+                else:
+                    zominimize.save_checkpoint(opt, tmp_path / "c.ckpt")
+                    opt = zominimize.load_checkpoint(tmp_path / "c.ckpt")
+                assert opt.state.memory["core"].streak == 1
+            X = opt.ask()
+            asked.append(X)
+            opt.tell(X, [f(x) for x in X])
+            ends.append(opt.state.memory["core"].improved)
+        return asked, ends
+
+    plain, ends = run(None)
+    assert ends.index(True) == 5  # the start ends at the second improvement in a row
+    for a, b in zip(plain, run(5)[0]):
+        np.testing.assert_array_equal(a, b)
