@@ -46,11 +46,11 @@ __all__ = [
     "resolve_restarts",
     "RESTARTS",
     "RESTARTS_AUTO_MAX_D",
-    "START_STREAK",
     "RESTARTS_BOTH_MIN_D",
     "RETURN_PATIENCE",
     "RETURN_SIGMA_FRAC",
     "PLATEAU_FRAC",
+    "START_STREAK",
 ]
 
 #: Below this dimension the ``"auto"`` rules choose few queries and the elitist rule.
