@@ -45,6 +45,7 @@ __all__ = [
     "resolve_q",
     "resolve_restarts",
     "RESTARTS",
+    "RESTART_KINDS",
     "RESTARTS_AUTO_MAX_D",
     "RESTARTS_BOTH_MIN_D",
     "RETURN_PATIENCE",
@@ -117,6 +118,12 @@ RETURN_PATIENCE = 30
 #: iteration's queries to have returned exactly the iterate's value (a flat region, as
 #: on a step function), so that a run still converging is never sent back to sigma0.
 PLATEAU_FRAC = 0.5
+
+
+#: What each resolved restart rule does once it fires: (start afresh around x0 once the
+#: iterate stalls, return to the best point once σ has collapsed).
+RESTART_KINDS = {False: (False, False), True: (True, False), "best": (False, True),
+                 "both": (True, True), "plateau": (True, True)}
 
 
 def resolve_restarts(restarts: bool | str, d: int) -> bool | str:

@@ -27,6 +27,7 @@ from ..learned.rules import (
     PLATEAU_FRAC,
     Q_MAX,
     Q_MIN,
+    RESTART_KINDS,
     RESTARTS,
     RESTARTS_AUTO_MAX_D,
     RESTARTS_BOTH_MIN_D,
@@ -448,8 +449,7 @@ class L2LZO(ZOMethod):
             if math.isfinite(st.fx):
                 st, rejected = settle(st, nets.accept)
         mode = resolve_restarts(nets.restarts, state.x.size)
-        to_new = mode in (True, "both", "plateau")
-        to_best = mode in ("best", "both", "plateau")
+        to_new, to_best = RESTART_KINDS[mode]
         if to_best:
             self._track_best(state, X, F)
         # "plateau": a return only while the queries tie with the iterate (a flat region)
