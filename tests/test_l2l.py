@@ -94,6 +94,31 @@ def test_weight_set_may_record_its_own_start_and_smoothing():
     assert opt.method.mu_rel == 0.1
 
 
+def test_sigma_down_comes_from_the_manifest_unless_given(tmp_path):
+    """options.sigma_down in a manifest is l2l-zo's default (0.4, the training value,
+    when it records none); a given value wins and changes the run; a bad one is a
+    ValueError naming the option."""
+    from zominimize.learned import L2LNet, save_weights
+
+    torch.manual_seed(0)
+    path = tmp_path / "w.safetensors"
+    save_weights(L2LNet("scaled"), path, {"family": "test", "options": {"sigma_down": 1.0}})
+    assert zominimize.Optimizer("l2l-zo", np.zeros(5), weights=path).method.sigma_down == 1.0
+    assert zominimize.Optimizer("l2l-zo", np.zeros(5), weights=path,
+                                sigma_down=0.5).method.sigma_down == 0.5
+    assert zominimize.Optimizer("l2l-zo", np.zeros(5), weights="attack").method.sigma_down == 0.4
+    opts = dict(OPTS, accept="improving", weights="attack")  # records none: 0.4
+    base = minimize(quad, np.zeros(10), method="l2l-zo", options=opts, rng=0)
+    same = minimize(quad, np.zeros(10), method="l2l-zo", options=dict(opts, sigma_down=0.4),
+                    rng=0)
+    other = minimize(quad, np.zeros(10), method="l2l-zo", options=dict(opts, sigma_down=1.0),
+                     rng=0)
+    np.testing.assert_array_equal(same.x, base.x)
+    assert not np.array_equal(other.x, base.x)
+    with pytest.raises(ValueError, match="sigma_down"):
+        minimize(quad, np.zeros(3), method="l2l-zo", options={"sigma_down": -1.0})
+
+
 @pytest.mark.parametrize("d", [1, 2, 7])
 def test_small_dimensions(d):
     res = minimize(quad, np.zeros(d), method="l2l-zo", options={"maxfev": 21 * 40}, rng=0)

@@ -223,6 +223,26 @@ def test_settle_keeps_improvements_and_undoes_deteriorations():
         core.settle(st, "sometimes")
 
 
+@pytest.mark.parametrize("sigma_down", [core.SIGMA_DOWN, 1.0])
+def test_sigma_down_is_the_shrink_after_a_deterioration_and_a_rejection(sigma_down):
+    """With no vote of the networks, σ is multiplied by exp(0.5 tanh(-sigma_down)) after
+    a deterioration of f, and by the same factor when an iterate is rejected; an
+    improvement grows it whatever sigma_down."""
+    net = L2LNet("scaled", sigma_vote_bound=0).double()
+    factor = math.exp(0.5 * math.tanh(-sigma_down))
+    assert core.reject_shrink(sigma_down) == pytest.approx(factor)
+    st = core.init_state(net, np.zeros(3), 1.0)
+    st.f_prev = 1.0
+    ghat = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    _, worse = core.update_step(net, st, ghat, 2.0, st.x, sigma_down=sigma_down)
+    assert float(worse.sigma) == pytest.approx(factor)
+    _, better = core.update_step(net, st, ghat, 0.5, st.x, sigma_down=sigma_down)
+    assert float(better.sigma) == pytest.approx(math.exp(0.5 * math.tanh(0.2)))
+    st.x_prev, st.fx = torch.ones(3, dtype=torch.float64), 2.0
+    back, rejected = core.settle(st, "improving", sigma_down)
+    assert rejected and float(back.sigma) == pytest.approx(factor)
+
+
 def test_elitist_start_rejects_only_until_the_first_improvement():
     """accept="elitist-start": deteriorations are undone (σ shrinks) until a kept
     iterate improves on its predecessor; from then on every iterate is kept."""

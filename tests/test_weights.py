@@ -239,7 +239,8 @@ def test_huge_header_is_refused_before_it_is_parsed(weights_file, tmp_path):
 
 
 @pytest.mark.parametrize("key, value", [("mu_rel", "x"), ("mu_rel", -0.1), ("mu_rel", True),
-                                        ("sigma0_rel", [0.1]), ("mu", 0), ("q", 2.5)])
+                                        ("sigma0_rel", [0.1]), ("mu", 0), ("q", 2.5),
+                                        ("sigma_down", -1), ("sigma_down", "hard")])
 def test_bad_option_in_the_manifest_is_a_weights_error_naming_the_file(
         key, value, weights_file, tmp_path):
     _, path = weights_file

@@ -51,6 +51,8 @@ __all__ = [
     "restore_previous",
     "settle",
     "detach_state",
+    "reject_shrink",
+    "SIGMA_DOWN",
     "ACCEPT",
     "ACCEPT_AUTO_MAX_D",
     "DIRECTIONS",
@@ -75,12 +77,10 @@ _CLIP_A = 5.0
 _MAX_DLOG_SIGMA = 0.5
 # Prior of the step-size rule, under the learned correction: grow σ after an
 # improvement of f, shrink it after a deterioration (in tanh units), like the 1/5th
-# success rule of evolution strategies.
-_SIGMA_UP, _SIGMA_DOWN = 0.2, 0.4
-# A rejected iterate (accept="improving") counts as a deterioration: σ shrinks as the
-# prior shrinks it then (halving, as after a non-finite value, cost too much on the
-# paper's tasks in validation).
-_REJECT_SHRINK = math.exp(_MAX_DLOG_SIGMA * math.tanh(-_SIGMA_DOWN))
+# success rule of evolution strategies. SIGMA_DOWN is the shrink every bundled set was
+# trained with; l2l-zo's option sigma_down replaces it at inference.
+_SIGMA_UP = 0.2
+SIGMA_DOWN = 0.4
 # Bound of the learned per-coordinate residual step, in units of σ.
 _MAX_RESIDUAL = 2.0
 # Guided-ES: share of the isotropic part of the covariance (the official code's value).
@@ -353,11 +353,21 @@ def estimate(U: torch.Tensor, fq: torch.Tensor, fx: float, mu: float) -> torch.T
     return (coef @ U) / k
 
 
+def reject_shrink(sigma_down: float = SIGMA_DOWN) -> float:
+    """The factor on σ when an iterate is rejected (``accept="improving"``): a
+    rejection counts as a deterioration, and σ shrinks as the prior ``sigma_down``
+    shrinks it then, ``exp(0.5 tanh(-sigma_down))`` (halving, as after a non-finite
+    value, cost too much on the paper's tasks in validation)."""
+    return math.exp(_MAX_DLOG_SIGMA * math.tanh(-sigma_down))
+
+
 def update_step(
-    net: L2LNet, st: L2LState, ghat: torch.Tensor, f_center: float | None, x: torch.Tensor
+    net: L2LNet, st: L2LState, ghat: torch.Tensor, f_center: float | None, x: torch.Tensor,
+    *, sigma_down: float = SIGMA_DOWN,
 ) -> tuple[torch.Tensor, L2LState]:
     """Run the UpdateRNN on the estimate ``ghat`` at the iterate ``x``; return
-    ``(Δx, new_state)`` (``Δx`` in the networks' dtype)."""
+    ``(Δx, new_state)`` (``Δx`` in the networks' dtype). ``sigma_down`` is the step-size
+    rule's prior shrink after a deterioration of ``f``, in tanh units."""
     if net.variant == "paper":
         out, (hu, cu) = net.update_rnn(ghat[None, :], (st.hu, st.cu))
         dx = out[0]
@@ -398,7 +408,7 @@ def update_step(
     out, (hu, cu) = net.update_rnn(feats, (st.hu, st.cu))
     # A residual on the normalised-momentum direction: the untrained net is Adam-like.
     step = _MAX_RESIDUAL * torch.tanh(out[0] / _MAX_RESIDUAL) - b
-    prior = _SIGMA_UP if imp > 0 else (-_SIGMA_DOWN if imp < 0 else 0.0)
+    prior = _SIGMA_UP if imp > 0 else (-sigma_down if imp < 0 else 0.0)
     learned = net.sigma_vote_bound * torch.tanh(out[1].mean())
     dlog = _MAX_DLOG_SIGMA * torch.tanh(prior + learned)
     dx = sigma * step
@@ -418,13 +428,14 @@ def advance(
     *,
     update: str = "rnn",
     lr: float = 4.0,
+    sigma_down: float = SIGMA_DOWN,
 ) -> L2LState:
     """Estimate, step and project: the new state after the queries ``x + μ U`` gave
     ``fq``. ``st.fx`` must be finite. The new iterate's value is unknown (``fx`` is
     ``None``) unless the step left ``x`` where it was."""
     ghat = estimate(U, fq, st.fx, mu)
     x, fx = st.x, st.fx
-    dx, st = update_step(net, st, ghat, fx, x)
+    dx, st = update_step(net, st, ghat, fx, x, sigma_down=sigma_down)
     if update == "sgd":
         dx = -(lr / ghat.numel()) * ghat
         dxn = dx if net.variant == "paper" else dx / st.sigma.detach()
@@ -445,12 +456,14 @@ def restore_previous(st: L2LState) -> L2LState:
     return replace(st, x=st.x_prev, fx=st.f_prev, sigma=st.sigma * 0.5)
 
 
-def settle(st: L2LState, accept: str = "always") -> tuple[L2LState, bool]:
+def settle(st: L2LState, accept: str = "always",
+           sigma_down: float = SIGMA_DOWN) -> tuple[L2LState, bool]:
     """Once the new iterate's value ``st.fx`` is known, keep it or reject it.
 
     With ``accept="improving"`` an iterate worse than the previous one is rejected:
     the state goes back to the previous iterate and σ shrinks as the success rule
-    shrinks it after a deterioration (``exp(0.5 tanh(-0.4))``, about 0.83). With
+    shrinks it after a deterioration (:func:`reject_shrink` of ``sigma_down``: about
+    0.83 at the networks' 0.4). With
     ``accept="elitist-start"`` the same holds until a kept iterate is better than the
     one before it (the first improvement on the start); every iterate is kept after
     that. ``accept="elitist-streak"`` ends the start only once ``START_STREAK`` kept
@@ -467,7 +480,7 @@ def settle(st: L2LState, accept: str = "always") -> tuple[L2LState, bool]:
             or not math.isfinite(st.f_prev)):
         return st, False
     if st.fx > st.f_prev:
-        return replace(st, x=st.x_prev, fx=st.f_prev, sigma=st.sigma * _REJECT_SHRINK,
+        return replace(st, x=st.x_prev, fx=st.f_prev, sigma=st.sigma * reject_shrink(sigma_down),
                        streak=0), True
     if start and st.fx < st.f_prev:
         streak = st.streak + 1

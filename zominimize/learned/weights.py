@@ -48,13 +48,14 @@ _MAX_HEADER = 1024 * 1024
 # The networks' tensors are floating point (safetensors dtype names).
 _FLOAT_DTYPES = ("F16", "F32", "F64")
 # Manifest options that l2l-zo reads as defaults: positive finite numbers.
-_POSITIVE_OPTIONS = ("mu", "mu_rel", "sigma0_rel")
+_POSITIVE_OPTIONS = ("mu", "mu_rel", "sigma0_rel", "sigma_down")
 # A "by_dim" part names a bundled set, never a path: a file cannot make l2l-zo read
 # other files from wherever it says.
 _PART_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _PART_KEYS = {"min_d", "max_d", "weights"}
 # The rules of inference that a "by_dim" entry may set over its part's manifest.
-_PART_OPTIONS = ("q", "accept", "directions", "mu_rel", "sigma0_rel", "restarts")
+_PART_OPTIONS = ("q", "accept", "directions", "mu_rel", "sigma0_rel", "restarts",
+                 "sigma_down")
 
 
 class WeightsError(ValueError):

@@ -16,7 +16,7 @@ import numpy as np
 from .._device import resolve_device, resolve_dtype
 from .._options import Option, boolean, choice, optional, positive, positive_int, unit_interval
 from .._threads import limited_threads, policy_threads
-from ..learned.core import SAMPLERS, UPDATES
+from ..learned.core import SAMPLERS, SIGMA_DOWN, UPDATES
 from ..learned.rules import (
     ACCEPT,
     AUTO_MAX_D,
@@ -80,6 +80,7 @@ class _Networks(NamedTuple):
     mu_rel: float
     sigma0_rel: float
     restarts: bool | str = False
+    sigma_down: float = SIGMA_DOWN
 
     def __repr__(self):
         return (f"{self.name!r} (q={self.q!r}, accept={self.accept!r}, "
@@ -236,6 +237,15 @@ class L2LZO(ZOMethod):
             weight set's value in its manifest (``options.restarts``: ``"auto"`` for
             ``"default"``; ``False``, as in the paper, when it records none).""",
                optional(_restarts_value), default_text="optional"),
+        Option("sigma_down", None, "float", f"""
+            How hard the step size shrinks after an iterate worse than the previous
+            one: the prior of the step-size rule, in tanh units, under the networks'
+            bounded vote ``v``: σ is multiplied by ``exp(0.5 tanh(v - sigma_down))``
+            (about 0.83 at {SIGMA_DOWN} with no vote, 0.68 at 1). A rejected iterate
+            (``accept``) shrinks σ by the same factor. Default: the weight set's value
+            in its manifest (``options.sigma_down``), else {SIGMA_DOWN}, the value
+            every bundled set was trained with.""", optional(positive),
+               default_text="optional"),
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
             (ZO-LSTM-no-update).""", choice(*UPDATES)),
@@ -295,7 +305,8 @@ class L2LZO(ZOMethod):
         self.mu_fixed = self.mu is not None
         self.mu = 1e-6 if self.mu is None else self.mu
         given = {"q": self.q, "accept": self.accept, "directions": self.directions,
-                 "mu_rel": self.mu_rel, "restarts": self.restarts}
+                 "mu_rel": self.mu_rel, "restarts": self.restarts,
+                 "sigma_down": self.sigma_down}
         self._q_given = self.q not in (None, "auto")  # a number given pins q
         net, manifest = load_weights(self.weights, device=self.device, dtype=self.dtype)
         self._base = self._resolve(str(self.weights), net, manifest, given)
@@ -311,7 +322,7 @@ class L2LZO(ZOMethod):
         self.q, self.accept, self.directions = (self._base.q, self._base.accept,
                                                 self._base.directions)
         self.mu_rel, self.sigma0_rel = self._base.mu_rel, self._base.sigma0_rel
-        self.restarts = self._base.restarts
+        self.restarts, self.sigma_down = self._base.restarts, self._base.sigma_down
 
     @staticmethod
     def _resolve(name: str, net, manifest: dict, given: dict,
@@ -329,6 +340,7 @@ class L2LZO(ZOMethod):
             directions = choice(*DIRECTIONS)("directions",
                                              recorded.get("directions", "independent"))
             restarts = _restarts_value("restarts", recorded.get("restarts", False))
+            sigma_down = positive("sigma_down", recorded.get("sigma_down", SIGMA_DOWN))
         except (TypeError, ValueError) as exc:
             raise WeightsError(f"weights {name!r}: bad options in the manifest ({exc})"
                                ) from None
@@ -339,7 +351,8 @@ class L2LZO(ZOMethod):
             directions=directions if given["directions"] is None else given["directions"],
             mu_rel=mu_rel if given["mu_rel"] is None else given["mu_rel"],
             sigma0_rel=sigma0_rel,
-            restarts=restarts if given["restarts"] is None else given["restarts"])
+            restarts=restarts if given["restarts"] is None else given["restarts"],
+            sigma_down=sigma_down if given["sigma_down"] is None else given["sigma_down"])
 
     def _for_dim(self, d: int) -> _Networks:
         """The networks and options that run on a ``d``-dimensional problem: a part's
@@ -447,7 +460,7 @@ class L2LZO(ZOMethod):
         if p["center"]:
             st.fx, i = float(F[0]), 1
             if math.isfinite(st.fx):
-                st, rejected = settle(st, nets.accept)
+                st, rejected = settle(st, nets.accept, nets.sigma_down)
         mode = resolve_restarts(nets.restarts, state.x.size)
         to_new, to_best = RESTART_KINDS[mode]
         if to_best:
@@ -479,7 +492,7 @@ class L2LZO(ZOMethod):
             else:
                 fq = torch.as_tensor(F[i:], device=self.device)
                 st = advance(nets.net, st, p["U"], fq, p["mu"], update=self.update,
-                             lr=self.lr)
+                             lr=self.lr, sigma_down=nets.sigma_down)
         state.memory["core"] = st
         state.x = st.x.cpu().numpy() if st.x.device.type != "cpu" else st.x.numpy()
         state.fx = st.fx
