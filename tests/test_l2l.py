@@ -107,14 +107,12 @@ def test_sigma_down_comes_from_the_manifest_unless_given(tmp_path):
     assert zominimize.Optimizer("l2l-zo", np.zeros(5), weights=path,
                                 sigma_down=0.5).method.sigma_down == 0.5
     assert zominimize.Optimizer("l2l-zo", np.zeros(5), weights="attack").method.sigma_down == 0.4
-    opts = dict(OPTS, accept="improving", weights="attack")  # records none: 0.4
-    base = minimize(quad, np.zeros(10), method="l2l-zo", options=opts, rng=0)
-    same = minimize(quad, np.zeros(10), method="l2l-zo", options=dict(opts, sigma_down=0.4),
-                    rng=0)
-    other = minimize(quad, np.zeros(10), method="l2l-zo", options=dict(opts, sigma_down=1.0),
-                     rng=0)
-    np.testing.assert_array_equal(same.x, base.x)
-    assert not np.array_equal(other.x, base.x)
+    def run(**o):
+        return minimize(quad, np.zeros(10), method="l2l-zo", options=dict(OPTS, **o), rng=0).x
+
+    # "attack" records none: 0.4; on the default networks a harder shrink changes the run
+    np.testing.assert_array_equal(run(weights="attack", sigma_down=0.4), run(weights="attack"))
+    assert not np.array_equal(run(sigma_down=1.0), run(sigma_down=0.4))
     with pytest.raises(ValueError, match="sigma_down"):
         minimize(quad, np.zeros(3), method="l2l-zo", options={"sigma_down": -1.0})
 
