@@ -462,7 +462,7 @@ def settle(st: L2LState, accept: str = "always",
 
     With ``accept="improving"`` an iterate worse than the previous one is rejected:
     the state goes back to the previous iterate and σ shrinks as the success rule
-    shrinks it after a deterioration (:func:`reject_shrink` of ``sigma_down``: about
+    shrinks it after a deterioration (``reject_shrink(sigma_down)``: about
     0.83 at the networks' 0.4). With
     ``accept="elitist-start"`` the same holds until a kept iterate is better than the
     one before it (the first improvement on the start); every iterate is kept after
