@@ -66,6 +66,19 @@ def test_training_with_orthogonal_directions_records_them_for_inference(tmp_path
                                                       b.state_dict().values()))
 
 
+def test_training_with_a_harder_shrink_records_it_for_inference(tmp_path):
+    """TrainConfig.sigma_down reaches the unrolls (other networks) and the manifest,
+    from which l2l-zo runs the weights with it; 0.4 when not given."""
+    out = tmp_path / "w.safetensors"
+    a, manifest_a = train(TrainConfig(**TINY), None, log=lambda s: None)
+    assert manifest_a["options"]["sigma_down"] == 0.4 == TrainConfig().sigma_down
+    b, manifest = train(TrainConfig(**dict(TINY, sigma_down=1.0)), out, log=lambda s: None)
+    assert manifest["options"]["sigma_down"] == 1.0
+    assert zominimize.Optimizer("l2l-zo", np.zeros(4), weights=str(out)).method.sigma_down == 1.0
+    assert any(not torch.equal(x, y) for x, y in zip(a.state_dict().values(),
+                                                      b.state_dict().values()))
+
+
 def test_training_is_reproducible_and_resumable(tmp_path):
     cfg = TrainConfig(**TINY)
     a, _ = train(cfg, None, log=lambda s: None)
@@ -159,7 +172,7 @@ def test_sigma0_dim_ref_sets_the_initial_step_size_of_unrolls():
     ("lr_update", -1e-3), ("sigma_jitter", 0.5), ("variant", "lstm"),
     ("weighting", "cubic"), ("problem_dtype", "float16"), ("lr_schedule", "linear"),
     ("sigma_vote_bound", 3.0), ("features", "log_d,depth"), ("features", ("log_d",)),
-    ("directions", "orthonormal"),
+    ("directions", "orthonormal"), ("sigma_down", 0.0), ("sigma_down", "hard"),
 ])
 def test_train_config_rejects_bad_values_by_name(field, value):
     with pytest.raises(ValueError, match=f"TrainConfig.{field}"):

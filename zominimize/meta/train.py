@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..learned.core import SIGMA_DOWN
 from ..learned.nets import EXTRA_FEATURES, L2LNet
 from ..learned.rules import ACCEPT, DIRECTIONS
 from ..learned.sigma0 import SIGMA0_REL_TRAIN
@@ -83,6 +84,11 @@ class TrainConfig:
         How the directions of an iteration are drawn together (``l2l-zo``'s
         ``directions`` option). Every bundled weight set was trained with
         ``"independent"``.
+    sigma_down : float
+        The step-size rule's prior shrink after a deterioration of ``f``, in tanh units
+        (``l2l-zo``'s ``sigma_down`` option). The manifest records it, so that
+        ``l2l-zo`` runs the weights with the value their vote was trained against.
+        Every bundled weight set was trained with 0.4.
     sigma_jitter : float
         σ₀ is the default rule times a log-uniform factor in ``[1/j, j]``.
     sigma0_dim_ref : float
@@ -129,6 +135,7 @@ class TrainConfig:
     weighting: str = "uniform"
     accept: str = "always"
     directions: str = "independent"
+    sigma_down: float = SIGMA_DOWN
     sigma_jitter: float = 3.0
     sigma0_dim_ref: float = 200.0
     sigma0_rel: float = SIGMA0_REL_TRAIN
@@ -151,7 +158,8 @@ class TrainConfig:
             _check_int("q", self.q, 1)
         for name in ("update_iters", "query_iters"):
             _check_int(name, getattr(self, name), 0)
-        for name in ("mu_rel", "mu", "lr_update", "lr_query", "sigma0_dim_ref", "sigma0_rel"):
+        for name in ("mu_rel", "mu", "lr_update", "lr_query", "sigma0_dim_ref", "sigma0_rel",
+                     "sigma_down"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"TrainConfig.{name} must be a positive number, got {value!r}")
@@ -204,6 +212,7 @@ def evaluate_net(net, problems, cfg: TrainConfig, *, use_query: bool, seed: int 
                         pred_ratio=0.5 if use_query else None, sigma_jitter=1.0, generator=gen,
                         sigma0_dim_ref=cfg.sigma0_dim_ref, sigma0_rel=cfg.sigma0_rel,
                         accept=cfg.accept, directions=cfg.directions,
+                        sigma_down=cfg.sigma_down,
                         problem_dtype=getattr(torch, cfg.problem_dtype))
     return float(np.mean([o["final"] for o in outs]))
 
@@ -299,7 +308,7 @@ def train(
     ...                   horizon_start=10, truncation=5, q=4, val_size=1, val_steps=10)
     >>> net, manifest = train(cfg, log=lambda line: None)
     >>> sorted(manifest["options"])
-    ['accept', 'directions', 'mu', 'mu_rel', 'q']
+    ['accept', 'directions', 'mu', 'mu_rel', 'q', 'sigma_down']
     """
     saved_threads = torch.get_num_threads()
     torch.set_num_threads(max(1, int(cfg.threads)))
@@ -384,7 +393,7 @@ def _train(cfg, out, checkpoint, resume, command, log, progress):
                    sigma_jitter=cfg.sigma_jitter, sigma0_dim_ref=cfg.sigma0_dim_ref,
                    sigma0_rel=cfg.sigma0_rel,
                    weighting=cfg.weighting, accept=cfg.accept, directions=cfg.directions,
-                   generator=gen, on_segment=step,
+                   sigma_down=cfg.sigma_down, generator=gen, on_segment=step,
                    problem_dtype=getattr(torch, cfg.problem_dtype))
             state["it"] = it + 1
             if bar is not None:
@@ -413,7 +422,7 @@ def _train(cfg, out, checkpoint, resume, command, log, progress):
         "val_family": getattr(cfg.val_family, "name", cfg.val_family),
         "config": _config_record(cfg),
         "options": {"q": cfg.q, "mu_rel": cfg.mu_rel, "mu": cfg.mu, "accept": cfg.accept,
-                    "directions": cfg.directions},
+                    "directions": cfg.directions, "sigma_down": cfg.sigma_down},
         "validation_score": state["best_score"],
         "history": state["history"],
         "command": command or "",

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from ..learned.core import (
+    SIGMA_DOWN,
     advance,
     detach_state,
     init_state,
@@ -97,6 +98,7 @@ def unroll_batch(
     weighting: str = "uniform",
     accept: str = "always",
     directions: str = "independent",
+    sigma_down: float = SIGMA_DOWN,
     generator: torch.Generator | None = None,
     on_segment: Callable[[torch.Tensor], None] | None = None,
     dtype=torch.float64,
@@ -134,6 +136,9 @@ def unroll_batch(
         Which new iterates are kept (see :func:`zominimize.learned.core.settle`).
     directions : {"independent", "orthogonal", "auto"}
         How the directions of an iteration are drawn together (``l2l-zo``'s option).
+    sigma_down : float
+        The step-size rule's prior shrink after a deterioration (``l2l-zo``'s option;
+        every bundled weight set was trained with the default).
     generator : torch.Generator, optional
         Source of the directions (and of the jitter and mixing coins); default a
         generator seeded with 0.
@@ -176,12 +181,13 @@ def unroll_batch(
                                      directions=resolve_directions(directions, r.d))
                 with torch.no_grad():
                     fq = r.fval(r.problem, P)
-                r.st = advance(net, r.st, U, fq, mu_t)
+                r.st = advance(net, r.st, U, fq, mu_t, sigma_down=sigma_down)
                 if r.clean is r.problem:
                     f_new = f_clean = r.fval(r.problem, r.st.x)
                 else:  # the optimizer sees noisy values, the loss is noise-free
                     f_new, f_clean = r.fval(r.problem, r.st.x.detach()), None
-                r.st, rejected = settle(replace(r.st, fx=float(f_new.detach())), accept)
+                r.st, rejected = settle(replace(r.st, fx=float(f_new.detach())), accept,
+                                        sigma_down)
                 if rejected or f_clean is None:  # the loss is the kept iterate's
                     f_clean = r.fval(r.clean, r.st.x)
                 if grad:
