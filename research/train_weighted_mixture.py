@@ -6,7 +6,7 @@ training on a mixture in which that task weighs more remove the stalls? The fami
 ``general-wide`` (weight ``--base-weight``) mixed with ``classification-train`` at
 d = 100..1000 (weight 1); everything else is the ``"default"`` weights' training
 command (``zominimize.learned.bundled_weights()["default"]["command"]``) with the given
-``--q`` and ``--accept``.
+``--q``, ``--accept`` and ``--sigma-down``.
 
     python -m research.train_weighted_mixture --seed 0 --out c_seed0.safetensors
 """
@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--base-weight", type=float, default=2.0)
     ap.add_argument("--q", default="5")
     ap.add_argument("--accept", default="improving")
+    ap.add_argument("--sigma-down", type=float, default=None,
+                    help="the prior shrink after a deterioration (default: TrainConfig's)")
     return ap
 
 
@@ -50,8 +52,9 @@ def config(argv) -> TrainConfig:
     """The training configuration that the command line ``argv`` asks for."""
     args = _parser().parse_args(argv)
     q = args.q if args.q == "auto" else int(args.q)
+    extra = {} if args.sigma_down is None else {"sigma_down": args.sigma_down}
     return default_config(family=mixture(args.base_weight), seed=args.seed, q=q,
-                          accept=args.accept)
+                          accept=args.accept, **extra)
 
 
 def main(argv=None) -> None:
