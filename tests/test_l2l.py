@@ -589,11 +589,11 @@ def test_restarts_best_leaves_a_converging_run_alone():
     assert opt.state.memory["restarts"] == 0 and opt.f_best < 1e-12
 
 
-def _restart_kinds(restarts, f):
-    """Which kinds of restart a 600-iteration run from (3, 3) makes: fresh starts
+def _restart_kinds(restarts, f, d=2, budget=None):
+    """Which kinds of restart a 600-iteration run from (3, ..., 3) makes: fresh starts
     ("new") and returns to the best point ("best")."""
-    opt = zominimize.Optimizer("l2l-zo", np.full(2, 3.0), rng=0, sigma0=2.0,
-                               restarts=restarts)
+    opt = zominimize.Optimizer("l2l-zo", np.full(d, 3.0), rng=0, sigma0=2.0,
+                               restarts=restarts, budget=budget)
     out = []
     for _ in range(600):
         before = opt.state.memory["restarts"] or 0
@@ -624,6 +624,30 @@ def test_restarts_plateau_returns_only_from_a_flat_region():
     # on smooth basins sigma collapses too, but no query ties: fresh starts only
     assert _restart_kinds("plateau", _basins) == {"new"}
     assert _restart_kinds("plateau", steps) == {"new", "best"}
+
+
+def test_restarts_auto_returns_only_from_a_plateau_with_a_large_budget():
+    """From d = 10 to 49, "auto" is "both" unless the run's budget is at least
+    PLATEAU_BUDGET_PER_D evaluations per coordinate: then "plateau" (on smooth basins
+    no return to the best point)."""
+    from zominimize.learned.rules import PLATEAU_BUDGET_PER_D, resolve_restarts
+
+    assert PLATEAU_BUDGET_PER_D == 1000
+    assert resolve_restarts("auto", 10, 10_000) == resolve_restarts("auto", 49, 49_000) == (
+        "plateau")
+    assert resolve_restarts("auto", 10, 9_999) == resolve_restarts("auto", 10) == "both"
+    assert resolve_restarts("auto", 9) == "plateau" and resolve_restarts("auto", 50, 10**6) == (
+        "best")
+    assert resolve_restarts("both", 10, 10**6) == "both"  # only "auto" reads the budget
+    assert _restart_kinds("auto", _basins, d=10) == {"new", "best"}
+    assert _restart_kinds("auto", _basins, d=10, budget=9_999) == {"new", "best"}
+    assert _restart_kinds("auto", _basins, d=10, budget=10_000) == {"new"}
+    # minimize passes maxfev on as the budget
+    runs = [zominimize.minimize(_basins, np.full(10, 3.0), method="l2l-zo", rng=0,
+                                options={"sigma0": 2.0, "maxfev": 10_000, "restarts": r})
+            for r in ("auto", "plateau")]
+    np.testing.assert_array_equal(runs[0].x, runs[1].x)
+    assert runs[0].restarts == runs[1].restarts
 
 
 def test_restarts_auto_follows_the_dimension_and_the_weight_set():

@@ -18,7 +18,8 @@ a row from there on (thirteenth and thirty-second rounds).
 stalls, below ``RESTARTS_AUTO_MAX_D`` (twenty-sixth round), and returns to the best
 point once σ has collapsed, from ``RESTARTS_BOTH_MIN_D`` (twenty-ninth round; from
 ``RESTARTS_AUTO_MAX_D`` on alone, twenty-seventh round), below it only from a plateau
-(thirty-first round). With a known budget,
+(thirty-first round), as also up to ``RESTARTS_AUTO_MAX_D`` with a budget of at least
+``PLATEAU_BUDGET_PER_D`` evaluations per coordinate (thirty-fifth round). With a known budget,
 :func:`budget_q` may raise ``q`` so that a run makes at most about
 ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
 twenty-second round).
@@ -50,6 +51,7 @@ __all__ = [
     "RESTARTS_BOTH_MIN_D",
     "RETURN_PATIENCE",
     "RETURN_SIGMA_FRAC",
+    "PLATEAU_BUDGET_PER_D",
     "PLATEAU_FRAC",
     "START_STREAK",
 ]
@@ -118,6 +120,11 @@ RETURN_PATIENCE = 30
 #: iteration's queries to have returned exactly the iterate's value (a flat region, as
 #: on a step function), so that a run still converging is never sent back to sigma0.
 PLATEAU_FRAC = 0.5
+#: restarts="auto" from RESTARTS_BOTH_MIN_D to below RESTARTS_AUTO_MAX_D is "plateau"
+#: when the run's budget is at least this many evaluations per coordinate: a long run
+#: otherwise sends a slowly converging iterate back to sigma0 again and again (the
+#: attractive sector at 20,000 evaluations; research log, thirty-fifth round).
+PLATEAU_BUDGET_PER_D = 1000
 
 
 #: What each resolved restart rule does once it fires: (start afresh around x0 once the
@@ -126,15 +133,19 @@ RESTART_KINDS = {False: (False, False), True: (True, False), "best": (False, Tru
                  "both": (True, True), "plateau": (True, True)}
 
 
-def resolve_restarts(restarts: bool | str, d: int) -> bool | str:
-    """The restart rule a ``d``-dimensional run follows: ``False``, ``True``, ``"best"``,
-    ``"both"`` or ``"plateau"``; ``"auto"`` is ``"plateau"`` below
-    ``RESTARTS_BOTH_MIN_D``, ``"both"`` from there to below ``RESTARTS_AUTO_MAX_D``,
-    ``"best"`` from there."""
+def resolve_restarts(restarts: bool | str, d: int, budget: int | None = None) -> bool | str:
+    """The restart rule a ``d``-dimensional run of ``budget`` evaluations (``None``:
+    unknown) follows: ``False``, ``True``, ``"best"``, ``"both"`` or ``"plateau"``;
+    ``"auto"`` is ``"plateau"`` below ``RESTARTS_BOTH_MIN_D``, ``"both"`` from there to
+    below ``RESTARTS_AUTO_MAX_D`` (``"plateau"`` there too with a budget of at least
+    ``PLATEAU_BUDGET_PER_D * d``), ``"best"`` from there."""
     if restarts == "auto":
         if d >= RESTARTS_AUTO_MAX_D:
             return "best"
-        return "both" if d >= RESTARTS_BOTH_MIN_D else "plateau"
+        if d < RESTARTS_BOTH_MIN_D or (budget is not None
+                                       and budget >= PLATEAU_BUDGET_PER_D * d):
+            return "plateau"
+        return "both"
     return restarts if restarts in ("best", "both", "plateau") else bool(restarts)
 
 

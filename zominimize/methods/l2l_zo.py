@@ -24,6 +24,7 @@ from ..learned.rules import (
     BUDGET_Q_MAX,
     DIRECTIONS,
     DIRECTIONS_AUTO_MAX_D,
+    PLATEAU_BUDGET_PER_D,
     PLATEAU_FRAC,
     Q_MAX,
     Q_MIN,
@@ -232,7 +233,9 @@ class L2LZO(ZOMethod):
             {PLATEAU_FRAC:g} of the last iteration's queries to have returned exactly
             the iterate's value (a flat region, as on a step function).
             ``"auto"``: ``"plateau"`` below ``d = {RESTARTS_BOTH_MIN_D}``, ``"both"``
-            from there to ``d = {RESTARTS_AUTO_MAX_D - 1}``, ``"best"`` from
+            from there to ``d = {RESTARTS_AUTO_MAX_D - 1}`` (``"plateau"`` there too
+            when the run's budget, ``maxfev`` or ``Optimizer(budget=...)``, is at least
+            {PLATEAU_BUDGET_PER_D} evaluations per coordinate), ``"best"`` from
             ``d = {RESTARTS_AUTO_MAX_D}`` on. Default: the
             weight set's value in its manifest (``options.restarts``: ``"auto"`` for
             ``"default"``; ``False``, as in the paper, when it records none).""",
@@ -387,7 +390,7 @@ class L2LZO(ZOMethod):
             q = budget_q(q, budget, n)
         # "restarts": how many so far, or None when the run never restarts
         state.memory.update(core=st, gen=gen, sigma0=sigma0, q=q, x0=x0.copy(),
-                            restarts=0 if resolve_restarts(nets.restarts, n) else None)
+                            restarts=0 if resolve_restarts(nets.restarts, n, budget) else None)
         return state
 
     def _start(self, state, nets: _Networks, x: np.ndarray, sigma0: float,
@@ -461,7 +464,7 @@ class L2LZO(ZOMethod):
             st.fx, i = float(F[0]), 1
             if math.isfinite(st.fx):
                 st, rejected = settle(st, nets.accept, nets.sigma_down)
-        mode = resolve_restarts(nets.restarts, state.x.size)
+        mode = resolve_restarts(nets.restarts, state.x.size, state.budget)
         to_new, to_best = RESTART_KINDS[mode]
         if to_best:
             self._track_best(state, X, F)
