@@ -108,7 +108,8 @@ class L2LZO(ZOMethod):
     it draws the directions of an iteration orthogonal to each other (option
     ``directions``); below ``d = 50`` it starts afresh from a new point once the
     iterate stalls, and it returns to its best point once the step size has collapsed,
-    below ``d = 10`` only from a plateau (option ``restarts``). From ``d = 50`` to
+    below ``d = 10`` (and up to ``d = 49`` with a budget of 1,000 evaluations per
+    coordinate) only from a plateau (option ``restarts``). From ``d = 50`` to
     ``599`` it runs the networks of ``"default-mid"`` (option ``by_dim``), up to
     ``d = 99`` with those rules and from ``d = 100`` with 10 directions per iteration;
     from ``d = 600`` on the ``"default"`` networks with the paper's 20.
