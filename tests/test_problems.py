@@ -25,6 +25,7 @@ from zominimize.problems import (
     MixtureFamily,
     Noisy,
     NoisyFamily,
+    Peaks,
     Problem,
     Quadratic,
     QuadraticFamily,
@@ -208,6 +209,25 @@ def test_known_optimum(case):
     assert np.all(values >= clean.f_opt - 1e-9 * max(1.0, abs(clean.f_opt)))
 
 
+def test_peaks_are_gallagher_like():
+    """The global peak at x_opt (value 0); every other peak a local minimum of value
+    10 - height at its centre (mapped back through the rotation); flat at 10 far away."""
+    p = Peaks(6, x_opt=np.linspace(-1.0, 1.0, 6), rotate=True, rng=5, peaks=5, spread=4.0)
+    assert p(p.x_opt) == 0.0 and p.f_opt == 0.0
+    assert p.heights[0] == 10.0 and np.all((1.1 <= p.heights[1:]) & (p.heights[1:] <= 9.1))
+    rng = np.random.default_rng(0)
+    for y, w in zip(p.centers[1:], p.heights[1:]):
+        x = p.x_opt + p.rotation.matrix.T @ y  # z = R (x - x_opt) = y (dense R at d = 6)
+        assert p(x) == pytest.approx(10.0 - w, abs=1e-6)
+        near = x + 1e-3 * rng.standard_normal((8, 6))
+        assert np.all(p.batch(near) >= p(x) - 1e-12)
+    assert p(p.x_opt + 1e3) == pytest.approx(10.0)
+    with pytest.raises(ValueError, match="peaks"):
+        Peaks(3, peaks=0)
+    with pytest.raises(ValueError, match="spread"):
+        Peaks(3, spread=0.0)
+
+
 def test_pickle_round_trip(problem):
     X = points(problem)
     problem.torch(torch.from_numpy(X))  # fills the tensor cache, which must not travel
@@ -239,6 +259,7 @@ SMOOTH = [
     LogisticRegression(dim=5, cond=10.0, rng=0),
     SmallNet(in_dim=2, hidden=3, rng=0),
     Scaled(Rastrigin(4), f_scale=3.0, f_shift=-1.0, x_scale=0.5),
+    Peaks(4, rotate=True, rng=2),
 ]
 
 

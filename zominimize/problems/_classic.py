@@ -17,7 +17,7 @@ import numpy as np
 from ._base import Family, Problem, rms_distance
 from ._random import Range, instance_seed, log_uniform, log_uniform_int
 from ._rotation import Rotation
-from ._xp import safe_sqrt, xp
+from ._xp import max_last, safe_sqrt, xp
 
 __all__ = [
     "Ackley",
@@ -26,6 +26,8 @@ __all__ = [
     "AlpineFamily",
     "Levy",
     "LevyFamily",
+    "Peaks",
+    "PeaksFamily",
     "Quadratic",
     "QuadraticFamily",
     "Rastrigin",
@@ -294,6 +296,61 @@ class Salomon(_Shifted):
         return 1.0 - m.cos(2.0 * np.pi * r) + 0.1 * r
 
 
+class Peaks(_Shifted):
+    """Random Gaussian peaks, as COCO's Gallagher functions are built:
+    ``10 - max_i w_i exp(-sum_j c_ij (z_j - y_ij)^2 / (2 d))``, ``z = R (x - x_opt)``;
+    ``f_opt = 0``.
+
+    The global peak (``w = 10``) sits at ``z = 0``, that is at ``x_opt``; the others
+    (heights from 1.1 to 9.1) at ``y_i ~ U(-spread, spread)^d``. Each peak has its own
+    axis-parallel conditioning ``c_i``: the coordinate scales ``a^(k/(d-1))`` for a
+    random permutation ``k`` of ``0..d-1``, divided by ``sqrt(a)``, with ``a = 1000``
+    for the global peak and ``a = 1000^(2u)``, ``u ~ U(0, 1)``, for the others. Far
+    from every peak the function is flat at 10.
+
+    Parameters
+    ----------
+    dim : int
+    x_opt : array_like, optional
+        The global peak (default: all ones).
+    x0 : array_like, optional
+        The start (default: zeros).
+    rotate : bool, default False
+    rng : seed or Generator, optional
+        Randomness for the peaks and the rotation.
+    peaks : int, default 21
+        Number of peaks, the global one included.
+    spread : float, default 4.0
+    """
+
+    _label = "peaks"
+
+    def __init__(self, dim: int, x_opt: np.ndarray | None = None,
+                 x0: np.ndarray | None = None, rotate: bool = False, rng: object = None,
+                 peaks: int = 21, spread: float = 4.0) -> None:
+        peaks = int(peaks)
+        if peaks < 1:
+            raise ValueError(f"peaks must be at least 1, got {peaks}")
+        if not float(spread) > 0:
+            raise ValueError(f"spread must be positive, got {spread}")
+        rng = np.random.default_rng(rng)
+        super().__init__(dim, x_opt, x0, rotate, rng)
+        d = self.dim
+        self.centers = np.vstack([np.zeros((1, d)),
+                                  rng.uniform(-spread, spread, (peaks - 1, d))])
+        self.heights = np.concatenate([[10.0], np.linspace(1.1, 9.1, peaks - 1)])
+        conds = np.concatenate([[1000.0], 1000.0 ** (2 * rng.random(peaks - 1))])
+        k = np.array([rng.permutation(d) for _ in range(peaks)]) / max(d - 1, 1)
+        self.scales = conds[:, None] ** k / np.sqrt(conds)[:, None]
+        self.name = f"peaks(d={d},n={peaks}{',rot' if rotate else ''})"
+
+    def _g(self, Z):
+        m = xp(Z)
+        diff = Z[..., None, :] - self._const("centers", Z)
+        q = (self._const("scales", Z) * diff * diff).sum(axis=-1) / (2.0 * self.dim)
+        return 10.0 - max_last(self._const("heights", Z) * m.exp(-q))
+
+
 class Alpine(_Shifted):
     """Alpine N.1 ``sum |z sin(z) + 0.1 z|``, ``z = R (x - x_opt)``; ``f_opt = 0``.
 
@@ -479,6 +536,22 @@ class _MultimodalFamily(Family):
         rotate = bool(rng.random() < self.rotate)
         x_opt = rng.uniform(-self.shift, self.shift, dim)
         return self.problem(dim, x_opt=x_opt, rotate=rotate, rng=instance_seed(rng))
+
+
+class PeaksFamily(_MultimodalFamily):
+    """Random :class:`Peaks` instances (Gallagher-like): ``x_opt ~ U(-shift, shift)^d``,
+    ``x0 = 0``, 21 peaks spread over ``U(-4, 4)^d`` around it.
+
+    Parameters
+    ----------
+    dim : int or (int, int), default (10, 200)
+    shift : float, default 3.0
+    rotate : bool or float, default 0.5
+        Whether to rotate, or the probability of a rotated instance.
+    """
+
+    name = "peaks"
+    problem = Peaks
 
 
 class RastriginFamily(_MultimodalFamily):

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.special
 import torch
 
-__all__ = ["logaddexp0", "safe_sqrt", "sigmoid", "xp"]
+__all__ = ["logaddexp0", "max_last", "safe_sqrt", "sigmoid", "xp"]
 
 
 def xp(X: object) -> ModuleType:
@@ -38,3 +38,10 @@ def safe_sqrt(Z):
     m = xp(Z)
     positive = Z > 0
     return m.where(positive, m.sqrt(m.where(positive, Z, 1.0)), 0.0)
+
+
+def max_last(Z):
+    """The maximum over the last axis (numpy's ``axis`` and torch's ``dim`` differ)."""
+    if isinstance(Z, torch.Tensor):
+        return Z.amax(dim=-1)
+    return Z.max(axis=-1)
