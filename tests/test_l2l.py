@@ -107,6 +107,7 @@ def test_sigma_down_comes_from_the_manifest_unless_given(tmp_path):
     assert zominimize.Optimizer("l2l-zo", np.zeros(5), weights=path,
                                 sigma_down=0.5).method.sigma_down == 0.5
     assert zominimize.Optimizer("l2l-zo", np.zeros(5), weights="attack").method.sigma_down == 0.4
+
     def run(**o):
         return minimize(quad, np.zeros(10), method="l2l-zo", options=dict(OPTS, **o), rng=0).x
 

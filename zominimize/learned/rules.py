@@ -19,8 +19,8 @@ stalls, below ``RESTARTS_AUTO_MAX_D`` (twenty-sixth round), and returns to the b
 point once σ has collapsed, from ``RESTARTS_BOTH_MIN_D`` (twenty-ninth round; from
 ``RESTARTS_AUTO_MAX_D`` on alone, twenty-seventh round), below it only from a plateau
 (thirty-first round), as also up to ``RESTARTS_AUTO_MAX_D`` with a budget of at least
-``PLATEAU_BUDGET_PER_D`` evaluations per coordinate (thirty-fifth round). With a known budget,
-:func:`budget_q` may raise ``q`` so that a run makes at most about
+``PLATEAU_BUDGET_PER_D`` evaluations per coordinate (thirty-fifth round). With a known
+budget, :func:`budget_q` may raise ``q`` so that a run makes at most about
 ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
 twenty-second round).
 """
