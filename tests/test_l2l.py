@@ -713,3 +713,68 @@ def test_a_run_with_restarts_resumes_from_a_checkpoint_exactly(tmp_path, restart
     assert a.state.memory["restarts"] == b.state.memory["restarts"] > 1
     assert a.f_best == b.f_best
     np.testing.assert_array_equal(a.x_best, b.x_best)
+
+
+
+def _rounds(opt, f, n):
+    """Run ``n`` ask/tell rounds; return ``(X, x before, x after)`` of each."""
+    out = []
+    for _ in range(n):
+        before = opt.state.x.copy()
+        X = opt.ask()
+        opt.tell(X, [f(x) for x in X])
+        out.append((np.array(X), before, opt.state.x.copy()))
+    return out
+
+
+def test_speculative_false_evaluates_a_new_iterate_alone_while_it_can_be_undone():
+    """accept="improving" (d = 10): the new iterate alone, then the queries around it
+    only if it is kept; an undone one costs one evaluation and the queries go around
+    the iterate before it. The default evaluates each new iterate with its queries."""
+    q = 5
+    rounds = _rounds(zominimize.Optimizer("l2l-zo", np.zeros(10), rng=0, q=q,
+                                          speculative=False), quad, 200)
+    assert len(rounds[0][0]) == q + 1  # x0 and its queries: nothing to undo yet
+    kept = undone = 0
+    for k in range(1, len(rounds) - 1):
+        X, before, after = rounds[k]
+        if len(X) == q:
+            continue
+        assert len(X) == 1 and len(rounds[k + 1][0]) == q
+        np.testing.assert_array_equal(X[0], before)  # the new iterate itself
+        x_prev = rounds[k - 1][1]  # the iterate the previous queries went around
+        if quad(X[0]) > quad(x_prev):
+            np.testing.assert_array_equal(after, x_prev)
+            undone += 1
+        else:
+            np.testing.assert_array_equal(after, X[0])
+            kept += 1
+        np.testing.assert_array_equal(rounds[k + 1][1], after)
+    assert undone >= 5 and kept >= 20
+    default = _rounds(zominimize.Optimizer("l2l-zo", np.zeros(10), rng=0, q=q), quad, 50)
+    assert {len(r[0]) for r in default} == {q, q + 1}
+
+
+def test_speculative_false_is_one_batch_where_no_iterate_can_be_undone():
+    """accept="always": the same run to the bit; "elitist-streak" (d = 100): the new
+    iterate alone only until the start has ended."""
+    a, b = (_rounds(zominimize.Optimizer("l2l-zo", np.zeros(10), rng=1, accept="always",
+                                         speculative=s), quad, 40) for s in (True, False))
+    for (Xa, _, xa), (Xb, _, xb) in zip(a, b):
+        np.testing.assert_array_equal(Xa, Xb)
+        np.testing.assert_array_equal(xa, xb)
+    opt = zominimize.Optimizer("l2l-zo", np.zeros(100), rng=0, speculative=False)
+    sizes = [len(r[0]) for r in _rounds(opt, quad, 80)]
+    assert opt.state.memory["core"].improved
+    last_alone = max(k for k, n in enumerate(sizes) if n == 1)
+    q = opt.state.memory["q"]
+    assert 1 in sizes[1:5] and set(sizes[last_alone + 2:]) == {q + 1}
+
+
+def test_speculative_false_recovers_from_a_non_finite_iterate():
+    def f(x):
+        return np.nan if x[0] > 0.5 else quad(x)
+
+    res = minimize(f, np.zeros(8), method="l2l-zo", rng=0,
+                   options={"maxfev": 600, "speculative": False})
+    assert np.isfinite(res.fun) and res.fun < quad(np.zeros(8)) and res.x[0] <= 0.5

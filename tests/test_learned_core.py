@@ -177,10 +177,12 @@ def test_estimate_leaves_non_finite_values_out():
     assert torch.equal(g0, torch.zeros(2, dtype=torch.float64))
 
 
+@pytest.mark.parametrize("speculative", [True, False])
 @pytest.mark.parametrize("sigma_down", [core.SIGMA_DOWN, 1.0])
 @pytest.mark.parametrize("directions", ["independent", "orthogonal"])
 @pytest.mark.parametrize("accept", ["always", "improving", "elitist-start"])
-def test_inference_and_training_paths_take_the_same_steps(accept, directions, sigma_down):
+def test_inference_and_training_paths_take_the_same_steps(accept, directions, sigma_down,
+                                                          speculative):
     """l2l-zo (ask/tell, no grad) and a meta-training unroll (gradients on) run the same
     iteration: same directions, same iterates, the same acceptance, on a problem
     without noise."""
@@ -196,22 +198,27 @@ def test_inference_and_training_paths_take_the_same_steps(accept, directions, si
     sigma0 = default_sigma0(np.asarray(prob.x0), np.full(6, -np.inf), np.full(6, np.inf),
                             SIGMA0_DIM_REF, SIGMA0_REL_TRAIN)
     gen = torch.Generator().manual_seed(5)
-    # 30 steps see deteriorations (the prior shrink, sigma_down); with the elitist rule
-    # only 8: a rejected iterate's batch is spent in the method, not in the unroll, so
-    # the two draw different directions after the first rejection
-    steps = 8 if accept == "improving" else 30
+    # 30 steps see deteriorations (the prior shrink, sigma_down) and rejections; with
+    # the elitist rule and speculative queries only 8: the method then spends a
+    # rejected iterate's queries, the unroll evaluates the iterate alone, so the two
+    # draw different directions after the first rejection
+    steps = 8 if accept == "improving" and speculative else 30
     out = unroll(net, prob, steps=steps, truncation=4, q=5, mu_rel=0.1, sigma_jitter=1.0,
                  generator=gen, pred_ratio=0.5, accept=accept, directions=directions,
                  sigma_down=sigma_down, on_segment=lambda loss: None)
     # the same iterations through the method, fed the same generator state
     opt = Optimizer("l2l-zo", np.asarray(prob.x0), rng=0, q=5, sigma0=sigma0, mu_rel=0.1,
                     dtype="float64", accept=accept, directions=directions,
-                    sigma_down=sigma_down)
+                    sigma_down=sigma_down, speculative=speculative)
     opt.state.memory["gen"].manual_seed(5)
-    for _ in range(steps):
+    rejected = 0
+    while opt.state.memory["core"].t < steps:  # the updates the unroll made
         X = opt._ask()
         opt._tell_asked(X, prob.batch(np.array(X)))
+        rejected += len(X) == 1 and opt.state.fx != float(prob.batch(np.array(X))[0])
     np.testing.assert_allclose(opt.state.x, out["x"], rtol=1e-10, atol=1e-12)
+    if accept == "improving" and not speculative:
+        assert rejected >= 2  # the equality holds past rejected iterates
 
 
 def test_settle_keeps_improvements_and_undoes_deteriorations():

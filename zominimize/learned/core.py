@@ -48,6 +48,7 @@ __all__ = [
     "estimate",
     "update_step",
     "advance",
+    "can_reject",
     "restore_previous",
     "settle",
     "detach_state",
@@ -456,6 +457,16 @@ def restore_previous(st: L2LState) -> L2LState:
     return replace(st, x=st.x_prev, fx=st.f_prev, sigma=st.sigma * 0.5)
 
 
+def can_reject(st: L2LState, accept: str = "always") -> bool:
+    """Whether :func:`settle` may still undo a new iterate of ``st`` under ``accept``:
+    never under ``"always"``, nor once an elitist start has ended."""
+    accept = resolve_accept(accept, st.x.numel())
+    if accept not in ACCEPT:
+        raise ValueError(f"`accept` must be one of {ACCEPT}, got {accept!r}")
+    return accept != "always" and not (
+        accept in ("elitist-start", "elitist-streak") and st.improved)
+
+
 def settle(st: L2LState, accept: str = "always",
            sigma_down: float = SIGMA_DOWN) -> tuple[L2LState, bool]:
     """Once the new iterate's value ``st.fx`` is known, keep it or reject it.
@@ -470,12 +481,10 @@ def settle(st: L2LState, accept: str = "always",
     iterates in a row have improved (a rejection or an equal value in between starts
     the count again or leaves it). Returns ``(state, rejected)``.
     """
-    accept = resolve_accept(accept, st.x.numel())
-    if accept not in ACCEPT:
-        raise ValueError(f"`accept` must be one of {ACCEPT}, got {accept!r}")
-    start = accept in ("elitist-start", "elitist-streak")
-    if accept == "always" or (start and st.improved):
+    if not can_reject(st, accept):
         return st, False
+    accept = resolve_accept(accept, st.x.numel())
+    start = accept in ("elitist-start", "elitist-streak")
     if (st.x_prev is None or st.f_prev is None or st.fx is None
             or not math.isfinite(st.f_prev)):
         return st, False

@@ -273,6 +273,17 @@ class L2LZO(ZOMethod):
             ``"always"`` when the values are noisy.""",
                optional(choice(*ACCEPT)),
                default_text="optional"),
+        Option("speculative", True, "bool", """
+            How a new iterate is evaluated while ``accept`` may still undo it.
+            ``True``: in one batch with the queries around it, before it is known
+            whether it is kept (one round of evaluations per iteration, the most work
+            to evaluate in parallel; the queries around an undone iterate count only
+            for the best point). ``False``: alone first, and the queries around it in
+            the next batch once it is kept, as in meta-training (an undone iterate
+            costs one evaluation rather than ``q + 1``; a kept one costs two rounds,
+            each a ``tell`` counted in ``nit``). Where no iterate can be undone
+            (``accept="always"``, or once an elitist start has ended) every iteration
+            is one batch either way.""", boolean),
         Option("lr", 4.0, "float",
                "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
                positive),
@@ -426,6 +437,12 @@ class L2LZO(ZOMethod):
         st, n = state.memory["core"], state.x.size
         nets = self._for_dim(n)
         center = st.fx is None or not math.isfinite(st.fx)
+        if center and not self.speculative and self._undoable(st, nets):
+            # the new iterate alone: its queries follow only if it is kept
+            X = st.x.detach().to("cpu", torch.float64).numpy()[None, :].copy()
+            X.flags.writeable = False
+            state.pending = {"X": X, "U": None, "mu": None, "center": True}
+            return X
         with self._threads(n), torch.no_grad():
             q = state.memory["q"]
             Xt = torch.empty((q + center, n), dtype=torch.float64, device=self.device)
@@ -442,6 +459,15 @@ class L2LZO(ZOMethod):
         state.memory["core"] = st
         state.pending = {"X": X, "U": U, "mu": mu, "center": center}
         return X
+
+    @staticmethod
+    def _undoable(st, nets: _Networks) -> bool:
+        """Whether the acceptance rule may undo ``st``'s new iterate (there is a finite
+        previous one to go back to)."""
+        from ..learned.core import can_reject
+
+        return (st.fx is None and st.x_prev is not None and st.f_prev is not None
+                and math.isfinite(st.f_prev) and can_reject(st, nets.accept))
 
     def tell(self, state, X, F):
         import torch
@@ -461,6 +487,7 @@ class L2LZO(ZOMethod):
         nets = self._for_dim(state.x.size)
         st, i = state.memory["core"], 0
         rejected = False
+        alone = p["U"] is None  # the new iterate alone (speculative=False): no queries
         if p["center"]:
             st.fx, i = float(F[0]), 1
             if math.isfinite(st.fx):
@@ -473,7 +500,8 @@ class L2LZO(ZOMethod):
         flat = (mode != "plateau" or st.fx is None or F.size <= i
                 or np.mean(F[i:] == st.fx) >= PLATEAU_FRAC)
         restarted = False
-        if mode and st.fx is not None and math.isfinite(st.fx):
+        # restarts are decided on an iteration's queries (a plateau is measured on them)
+        if mode and not alone and st.fx is not None and math.isfinite(st.fx):
             if to_new and self._stalled(state, st.fx):
                 restarted, st = True, self._restart(state, nets)
                 if to_best:  # the fresh run's patience counts from its start
@@ -481,8 +509,8 @@ class L2LZO(ZOMethod):
             elif to_best and flat and self._collapsed(state, st):
                 restarted, st = True, self._return_to_best(state, nets)
         with self._threads(state.x.size), torch.no_grad():
-            if rejected or restarted:  # an iterate whose queries come next: no step
-                pass
+            if rejected or restarted or (alone and math.isfinite(st.fx)):
+                pass  # an iterate whose queries come next: no step
             elif not math.isfinite(st.fx):
                 if st.x_prev is not None:
                     st = restore_previous(st)
