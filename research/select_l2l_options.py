@@ -55,21 +55,36 @@ def _score(label, problem, options, seed, budget, weights, sigma0_rel):
     return label, key, log_gap(problem, x0, res.x)
 
 
+#: Bound of a draw's paired difference in the clipped mean (one decade of the final gap;
+#: research log, thirty-eighth round).
+CLIP = 1.0
+
+
 def _mean(values) -> str:
     return f"{np.mean(values):.3f}" if values else "-"
 
 
-def paired(ref, cand, *, margin: float = 0.05, n_boot: int = 2000) -> str:
+def paired(ref, cand, *, margin: float = 0.05, n_boot: int = 2000,
+           clip: float | None = None) -> str:
     """``cand - ref`` over the same draws: the mean difference with a 95 % bootstrap
     interval (draws resampled, a fixed seed), and how many draws either is ahead on
-    by more than ``margin``; a heavy-tailed family's mean says little without them."""
+    by more than ``margin``; a heavy-tailed family's mean says little without them.
+    With ``clip``, the same mean and interval of the differences clipped to
+    ``[-clip, clip]`` follow (one draw's plateau against the floor counts as ``clip``)."""
     diff = np.asarray(cand, dtype=float) - np.asarray(ref, dtype=float)
     if diff.size == 0:
         return "-"
     idx = np.random.default_rng(0).integers(0, diff.size, size=(n_boot, diff.size))
-    lo, hi = np.percentile(diff[idx].mean(axis=1), [2.5, 97.5])
+
+    def mean_interval(v):
+        lo, hi = np.percentile(v[idx].mean(axis=1), [2.5, 97.5])
+        return f"{v.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]"
+
     better, worse = int(np.sum(diff < -margin)), int(np.sum(diff > margin))
-    return f"{diff.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]; {better} better, {worse} worse"
+    text = f"{mean_interval(diff)}; {better} better, {worse} worse"
+    if clip is not None:
+        text += f"; clipped to ±{clip:g}: {mean_interval(np.clip(diff, -clip, clip))}"
+    return text
 
 
 def main(argv=None) -> None:
@@ -126,10 +141,11 @@ def main(argv=None) -> None:
 
         lines += ["", f"Paired with `{json.dumps(cands[0], sort_keys=True)}` on the same "
                   "problems (negative: better): mean difference [95 % bootstrap interval]; "
-                  "problems where either is ahead by more than 0.05.", "",
+                  "problems where either is ahead by more than 0.05; the same mean with each "
+                  f"difference clipped to ±{CLIP:g}.", "",
                   "| options | difference |", "|---|---|"]
-        lines += [f"| `{json.dumps(c, sort_keys=True)}` | {paired(scores(cands[0]), scores(c))} |"
-                  for c in cands[1:]]
+        lines += [f"| `{json.dumps(c, sort_keys=True)}` | "
+                  f"{paired(scores(cands[0]), scores(c), clip=CLIP)} |" for c in cands[1:]]
     wall = time.perf_counter() - t0
     lines += ["", f"Produced by `python -m research.select_l2l_options --candidates "
               f"'{args.candidates}'{fam_opt}{dims_opt} --n-general {args.n_general} "

@@ -110,6 +110,10 @@ def test_paired_differences_of_the_selection_tables():
     lo, hi = (float(v) for v in text[text.index("[") + 1:text.index("]")].split(", "))
     assert lo <= -0.150 <= hi and lo < hi
     assert paired([], []) == "-"
+    # one draw on a plateau (-1.5) where the other reaches the floor (-10): the clipped
+    # mean counts it as one decade
+    stall = paired([-10.0, -2.0, -3.0, -4.0], [-1.5, -2.1, -3.1, -4.1], clip=1.0)
+    assert stall.startswith("+2.050 [") and "; clipped to ±1: +0.175 [" in stall
 
 
 def test_select_l2l_options_refuses_held_out_families(capsys):
