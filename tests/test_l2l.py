@@ -362,7 +362,9 @@ def test_default_rules_follow_the_dimension(d, q, accept, directions):
     c = minimize(f, x0, method="l2l-zo",
                  options={"maxfev": 40 * (q + 1), "q": other[0], "accept": other[1]}, rng=3)
     np.testing.assert_array_equal(a.x, b.x)
-    assert a.nit == b.nit == 40 and not np.array_equal(a.x, c.x)
+    # from d = 40 to 99 a kept iterate's value and its queries are two tells
+    assert a.nit == b.nit == (40 if not 40 <= d < 100 else b.nit) >= 40
+    assert not np.array_equal(a.x, c.x)
     if directions == "orthogonal":  # and not the independent draws' run
         e = minimize(f, x0, method="l2l-zo", rng=3, options={
             "maxfev": 40 * (q + 1), "directions": "independent"})
@@ -472,8 +474,11 @@ def test_default_runs_its_mid_networks_from_d_50_to_599(d, networks, rules):
         b = minimize(f, x0, method="l2l-zo", rng=5,
                      options={"maxfev": 250, "weights": "default-mid", **rules})
         np.testing.assert_array_equal(a.x, b.x)
-        # 5 or 10 queries and the centre per iteration
-        assert a.nit == b.nit == 250 // (1 + rules.get("q", 10))
+        assert a.nit == b.nit
+        if d >= 100:  # 10 queries and the centre per iteration
+            assert a.nit == 250 // 11
+        else:  # speculative="auto": a kept iterate's value and its 5 queries, two tells
+            assert a.nit > 250 // 6
 
 
 @pytest.mark.parametrize("how", ["pickle", "checkpoint"])
@@ -769,6 +774,24 @@ def test_speculative_false_is_one_batch_where_no_iterate_can_be_undone():
     last_alone = max(k for k, n in enumerate(sizes) if n == 1)
     q = opt.state.memory["q"]
     assert 1 in sizes[1:5] and set(sizes[last_alone + 2:]) == {q + 1}
+
+
+@pytest.mark.parametrize("d, alone", [(20, False), (39, False), (40, True), (99, True)])
+def test_speculative_auto_evaluates_an_iterate_alone_from_d_40_to_99(d, alone):
+    from zominimize.learned.rules import resolve_speculative
+
+    assert resolve_speculative("auto", d) is (not alone)
+    assert resolve_speculative("auto", 100) and resolve_speculative("auto", 2)
+    assert resolve_speculative(True, d) and not resolve_speculative(False, d)
+    opt = zominimize.Optimizer("l2l-zo", np.zeros(d), rng=0)
+    assert opt.method.speculative == "auto"
+    sizes = {len(r[0]) for r in _rounds(opt, quad, 30)}
+    assert (1 in sizes) is alone
+
+
+def test_speculative_refuses_other_values():
+    with pytest.raises(TypeError, match="`speculative` must be True, False or \"auto\""):
+        zominimize.Optimizer("l2l-zo", np.zeros(3), speculative="no")
 
 
 def test_speculative_false_recovers_from_a_non_finite_iterate():

@@ -19,7 +19,9 @@ stalls, below ``RESTARTS_AUTO_MAX_D`` (twenty-sixth round), and returns to the b
 point once σ has collapsed, from ``RESTARTS_BOTH_MIN_D`` (twenty-ninth round; from
 ``RESTARTS_AUTO_MAX_D`` on alone, twenty-seventh round), below it only from a plateau
 (thirty-first round), as also up to ``RESTARTS_AUTO_MAX_D`` with a budget of at least
-``PLATEAU_BUDGET_PER_D`` evaluations per coordinate (thirty-fifth round). With a known
+``PLATEAU_BUDGET_PER_D`` evaluations per coordinate (thirty-fifth round).
+``speculative="auto"`` evaluates a new iterate alone while it may be undone from
+``SPECULATIVE_AUTO_MIN_D`` to below ``AUTO_MAX_D`` (thirty-eighth round). With a known
 budget, :func:`budget_q` may raise ``q`` so that a run makes at most about
 ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
 twenty-second round).
@@ -54,6 +56,8 @@ __all__ = [
     "PLATEAU_BUDGET_PER_D",
     "PLATEAU_FRAC",
     "START_STREAK",
+    "SPECULATIVE_AUTO_MIN_D",
+    "resolve_speculative",
 ]
 
 #: Below this dimension the ``"auto"`` rules choose few queries and the elitist rule.
@@ -92,6 +96,12 @@ DIRECTIONS = ("independent", "orthogonal", "auto")
 DIRECTIONS_AUTO_MAX_D = 20
 
 
+#: speculative="auto" evaluates a new iterate alone while the elitist rule may undo it
+#: from this dimension to below AUTO_MAX_D (one evaluation for an undone iterate rather
+#: than q + 1): it converged faster there on fresh BBOB instances and left the training
+#: families level; below, its gain was chance, and from AUTO_MAX_D only the start can
+#: undo an iterate (research log, thirty-sixth to thirty-eighth rounds).
+SPECULATIVE_AUTO_MIN_D = 40
 #: Whether a run starts afresh once it stalls: never (False), from a new point around x0
 #: once its iterate stalls (True), from its best point once σ has collapsed and the
 #: best has stalled ("best"), either of the two, whichever comes first ("both"), the
@@ -184,6 +194,15 @@ def resolve_directions(directions: str, d: int) -> str:
     if directions == "auto":
         return "orthogonal" if d < DIRECTIONS_AUTO_MAX_D else "independent"
     return directions
+
+
+def resolve_speculative(speculative: bool | str, d: int) -> bool:
+    """``speculative`` itself, or the rule ``"auto"`` picks for ``d`` coordinates:
+    ``False`` (a new iterate evaluated alone while it may be undone) from
+    ``SPECULATIVE_AUTO_MIN_D`` to below ``AUTO_MAX_D``, ``True`` elsewhere."""
+    if speculative == "auto":
+        return not SPECULATIVE_AUTO_MIN_D <= d < AUTO_MAX_D
+    return bool(speculative)
 
 
 def resolve_accept(accept: str, d: int) -> str:

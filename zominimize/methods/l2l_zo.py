@@ -34,11 +34,13 @@ from ..learned.rules import (
     RESTARTS_BOTH_MIN_D,
     RETURN_PATIENCE,
     RETURN_SIGMA_FRAC,
+    SPECULATIVE_AUTO_MIN_D,
     START_STREAK,
     budget_q,
     resolve_directions,
     resolve_q,
     resolve_restarts,
+    resolve_speculative,
 )
 from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
 from ._base import State, ZOMethod
@@ -60,6 +62,12 @@ def _restarts_value(name: str, v: Any) -> bool | str:
     if isinstance(v, bool) or (isinstance(v, str) and v in RESTARTS):
         return v
     raise TypeError(f"`{name}` must be one of {RESTARTS}, got {v!r}")
+
+
+def _speculative_value(name: str, v: Any) -> bool | str:
+    if isinstance(v, (bool, np.bool_)) or (isinstance(v, str) and v == "auto"):
+        return v if isinstance(v, str) else bool(v)
+    raise TypeError(f"`{name}` must be True, False or \"auto\", got {v!r}")
 
 
 def _device_name(name: str, v: Any) -> str:
@@ -273,7 +281,7 @@ class L2LZO(ZOMethod):
             ``"always"`` when the values are noisy.""",
                optional(choice(*ACCEPT)),
                default_text="optional"),
-        Option("speculative", True, "bool", """
+        Option("speculative", "auto", "bool or \"auto\"", f"""
             How a new iterate is evaluated while ``accept`` may still undo it.
             ``True``: in one batch with the queries around it, before it is known
             whether it is kept (one round of evaluations per iteration, the most work
@@ -283,7 +291,10 @@ class L2LZO(ZOMethod):
             costs one evaluation rather than ``q + 1``; a kept one costs two rounds,
             each a ``tell`` counted in ``nit``). Where no iterate can be undone
             (``accept="always"``, or once an elitist start has ended) every iteration
-            is one batch either way.""", boolean),
+            is one batch either way. ``"auto"``: ``False`` from
+            ``d = {SPECULATIVE_AUTO_MIN_D}`` to ``d = {AUTO_MAX_D - 1}``, ``True``
+            elsewhere. Pass ``True`` for one batch per iteration with parallel
+            ``workers`` and a slow objective.""", _speculative_value),
         Option("lr", 4.0, "float",
                "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
                positive),
@@ -437,7 +448,8 @@ class L2LZO(ZOMethod):
         st, n = state.memory["core"], state.x.size
         nets = self._for_dim(n)
         center = st.fx is None or not math.isfinite(st.fx)
-        if center and not self.speculative and self._undoable(st, nets):
+        if (center and not resolve_speculative(self.speculative, n)
+                and self._undoable(st, nets)):
             # the new iterate alone: its queries follow only if it is kept
             X = st.x.detach().to("cpu", torch.float64).numpy()[None, :].copy()
             X.flags.writeable = False
