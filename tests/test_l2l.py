@@ -789,6 +789,24 @@ def test_speculative_auto_evaluates_an_iterate_alone_from_d_40_to_99(d, alone):
     assert (1 in sizes) is alone
 
 
+def test_a_run_evaluating_iterates_alone_resumes_from_a_checkpoint_exactly(tmp_path):
+    def go(opt, k):
+        for _ in range(k):
+            X = opt.ask()
+            opt.tell(X, [quad(x) for x in X])
+
+    a = zominimize.Optimizer("l2l-zo", np.zeros(40), rng=0)
+    go(a, 101)
+    zominimize.save_checkpoint(a, tmp_path / "run.ckpt")
+    b = zominimize.load_checkpoint(tmp_path / "run.ckpt")
+    sizes = []
+    for opt in (a, b):
+        go(opt, 60)
+        sizes.append(opt.nfev)
+    assert sizes[0] == sizes[1] and a.f_best == b.f_best
+    np.testing.assert_array_equal(a.x_best, b.x_best)
+
+
 def test_speculative_refuses_other_values():
     with pytest.raises(TypeError, match="`speculative` must be True, False or \"auto\""):
         zominimize.Optimizer("l2l-zo", np.zeros(3), speculative="no")

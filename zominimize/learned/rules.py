@@ -98,10 +98,13 @@ DIRECTIONS_AUTO_MAX_D = 20
 
 #: speculative="auto" evaluates a new iterate alone while the elitist rule may undo it
 #: from this dimension to below AUTO_MAX_D (one evaluation for an undone iterate rather
-#: than q + 1): it converged faster there on fresh BBOB instances and left the training
-#: families level; below, its gain was chance, and from AUTO_MAX_D only the start can
-#: undo an iterate (research log, thirty-sixth to thirty-eighth rounds).
+#: than q + 1): it converged faster there on fresh BBOB instances, and on the training
+#: families, by per-draw differences clipped to one decade, it did no worse (a few
+#: classification-like draws more ended on a plateau); below, its gain was chance, and
+#: from AUTO_MAX_D only the start can undo an iterate (research log, thirty-sixth to
+#: thirty-eighth rounds).
 SPECULATIVE_AUTO_MIN_D = 40
+
 #: Whether a run starts afresh once it stalls: never (False), from a new point around x0
 #: once its iterate stalls (True), from its best point once σ has collapsed and the
 #: best has stalled ("best"), either of the two, whichever comes first ("both"), the
