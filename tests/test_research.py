@@ -161,3 +161,17 @@ def test_training_scripts_record_the_command_that_reproduces_them(monkeypatch):
                                "w.safetensors --horizon 50")
     assert seen["out"] == "w.safetensors" and not seen["resume"]
     assert (seen["cfg"].seed, seen["cfg"].horizon, seen["cfg"].q) == (3, 50, 5)
+
+
+def test_explore_bbob_prints_a_score_per_variant_and_function(capsys):
+    pytest.importorskip("ioh")
+    from research import explore_bbob
+
+    assert explore_bbob.spec({"q": 2}) == "l2l-zo[sigma0=2,q=2]"
+    explore_bbob.main(["2", "{}", '{"q": 1}', "--fids", "1,7", "--seeds", "1",
+                       "--budget", "60"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("d=2 {}: ") and " f1:" in lines[0] and " f7:" in lines[0]
+    assert lines[1].startswith('d=2 {"q": 1}: ')
+    means = [float(line.split("}: ")[1].split()[0]) for line in lines[:2]]
+    assert all(-8.0 <= m < 3.0 for m in means) and means[0] != means[1]

@@ -1,0 +1,73 @@
+"""The exploration check of the research log: ``l2l-zo`` variants on BBOB instances that
+no selection set uses (``iid_offset=200``: instances 201, 202, ... for seeds 1, 2, ...).
+
+Prints, per variant, the mean over functions of the mean over seeds of ``log10`` of the
+final precision (floored at 1e-8, as the selection scores), and the same per function.
+An exploration decides which candidate a round declares, never a default::
+
+    python -m research.explore_bbob 40 '{}' '{"speculative": false}'
+    python -m research.explore_bbob 100 '{}' '{"sigma_down": 1}' --fids 1,2,10 --seeds 1,2
+
+Each variant is a JSON object of ``l2l-zo`` options (``sigma0`` defaults to 2, COCO's
+initial step); ``--jobs`` runs that many processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+
+import numpy as np
+from joblib import Parallel, delayed
+
+from zominimize.bench import run_one
+
+#: BBOB f1-f14 without the linear slope f5 (every method solves it at once).
+DEFAULT_FIDS = (1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14)
+
+
+def spec(options: dict) -> str:
+    """The ``l2l-zo[...]`` spec of a variant (``sigma0=2`` unless it says otherwise)."""
+    options = {"sigma0": 2, **options}
+    return "l2l-zo[" + ",".join(f"{k}={v}" for k, v in options.items()) + "]"
+
+
+def log_precision(options: dict, fid: int, dim: int, seed: int, offset: int,
+                  budget: int) -> float:
+    run = run_one(spec(options), f"bbob[fid={fid},dim={dim},iid_offset={offset}]", seed,
+                  budget, time_limit=None)
+    return math.log10(max(run.precision, 1e-8))
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("dim", type=int)
+    ap.add_argument("variants", nargs="+", help="JSON objects of l2l-zo options")
+    ap.add_argument("--fids", default=",".join(map(str, DEFAULT_FIDS)))
+    ap.add_argument("--seeds", default="1,2,3")
+    ap.add_argument("--offset", type=int, default=200, help="iid_offset (200: 201, ...)")
+    ap.add_argument("--budget", type=int, default=4200)
+    ap.add_argument("--jobs", type=int, default=1)
+    args = ap.parse_args(argv)
+    variants = [json.loads(v) for v in args.variants]
+    fids = [int(f) for f in args.fids.split(",")]
+    seeds = [int(s) for s in args.seeds.split(",")]
+    tasks = [(i, f, s) for i in range(len(variants)) for f in fids for s in seeds]
+    t0 = time.perf_counter()
+    out = Parallel(n_jobs=args.jobs)(
+        delayed(log_precision)(variants[i], f, args.dim, s, args.offset, args.budget)
+        for i, f, s in tasks)
+    scores: dict[tuple[int, int], list[float]] = {}
+    for (i, f, _), value in zip(tasks, out):
+        scores.setdefault((i, f), []).append(value)
+    for i, v in enumerate(variants):
+        per = {f: float(np.mean(scores[i, f])) for f in fids}
+        print(f"d={args.dim} {json.dumps(v)}: {np.mean(list(per.values())):.3f}  "
+              + " ".join(f"f{f}:{per[f]:.2f}" for f in fids), flush=True)
+    print(f"({time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
