@@ -481,9 +481,9 @@ def settle(st: L2LState, accept: str = "always",
     iterates in a row have improved (a rejection or an equal value in between starts
     the count again or leaves it). Returns ``(state, rejected)``.
     """
+    accept = resolve_accept(accept, st.x.numel())
     if not can_reject(st, accept):
         return st, False
-    accept = resolve_accept(accept, st.x.numel())
     start = accept in ("elitist-start", "elitist-streak")
     if (st.x_prev is None or st.f_prev is None or st.fx is None
             or not math.isfinite(st.f_prev)):

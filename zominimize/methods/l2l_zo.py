@@ -65,8 +65,10 @@ def _restarts_value(name: str, v: Any) -> bool | str:
 
 
 def _speculative_value(name: str, v: Any) -> bool | str:
-    if isinstance(v, (bool, np.bool_)) or (isinstance(v, str) and v == "auto"):
-        return v if isinstance(v, str) else bool(v)
+    if isinstance(v, str) and v == "auto":
+        return v
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
     raise TypeError(f"`{name}` must be True, False or \"auto\", got {v!r}")
 
 
