@@ -118,6 +118,19 @@ def test_sigma_down_comes_from_the_manifest_unless_given(tmp_path):
         minimize(quad, np.zeros(3), method="l2l-zo", options={"sigma_down": -1.0})
 
 
+def test_beta1_changes_the_run_and_is_checked():
+    """beta1 = 0.9 is the trained value and the default below d = 300; another value
+    changes the run; values outside [0, 1) are refused by name."""
+    def run(d=10, **o):
+        return minimize(quad, np.zeros(d), method="l2l-zo", options=dict(OPTS, **o), rng=0).x
+
+    np.testing.assert_array_equal(run(beta1=0.9), run())
+    assert not np.array_equal(run(beta1=0.5), run(beta1=0.9))
+    for bad, err in ((1.0, ValueError), (-0.1, ValueError), ("0.5", TypeError)):
+        with pytest.raises(err, match="beta1"):
+            minimize(quad, np.zeros(3), method="l2l-zo", options={"beta1": bad})
+
+
 @pytest.mark.parametrize("d", [1, 2, 7])
 def test_small_dimensions(d):
     res = minimize(quad, np.zeros(d), method="l2l-zo", options={"maxfev": 21 * 40}, rng=0)

@@ -257,6 +257,25 @@ def test_sigma_down_is_the_shrink_after_a_deterioration_and_a_rejection(sigma_do
     assert rejected and float(back.sigma) == pytest.approx(factor)
 
 
+@pytest.mark.parametrize("beta1", [core.BETA1, 0.5, 0.0])
+def test_beta1_is_the_decay_of_the_first_moment(beta1):
+    """The UpdateRNN's first moment is beta1 * m + (1 - beta1) * a, debiased by
+    1 - beta1**t in the momentum input b (with beta1 = 0, b is a / sqrt(v̂))."""
+    net = L2LNet("scaled").double()
+    st = core.init_state(net, np.zeros(3), 1.0)
+    g1 = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    g2 = torch.tensor([-1.0, 0.5, 3.0], dtype=torch.float64)
+    with torch.no_grad():
+        _, st = core.update_step(net, st, g1, 1.0, st.x, beta1=beta1)
+        a1 = st.a_prev
+        _, st = core.update_step(net, st, g2, 1.0, st.x, beta1=beta1)
+    a2 = st.a_prev
+    m = (1 - beta1) * (beta1 * a1 + a2)
+    torch.testing.assert_close(st.m, m)
+    if beta1 == 0.0:
+        torch.testing.assert_close(st.m, a2)
+
+
 def test_elitist_start_rejects_only_until_the_first_improvement():
     """accept="elitist-start": deteriorations are undone (σ shrinks) until a kept
     iterate improves on its predecessor; from then on every iterate is kept."""

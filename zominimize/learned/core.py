@@ -53,6 +53,7 @@ __all__ = [
     "settle",
     "detach_state",
     "reject_shrink",
+    "BETA1",
     "SIGMA_DOWN",
     "ACCEPT",
     "ACCEPT_AUTO_MAX_D",
@@ -71,7 +72,11 @@ UPDATES = ("rnn", "sgd")
 # The rules propose() carries out: DIRECTIONS without "auto", which callers resolve.
 _DRAWS = tuple(rule for rule in DIRECTIONS if rule != "auto")
 
-_B1, _B2, _BR = 0.9, 0.99, 0.9
+_B2, _BR = 0.99, 0.9
+#: Decay of the first moment of the normalised estimate the UpdateRNN reads (Adam's
+#: beta1): the value every bundled set was trained with; l2l-zo's option beta1
+#: replaces it at inference.
+BETA1 = 0.9
 # Memory of the running success rate (about ten steps, as the 1/5th rule's window).
 _B_SUCCESS = 0.9
 _CLIP_A = 5.0
@@ -364,11 +369,12 @@ def reject_shrink(sigma_down: float = SIGMA_DOWN) -> float:
 
 def update_step(
     net: L2LNet, st: L2LState, ghat: torch.Tensor, f_center: float | None, x: torch.Tensor,
-    *, sigma_down: float = SIGMA_DOWN,
+    *, sigma_down: float = SIGMA_DOWN, beta1: float = BETA1,
 ) -> tuple[torch.Tensor, L2LState]:
     """Run the UpdateRNN on the estimate ``ghat`` at the iterate ``x``; return
     ``(Δx, new_state)`` (``Δx`` in the networks' dtype). ``sigma_down`` is the step-size
-    rule's prior shrink after a deterioration of ``f``, in tanh units."""
+    rule's prior shrink after a deterioration of ``f``, in tanh units; ``beta1`` the
+    decay of the first moment of the normalised estimate."""
     if net.variant == "paper":
         out, (hu, cu) = net.update_rnn(ghat[None, :], (st.hu, st.cu))
         dx = out[0]
@@ -381,9 +387,9 @@ def update_step(
     # ĝ ≡ 0 (a flat region) gives a ≡ 0 rather than 0/0.
     inv = torch.where(R_hat > 0, R_hat.clamp_min(1e-300).rsqrt(), torch.zeros_like(R_hat))
     a = (ghat * inv).clamp(-_CLIP_A, _CLIP_A)
-    m = _B1 * st.m + (1 - _B1) * a
+    m = beta1 * st.m + (1 - beta1) * a
     v = _B2 * st.v + (1 - _B2) * a.detach() ** 2
-    b = (m / (1 - _B1**t)) / torch.sqrt(v / (1 - _B2**t) + 1e-8)
+    b = (m / (1 - beta1**t)) / torch.sqrt(v / (1 - _B2**t) + 1e-8)
     agree = torch.sign(a.detach()) * torch.sign(st.m)
     f_prev = st.f_prev
     # +1 if f improved since the last iterate, -1 if it got worse: invariant to a·f + b.
@@ -430,13 +436,14 @@ def advance(
     update: str = "rnn",
     lr: float = 4.0,
     sigma_down: float = SIGMA_DOWN,
+    beta1: float = BETA1,
 ) -> L2LState:
     """Estimate, step and project: the new state after the queries ``x + μ U`` gave
     ``fq``. ``st.fx`` must be finite. The new iterate's value is unknown (``fx`` is
     ``None``) unless the step left ``x`` where it was."""
     ghat = estimate(U, fq, st.fx, mu)
     x, fx = st.x, st.fx
-    dx, st = update_step(net, st, ghat, fx, x, sigma_down=sigma_down)
+    dx, st = update_step(net, st, ghat, fx, x, sigma_down=sigma_down, beta1=beta1)
     if update == "sgd":
         dx = -(lr / ghat.numel()) * ghat
         dxn = dx if net.variant == "paper" else dx / st.sigma.detach()

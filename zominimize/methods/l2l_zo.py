@@ -16,7 +16,7 @@ import numpy as np
 from .._device import resolve_device, resolve_dtype
 from .._options import Option, boolean, choice, optional, positive, positive_int, unit_interval
 from .._threads import limited_threads, policy_threads
-from ..learned.core import SAMPLERS, SIGMA_DOWN, UPDATES
+from ..learned.core import BETA1, SAMPLERS, SIGMA_DOWN, UPDATES
 from ..learned.rules import (
     ACCEPT,
     AUTO_MAX_D,
@@ -70,6 +70,13 @@ def _speculative_value(name: str, v: Any) -> bool | str:
     if isinstance(v, (bool, np.bool_)):
         return bool(v)
     raise TypeError(f"`{name}` must be True, False or \"auto\", got {v!r}")
+
+
+def _beta1_value(name: str, v: Any) -> float:
+    v = unit_interval(name, v)
+    if v == 1.0:  # the first moment would never move from zero
+        raise ValueError(f"`{name}` must lie in [0, 1), got {v!r}")
+    return v
 
 
 def _device_name(name: str, v: Any) -> str:
@@ -260,6 +267,12 @@ class L2LZO(ZOMethod):
             in its manifest (``options.sigma_down``), else {SIGMA_DOWN}, the value
             every bundled set was trained with.""", optional(positive),
                default_text="optional"),
+        Option("beta1", BETA1, "float", f"""
+            Decay of the running mean of the normalised estimate that the UpdateRNN
+            reads and steps along (the first moment ``m`` of Adam's update, whose
+            ``beta1`` it is), in ``[0, 1)``. {BETA1}, the value every bundled set was
+            trained with, averages about ten estimates; a smaller value follows the
+            latest ones more closely.""", _beta1_value),
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
             (ZO-LSTM-no-update).""", choice(*UPDATES)),
@@ -538,7 +551,7 @@ class L2LZO(ZOMethod):
             else:
                 fq = torch.as_tensor(F[i:], device=self.device)
                 st = advance(nets.net, st, p["U"], fq, p["mu"], update=self.update,
-                             lr=self.lr, sigma_down=nets.sigma_down)
+                             lr=self.lr, sigma_down=nets.sigma_down, beta1=self.beta1)
         state.memory["core"] = st
         state.x = st.x.cpu().numpy() if st.x.device.type != "cpu" else st.x.numpy()
         state.fx = st.fx
