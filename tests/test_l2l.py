@@ -118,17 +118,42 @@ def test_sigma_down_comes_from_the_manifest_unless_given(tmp_path):
         minimize(quad, np.zeros(3), method="l2l-zo", options={"sigma_down": -1.0})
 
 
-def test_beta1_changes_the_run_and_is_checked():
-    """beta1 = 0.9 is the trained value and the default below d = 300; another value
-    changes the run; values outside [0, 1) are refused by name."""
+def test_beta1_comes_from_the_manifest_unless_given(tmp_path):
+    """beta1 is the weight set's manifest value (0.9, the training value, when it records
+    none); a given value wins and changes the run; values outside [0, 1) and other
+    strings than "auto" are refused by name."""
+    from zominimize.learned import L2LNet, save_weights
+
+    torch.manual_seed(0)
+    path = tmp_path / "w.safetensors"
+    save_weights(L2LNet("scaled"), path, {"family": "test", "options": {"beta1": 0.5}})
+    assert zominimize.Optimizer("l2l-zo", np.zeros(5), weights=path).method.beta1 == 0.5
+    assert zominimize.Optimizer("l2l-zo", np.zeros(5), weights=path,
+                                beta1="auto").method.beta1 == "auto"
+    assert zominimize.Optimizer("l2l-zo", np.zeros(5), weights="attack").method.beta1 == 0.9
+
     def run(d=10, **o):
         return minimize(quad, np.zeros(d), method="l2l-zo", options=dict(OPTS, **o), rng=0).x
 
-    np.testing.assert_array_equal(run(beta1=0.9), run())
+    np.testing.assert_array_equal(run(weights="attack", beta1=0.9), run(weights="attack"))
     assert not np.array_equal(run(beta1=0.5), run(beta1=0.9))
     for bad, err in ((1.0, ValueError), (-0.1, ValueError), ("0.5", TypeError)):
         with pytest.raises(err, match="beta1"):
             minimize(quad, np.zeros(3), method="l2l-zo", options={"beta1": bad})
+
+
+@pytest.mark.parametrize("d, beta1", [(299, 0.9), (300, 0.5)])
+def test_beta1_auto_is_half_from_d_300(d, beta1):
+    """beta1="auto" runs as 0.5 from d = 300 and as the trained 0.9 below."""
+    from zominimize.learned.rules import resolve_beta1
+
+    assert resolve_beta1("auto", d) == beta1 and resolve_beta1(0.7, d) == 0.7
+
+    def run(**o):
+        return minimize(quad, np.zeros(d), method="l2l-zo", rng=0,
+                        options={"maxfev": 400, "weights": "attack", **o}).x
+
+    np.testing.assert_array_equal(run(beta1="auto"), run(beta1=beta1))
 
 
 @pytest.mark.parametrize("d", [1, 2, 7])

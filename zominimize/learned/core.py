@@ -36,7 +36,7 @@ import torch
 
 from .._checkpoint import register_state_type
 from .nets import L2LNet
-from .rules import ACCEPT, ACCEPT_AUTO_MAX_D, DIRECTIONS, START_STREAK, resolve_accept
+from .rules import ACCEPT, ACCEPT_AUTO_MAX_D, BETA1, DIRECTIONS, START_STREAK, resolve_accept
 
 __all__ = [
     "L2LState",
@@ -73,10 +73,6 @@ UPDATES = ("rnn", "sgd")
 _DRAWS = tuple(rule for rule in DIRECTIONS if rule != "auto")
 
 _B2, _BR = 0.99, 0.9
-#: Decay of the first moment of the normalised estimate the UpdateRNN reads (Adam's
-#: beta1): the value every bundled set was trained with; l2l-zo's option beta1
-#: replaces it at inference.
-BETA1 = 0.9
 # Memory of the running success rate (about ten steps, as the 1/5th rule's window).
 _B_SUCCESS = 0.9
 _CLIP_A = 5.0

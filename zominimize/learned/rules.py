@@ -32,6 +32,10 @@ from __future__ import annotations
 import math
 
 __all__ = [
+    "BETA1",
+    "BETA1_AUTO_MIN_D",
+    "BETA1_LARGE_D",
+    "resolve_beta1",
     "ACCEPT",
     "ACCEPT_AUTO_MAX_D",
     "AUTO_MAX_D",
@@ -104,6 +108,17 @@ DIRECTIONS_AUTO_MAX_D = 20
 #: from AUTO_MAX_D only the start can undo an iterate (research log, thirty-sixth to
 #: thirty-eighth rounds).
 SPECULATIVE_AUTO_MIN_D = 40
+
+#: Decay of the first moment of the normalised estimate the UpdateRNN reads (Adam's
+#: beta1): the value every bundled set was trained with.
+BETA1 = 0.9
+#: beta1="auto" is BETA1_LARGE_D from this dimension on and BETA1 below: at large d an
+#: estimate from 10 or 20 queries is mostly noise, and a shorter memory of them
+#: converged faster on fresh BBOB instances and on the training families; below, the
+#: classification problems that a run takes deep want the longer memory, along which
+#: it accelerates (research log, thirty-ninth round).
+BETA1_AUTO_MIN_D = 300
+BETA1_LARGE_D = 0.5
 
 #: Whether a run starts afresh once it stalls: never (False), from a new point around x0
 #: once its iterate stalls (True), from its best point once σ has collapsed and the
@@ -206,6 +221,14 @@ def resolve_speculative(speculative: bool | str, d: int) -> bool:
     if speculative == "auto":
         return not SPECULATIVE_AUTO_MIN_D <= d < AUTO_MAX_D
     return bool(speculative)
+
+
+def resolve_beta1(beta1: float | str, d: int) -> float:
+    """``beta1`` itself, or the rule ``"auto"`` picks for ``d`` coordinates:
+    ``BETA1_LARGE_D`` from ``BETA1_AUTO_MIN_D`` on, ``BETA1`` below."""
+    if beta1 == "auto":
+        return BETA1_LARGE_D if d >= BETA1_AUTO_MIN_D else BETA1
+    return float(beta1)
 
 
 def resolve_accept(accept: str, d: int) -> str:
