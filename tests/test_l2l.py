@@ -118,42 +118,55 @@ def test_sigma_down_comes_from_the_manifest_unless_given(tmp_path):
         minimize(quad, np.zeros(3), method="l2l-zo", options={"sigma_down": -1.0})
 
 
-def test_beta1_comes_from_the_manifest_unless_given(tmp_path):
-    """beta1 is the weight set's manifest value (0.9, the training value, when it records
-    none); a given value wins and changes the run; values outside [0, 1) and other
-    strings than "auto" are refused by name."""
+def test_beta1_and_step_beta1_come_from_the_manifest_unless_given(tmp_path):
+    """beta1 and step_beta1 are the weight set's manifest values (0.9, the training
+    value, and None when it records none); given values win and change the run; values
+    outside [0, 1), and strings but step_beta1's "auto", are refused by name."""
     from zominimize.learned import L2LNet, save_weights
 
     torch.manual_seed(0)
     path = tmp_path / "w.safetensors"
-    save_weights(L2LNet("scaled"), path, {"family": "test", "options": {"beta1": 0.5}})
-    assert zominimize.Optimizer("l2l-zo", np.zeros(5), weights=path).method.beta1 == 0.5
-    assert zominimize.Optimizer("l2l-zo", np.zeros(5), weights=path,
-                                beta1="auto").method.beta1 == "auto"
-    assert zominimize.Optimizer("l2l-zo", np.zeros(5), weights="attack").method.beta1 == 0.9
+    save_weights(L2LNet("scaled"), path,
+                 {"family": "test", "options": {"beta1": 0.5, "step_beta1": "auto"}})
+    method = zominimize.Optimizer("l2l-zo", np.zeros(5), weights=path).method
+    assert (method.beta1, method.step_beta1) == (0.5, "auto")
+    method = zominimize.Optimizer("l2l-zo", np.zeros(5), weights=path, beta1=0.8,
+                                  step_beta1=0.6).method
+    assert (method.beta1, method.step_beta1) == (0.8, 0.6)
+    method = zominimize.Optimizer("l2l-zo", np.zeros(5), weights="attack").method
+    assert (method.beta1, method.step_beta1) == (0.9, None)
 
     def run(d=10, **o):
         return minimize(quad, np.zeros(d), method="l2l-zo", options=dict(OPTS, **o), rng=0).x
 
     np.testing.assert_array_equal(run(weights="attack", beta1=0.9), run(weights="attack"))
+    np.testing.assert_array_equal(run(step_beta1=0.9), run())  # the same mean, twice
     assert not np.array_equal(run(beta1=0.5), run(beta1=0.9))
-    for bad, err in ((1.0, ValueError), (-0.1, ValueError), ("0.5", TypeError)):
-        with pytest.raises(err, match="beta1"):
-            minimize(quad, np.zeros(3), method="l2l-zo", options={"beta1": bad})
+    assert not np.array_equal(run(step_beta1=0.5), run())
+    assert not np.array_equal(run(step_beta1=0.5), run(beta1=0.5))
+    for key in ("beta1", "step_beta1"):
+        for bad, err in ((1.0, ValueError), (-0.1, ValueError), ("0.5", TypeError)):
+            with pytest.raises(err, match=key):
+                minimize(quad, np.zeros(3), method="l2l-zo", options={key: bad})
+    with pytest.raises(TypeError, match="beta1"):
+        minimize(quad, np.zeros(3), method="l2l-zo", options={"beta1": "auto"})
 
 
-@pytest.mark.parametrize("d, beta1", [(299, 0.9), (300, 0.5)])
-def test_beta1_auto_is_half_from_d_300(d, beta1):
-    """beta1="auto" runs as 0.5 from d = 300 and as the trained 0.9 below."""
-    from zominimize.learned.rules import resolve_beta1
+@pytest.mark.parametrize("d, step_beta1", [(299, None), (300, 0.7)])
+def test_step_beta1_auto_from_d_300(d, step_beta1):
+    """step_beta1="auto" is 0.7 from d = 300 and, below, no second mean."""
+    from zominimize.learned.rules import resolve_step_beta1
 
-    assert resolve_beta1("auto", d) == beta1 and resolve_beta1(0.7, d) == 0.7
+    assert resolve_step_beta1("auto", d) == step_beta1
+    assert resolve_step_beta1(0.6, d) == 0.6 and resolve_step_beta1(None, d) is None
 
     def run(**o):
         return minimize(quad, np.zeros(d), method="l2l-zo", rng=0,
                         options={"maxfev": 400, "weights": "attack", **o}).x
 
-    np.testing.assert_array_equal(run(beta1="auto"), run(beta1=beta1))
+    np.testing.assert_array_equal(run(step_beta1="auto"), run(step_beta1=step_beta1))
+    if step_beta1 is not None:
+        assert not np.array_equal(run(step_beta1="auto"), run())
 
 
 @pytest.mark.parametrize("d", [1, 2, 7])

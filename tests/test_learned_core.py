@@ -276,6 +276,32 @@ def test_beta1_is_the_decay_of_the_first_moment(beta1):
         torch.testing.assert_close(st.m, a2)
 
 
+def test_step_beta1_is_a_second_mean_that_only_the_step_follows():
+    """With step_beta1 the networks read the same inputs (the mean at beta1) and the
+    step's prior term follows the second mean: the step changes by exactly σ times the
+    difference of the two debiased, normalised means."""
+    net = L2LNet("scaled").double()
+    st = core.init_state(net, np.zeros(3), 1.0)
+    g1 = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    g2 = torch.tensor([-1.0, 0.5, 3.0], dtype=torch.float64)
+    with torch.no_grad():
+        _, one = core.update_step(net, st, g1, 1.0, st.x)
+        _, two = core.update_step(net, st, g1, 1.0, st.x, step_beta1=0.5)
+        sigma, a1 = one.sigma, one.a_prev
+        dx1, one = core.update_step(net, one, g2, 1.0, one.x)
+        dx2, two = core.update_step(net, two, g2, 1.0, two.x, step_beta1=0.5)
+    assert one.m_step is None
+    torch.testing.assert_close(one.m, two.m)
+    torch.testing.assert_close(one.hu, two.hu)  # the networks saw the same inputs
+    torch.testing.assert_close(one.sigma, two.sigma)
+    a2 = two.a_prev
+    torch.testing.assert_close(two.m_step, 0.5 * (0.5 * a1 + a2))
+    rms = torch.sqrt(two.v / (1 - 0.99**2) + 1e-8)
+    b1 = one.m / (1 - core.BETA1**2) / rms
+    b2 = two.m_step / (1 - 0.5**2) / rms
+    torch.testing.assert_close(dx2 - dx1, sigma * (b1 - b2))
+
+
 def test_elitist_start_rejects_only_until_the_first_improvement():
     """accept="elitist-start": deteriorations are undone (σ shrinks) until a kept
     iterate improves on its predecessor; from then on every iterate is kept."""

@@ -241,8 +241,9 @@ def test_huge_header_is_refused_before_it_is_parsed(weights_file, tmp_path):
 @pytest.mark.parametrize("key, value", [("mu_rel", "x"), ("mu_rel", -0.1), ("mu_rel", True),
                                         ("sigma0_rel", [0.1]), ("mu", 0), ("q", 2.5),
                                         ("sigma_down", -1), ("sigma_down", "hard"),
-                                        ("beta1", 1.0), ("beta1", -0.5), ("beta1", "often"),
-                                        ("beta1", True)])
+                                        ("beta1", 1.0), ("beta1", -0.5), ("beta1", "auto"),
+                                        ("beta1", True), ("step_beta1", 1.5),
+                                        ("step_beta1", "often")])
 def test_bad_option_in_the_manifest_is_a_weights_error_naming_the_file(
         key, value, weights_file, tmp_path):
     _, path = weights_file
@@ -393,6 +394,8 @@ def test_bundled_weights_commands_give_their_recorded_configs():
      "entry's option 'restarts' must be one of"),
     ([{"min_d": 5, "max_d": 8, "weights": "attack", "options": {"beta1": 2}}],
      "entry's option 'beta1' must be a number in"),
+    ([{"min_d": 5, "max_d": 8, "weights": "attack", "options": {"step_beta1": "x"}}],
+     "entry's option 'step_beta1' must be a number in"),
     ([{"min_d": 5, "max_d": 8, "weights": "attack", "options": {"mu_rel": float("nan")}}],
      "entry's option 'mu_rel' must be a positive finite number"),
     ([{"min_d": 5, "max_d": 8, "weights": "../attack"}], "not a path"),

@@ -112,6 +112,9 @@ class L2LState:
         Running mean square of ``ĝ`` (the normaliser of the "scaled" variant).
     m, v : Tensor of shape (d,)
         Running moments of the normalised estimate.
+    m_step : Tensor of shape (d,) or None
+        A second running mean of it, when the step follows one of another decay
+        (``step_beta1``); ``None`` when the step follows ``m``.
     t : int
         Completed updates.
     a_prev, dxn_prev : Tensor of shape (d,)
@@ -154,6 +157,7 @@ class L2LState:
     improved: bool = False
     #: Kept iterates in a row that improved on their predecessors, during the start.
     streak: int = 0
+    m_step: torch.Tensor | None = None
 
 
 def init_state(
@@ -366,11 +370,14 @@ def reject_shrink(sigma_down: float = SIGMA_DOWN) -> float:
 def update_step(
     net: L2LNet, st: L2LState, ghat: torch.Tensor, f_center: float | None, x: torch.Tensor,
     *, sigma_down: float = SIGMA_DOWN, beta1: float = BETA1,
+    step_beta1: float | None = None,
 ) -> tuple[torch.Tensor, L2LState]:
     """Run the UpdateRNN on the estimate ``ghat`` at the iterate ``x``; return
     ``(Δx, new_state)`` (``Δx`` in the networks' dtype). ``sigma_down`` is the step-size
     rule's prior shrink after a deterioration of ``f``, in tanh units; ``beta1`` the
-    decay of the first moment of the normalised estimate."""
+    decay of the first moment of the normalised estimate, which the networks read and
+    the step follows; ``step_beta1``, when given, the decay of a second one that the
+    step follows instead (the networks still read the first)."""
     if net.variant == "paper":
         out, (hu, cu) = net.update_rnn(ghat[None, :], (st.hu, st.cu))
         dx = out[0]
@@ -385,7 +392,12 @@ def update_step(
     a = (ghat * inv).clamp(-_CLIP_A, _CLIP_A)
     m = beta1 * st.m + (1 - beta1) * a
     v = _B2 * st.v + (1 - _B2) * a.detach() ** 2
-    b = (m / (1 - beta1**t)) / torch.sqrt(v / (1 - _B2**t) + 1e-8)
+    rms = torch.sqrt(v / (1 - _B2**t) + 1e-8)
+    b = (m / (1 - beta1**t)) / rms
+    m_step, b_step = None, b
+    if step_beta1 is not None:
+        m_step = step_beta1 * (st.m if st.m_step is None else st.m_step) + (1 - step_beta1) * a
+        b_step = (m_step / (1 - step_beta1**t)) / rms
     agree = torch.sign(a.detach()) * torch.sign(st.m)
     f_prev = st.f_prev
     # +1 if f improved since the last iterate, -1 if it got worse: invariant to a·f + b.
@@ -410,13 +422,13 @@ def update_step(
     feats = torch.stack(cols, dim=0)
     out, (hu, cu) = net.update_rnn(feats, (st.hu, st.cu))
     # A residual on the normalised-momentum direction: the untrained net is Adam-like.
-    step = _MAX_RESIDUAL * torch.tanh(out[0] / _MAX_RESIDUAL) - b
+    step = _MAX_RESIDUAL * torch.tanh(out[0] / _MAX_RESIDUAL) - b_step
     prior = _SIGMA_UP if imp > 0 else (-sigma_down if imp < 0 else 0.0)
     learned = net.sigma_vote_bound * torch.tanh(out[1].mean())
     dlog = _MAX_DLOG_SIGMA * torch.tanh(prior + learned)
     dx = sigma * step
     new = replace(
-        st, hu=hu, cu=cu, R=R, m=m, v=v, t=t, sigma=sigma * torch.exp(dlog),
+        st, hu=hu, cu=cu, R=R, m=m, m_step=m_step, v=v, t=t, sigma=sigma * torch.exp(dlog),
         a_prev=a.detach(), dxn_prev=step.detach(), success=success,
     )
     return dx, new
@@ -433,13 +445,15 @@ def advance(
     lr: float = 4.0,
     sigma_down: float = SIGMA_DOWN,
     beta1: float = BETA1,
+    step_beta1: float | None = None,
 ) -> L2LState:
     """Estimate, step and project: the new state after the queries ``x + μ U`` gave
     ``fq``. ``st.fx`` must be finite. The new iterate's value is unknown (``fx`` is
     ``None``) unless the step left ``x`` where it was."""
     ghat = estimate(U, fq, st.fx, mu)
     x, fx = st.x, st.fx
-    dx, st = update_step(net, st, ghat, fx, x, sigma_down=sigma_down, beta1=beta1)
+    dx, st = update_step(net, st, ghat, fx, x, sigma_down=sigma_down, beta1=beta1,
+                         step_beta1=step_beta1)
     if update == "sgd":
         dx = -(lr / ghat.numel()) * ghat
         dxn = dx if net.variant == "paper" else dx / st.sigma.detach()

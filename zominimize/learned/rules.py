@@ -33,9 +33,9 @@ import math
 
 __all__ = [
     "BETA1",
-    "BETA1_AUTO_MIN_D",
-    "BETA1_LARGE_D",
-    "resolve_beta1",
+    "STEP_BETA1_AUTO_MIN_D",
+    "STEP_BETA1_LARGE_D",
+    "resolve_step_beta1",
     "ACCEPT",
     "ACCEPT_AUTO_MAX_D",
     "AUTO_MAX_D",
@@ -112,13 +112,14 @@ SPECULATIVE_AUTO_MIN_D = 40
 #: Decay of the first moment of the normalised estimate the UpdateRNN reads (Adam's
 #: beta1): the value every bundled set was trained with.
 BETA1 = 0.9
-#: beta1="auto" is BETA1_LARGE_D from this dimension on and BETA1 below: at large d an
-#: estimate from 10 or 20 queries is mostly noise, and a shorter memory of them
-#: converged faster on fresh BBOB instances and on the training families; below, the
-#: classification problems that a run takes deep want the longer memory, along which
-#: it accelerates (research log, thirty-ninth round).
-BETA1_AUTO_MIN_D = 300
-BETA1_LARGE_D = 0.5
+#: step_beta1="auto": from this dimension on, the step follows a running mean of the
+#: normalised estimates of decay STEP_BETA1_LARGE_D, while the networks read the trained
+#: one: at large d an estimate from 10 or 20 queries is mostly noise, and a step that
+#: follows the latest ones more closely converged faster (research log, thirty-ninth
+#: and fortieth rounds); below, the classification problems that a run takes deep want
+#: the longer memory, along which it accelerates.
+STEP_BETA1_AUTO_MIN_D = 300
+STEP_BETA1_LARGE_D = 0.7
 
 #: Whether a run starts afresh once it stalls: never (False), from a new point around x0
 #: once its iterate stalls (True), from its best point once σ has collapsed and the
@@ -223,12 +224,13 @@ def resolve_speculative(speculative: bool | str, d: int) -> bool:
     return bool(speculative)
 
 
-def resolve_beta1(beta1: float | str, d: int) -> float:
-    """``beta1`` itself, or the rule ``"auto"`` picks for ``d`` coordinates:
-    ``BETA1_LARGE_D`` from ``BETA1_AUTO_MIN_D`` on, ``BETA1`` below."""
-    if beta1 == "auto":
-        return BETA1_LARGE_D if d >= BETA1_AUTO_MIN_D else BETA1
-    return float(beta1)
+def resolve_step_beta1(step_beta1: float | str | None, d: int) -> float | None:
+    """``step_beta1`` itself (``None``: the step follows the networks' mean), or the
+    rule ``"auto"`` picks for ``d`` coordinates: ``STEP_BETA1_LARGE_D`` from
+    ``STEP_BETA1_AUTO_MIN_D`` on, ``None`` below."""
+    if step_beta1 == "auto":
+        return STEP_BETA1_LARGE_D if d >= STEP_BETA1_AUTO_MIN_D else None
+    return None if step_beta1 is None else float(step_beta1)
 
 
 def resolve_accept(accept: str, d: int) -> str:

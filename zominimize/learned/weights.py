@@ -55,7 +55,7 @@ _PART_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _PART_KEYS = {"min_d", "max_d", "weights"}
 # The rules of inference that a "by_dim" entry may set over its part's manifest.
 _PART_OPTIONS = ("q", "accept", "directions", "mu_rel", "sigma0_rel", "restarts",
-                 "sigma_down", "beta1")
+                 "sigma_down", "beta1", "step_beta1")
 
 
 class WeightsError(ValueError):
@@ -161,12 +161,13 @@ def _check_options(options: dict, prefix: str) -> None:
                                      or (isinstance(restarts, str) and restarts in RESTARTS)):
         raise WeightsError(f"{prefix} option 'restarts' must be one of {RESTARTS}, "
                            f"got {restarts!r}")
-    beta1 = options.get("beta1")
-    if beta1 is not None and beta1 != "auto" and not (
-        isinstance(beta1, numbers.Real) and not isinstance(beta1, bool) and 0 <= beta1 < 1
-    ):
-        raise WeightsError(f"{prefix} option 'beta1' must be a number in [0, 1) or 'auto', "
-                           f"got {beta1!r}")
+    for key, auto in (("beta1", False), ("step_beta1", True)):
+        value = options.get(key)
+        if value is not None and not (auto and value == "auto") and not (
+            isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 <= value < 1
+        ):
+            raise WeightsError(f"{prefix} option {key!r} must be a number in [0, 1)"
+                               f"{' or auto' if auto else ''}, got {value!r}")
     for key, allowed in (("accept", ACCEPT), ("directions", DIRECTIONS)):
         value = options.get(key)
         if value is not None and value not in allowed:

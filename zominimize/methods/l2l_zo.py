@@ -21,8 +21,6 @@ from ..learned.rules import (
     ACCEPT,
     AUTO_MAX_D,
     BETA1,
-    BETA1_AUTO_MIN_D,
-    BETA1_LARGE_D,
     BUDGET_ITERATIONS,
     BUDGET_Q_MAX,
     DIRECTIONS,
@@ -39,12 +37,14 @@ from ..learned.rules import (
     RETURN_SIGMA_FRAC,
     SPECULATIVE_AUTO_MIN_D,
     START_STREAK,
+    STEP_BETA1_AUTO_MIN_D,
+    STEP_BETA1_LARGE_D,
     budget_q,
-    resolve_beta1,
     resolve_directions,
     resolve_q,
     resolve_restarts,
     resolve_speculative,
+    resolve_step_beta1,
 )
 from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
 from ._base import State, ZOMethod
@@ -76,13 +76,15 @@ def _speculative_value(name: str, v: Any) -> bool | str:
     raise TypeError(f"`{name}` must be True, False or \"auto\", got {v!r}")
 
 
-def _beta1_value(name: str, v: Any) -> float | str:
-    if isinstance(v, str) and v == "auto":
-        return v
+def _beta1_value(name: str, v: Any) -> float:
     v = unit_interval(name, v)
     if v == 1.0:  # the first moment would never move from zero
         raise ValueError(f"`{name}` must lie in [0, 1), got {v!r}")
     return v
+
+
+def _step_beta1_value(name: str, v: Any) -> float | str:
+    return v if isinstance(v, str) and v == "auto" else _beta1_value(name, v)
 
 
 def _device_name(name: str, v: Any) -> str:
@@ -105,7 +107,8 @@ class _Networks(NamedTuple):
     sigma0_rel: float
     restarts: bool | str = False
     sigma_down: float = SIGMA_DOWN
-    beta1: float | str = BETA1
+    beta1: float = BETA1
+    step_beta1: float | str | None = None
 
     def __repr__(self):
         return (f"{self.name!r} (q={self.q!r}, accept={self.accept!r}, "
@@ -274,15 +277,24 @@ class L2LZO(ZOMethod):
             in its manifest (``options.sigma_down``), else {SIGMA_DOWN}, the value
             every bundled set was trained with.""", optional(positive),
                default_text="optional"),
-        Option("beta1", None, "float or \"auto\"", f"""
+        Option("beta1", None, "float", f"""
             Decay of the running mean of the normalised estimates that the UpdateRNN
             reads and steps along (the first moment of Adam's update, whose ``beta1``
             it is), in ``[0, 1)``. {BETA1}, the value every bundled set was trained
             with, averages about ten estimates; a smaller value follows the latest
-            ones more closely. ``"auto"``: {BETA1_LARGE_D} from
-            ``d = {BETA1_AUTO_MIN_D}`` on, {BETA1} below. Default: the weight set's
-            value in its manifest (``options.beta1``), else {BETA1}.""",
+            ones more closely. Default: the weight set's value in its manifest
+            (``options.beta1``), else {BETA1}.""",
                optional(_beta1_value), default_text="optional"),
+        Option("step_beta1", None, "float or \"auto\"", f"""
+            The decay of a second running mean of the normalised estimates, which
+            the step follows instead of the first while the networks still read the
+            first (``beta1``, in their trained range): the step is ``σ`` times the
+            UpdateRNN's bounded residual minus this mean, normalised as Adam's
+            update. ``None`` (no second mean): the step follows ``beta1``'s.
+            ``"auto"``: {STEP_BETA1_LARGE_D} from ``d = {STEP_BETA1_AUTO_MIN_D}``
+            on, ``None`` below. Default: the weight set's value in its manifest
+            (``options.step_beta1``), else ``None``.""",
+               optional(_step_beta1_value), default_text="optional"),
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
             (ZO-LSTM-no-update).""", choice(*UPDATES)),
@@ -357,7 +369,8 @@ class L2LZO(ZOMethod):
         self.mu = 1e-6 if self.mu is None else self.mu
         given = {"q": self.q, "accept": self.accept, "directions": self.directions,
                  "mu_rel": self.mu_rel, "restarts": self.restarts,
-                 "sigma_down": self.sigma_down, "beta1": self.beta1}
+                 "sigma_down": self.sigma_down, "beta1": self.beta1,
+                 "step_beta1": self.step_beta1}
         self._q_given = self.q not in (None, "auto")  # a number given pins q
         net, manifest = load_weights(self.weights, device=self.device, dtype=self.dtype)
         self._base = self._resolve(str(self.weights), net, manifest, given)
@@ -374,7 +387,7 @@ class L2LZO(ZOMethod):
                                                 self._base.directions)
         self.mu_rel, self.sigma0_rel = self._base.mu_rel, self._base.sigma0_rel
         self.restarts, self.sigma_down = self._base.restarts, self._base.sigma_down
-        self.beta1 = self._base.beta1
+        self.beta1, self.step_beta1 = self._base.beta1, self._base.step_beta1
 
     @staticmethod
     def _resolve(name: str, net, manifest: dict, given: dict,
@@ -394,6 +407,9 @@ class L2LZO(ZOMethod):
             restarts = _restarts_value("restarts", recorded.get("restarts", False))
             sigma_down = positive("sigma_down", recorded.get("sigma_down", SIGMA_DOWN))
             beta1 = _beta1_value("beta1", recorded.get("beta1", BETA1))
+            step_beta1 = recorded.get("step_beta1")
+            if step_beta1 is not None:
+                step_beta1 = _step_beta1_value("step_beta1", step_beta1)
         except (TypeError, ValueError) as exc:
             raise WeightsError(f"weights {name!r}: bad options in the manifest ({exc})"
                                ) from None
@@ -406,7 +422,8 @@ class L2LZO(ZOMethod):
             sigma0_rel=sigma0_rel,
             restarts=restarts if given["restarts"] is None else given["restarts"],
             sigma_down=sigma_down if given["sigma_down"] is None else given["sigma_down"],
-            beta1=beta1 if given["beta1"] is None else given["beta1"])
+            beta1=beta1 if given["beta1"] is None else given["beta1"],
+            step_beta1=step_beta1 if given["step_beta1"] is None else given["step_beta1"])
 
     def _for_dim(self, d: int) -> _Networks:
         """The networks and options that run on a ``d``-dimensional problem: a part's
@@ -564,8 +581,8 @@ class L2LZO(ZOMethod):
             else:
                 fq = torch.as_tensor(F[i:], device=self.device)
                 st = advance(nets.net, st, p["U"], fq, p["mu"], update=self.update,
-                             lr=self.lr, sigma_down=nets.sigma_down,
-                             beta1=resolve_beta1(nets.beta1, state.x.size))
+                             lr=self.lr, sigma_down=nets.sigma_down, beta1=nets.beta1,
+                             step_beta1=resolve_step_beta1(nets.step_beta1, state.x.size))
         state.memory["core"] = st
         state.x = st.x.cpu().numpy() if st.x.device.type != "cpu" else st.x.numpy()
         state.fx = st.fx
