@@ -135,6 +135,9 @@ def test_beta1_and_step_beta1_come_from_the_manifest_unless_given(tmp_path):
     assert (method.beta1, method.step_beta1) == (0.8, 0.6)
     method = zominimize.Optimizer("l2l-zo", np.zeros(5), weights="attack").method
     assert (method.beta1, method.step_beta1) == (0.9, None)
+    # "default" records the fortieth round's rule
+    method = zominimize.Optimizer("l2l-zo", np.zeros(5)).method
+    assert (method.beta1, method.step_beta1) == (0.9, "auto")
 
     def run(d=10, **o):
         return minimize(quad, np.zeros(d), method="l2l-zo", options=dict(OPTS, **o), rng=0).x
@@ -167,6 +170,11 @@ def test_step_beta1_auto_from_d_300(d, step_beta1):
     np.testing.assert_array_equal(run(step_beta1="auto"), run(step_beta1=step_beta1))
     if step_beta1 is not None:
         assert not np.array_equal(run(step_beta1="auto"), run())
+        # the default weights follow the rule; 0.9 (the networks' own mean) undoes it
+        np.testing.assert_array_equal(run(weights="default"),
+                                      run(weights="default", step_beta1=0.7))
+        assert not np.array_equal(run(weights="default"),
+                                  run(weights="default", step_beta1=0.9))
 
 
 @pytest.mark.parametrize("d", [1, 2, 7])
@@ -501,7 +509,7 @@ def test_a_parts_entry_options_override_the_parts_own(tmp_path):
     (50, "default-mid", {"q": 5, "accept": "improving", "restarts": "auto"}),
     (99, "default-mid", {"q": 5, "accept": "improving", "restarts": "auto"}),
     (100, "default-mid", {"accept": "auto", "restarts": "auto"}),
-    (599, "default-mid", {"accept": "auto", "restarts": "auto"}),
+    (599, "default-mid", {"accept": "auto", "restarts": "auto", "step_beta1": "auto"}),
     (600, "default", None)])
 def test_default_runs_its_mid_networks_from_d_50_to_599(d, networks, rules):
     """The nineteenth and twenty-first rounds: from d = 50 to 599 the "default" set runs
@@ -510,14 +518,15 @@ def test_default_runs_its_mid_networks_from_d_50_to_599(d, networks, rules):
     the same runs as those weights and rules given. Since the twenty-seventh round both
     entries also return to the best point once σ has collapsed (restarts="auto"), and
     since the thirty-second round both follow accept="auto" ("improving" below d = 100,
-    the elitist start ended by two improvements in a row from there)."""
+    the elitist start ended by two improvements in a row from there), and since the
+    fortieth round step_beta1="auto" (from d = 300 the step follows a shorter mean)."""
     from zominimize.learned import bundled_weights
 
     assert bundled_weights()["default"]["by_dim"] == [
         {"min_d": 50, "max_d": 99, "weights": "default-mid",
-         "options": {"q": 5, "accept": "auto", "restarts": "auto"}},
+         "options": {"q": 5, "accept": "auto", "restarts": "auto", "step_beta1": "auto"}},
         {"min_d": 100, "max_d": 599, "weights": "default-mid",
-         "options": {"accept": "auto", "restarts": "auto"}}]
+         "options": {"accept": "auto", "restarts": "auto", "step_beta1": "auto"}}]
     f, x0 = _Shifted(d), np.zeros(d)
     a = minimize(f, x0, method="l2l-zo", options={"maxfev": 250}, rng=5)
     assert a.networks == networks
