@@ -21,7 +21,9 @@ point once σ has collapsed, from ``RESTARTS_BOTH_MIN_D`` (twenty-ninth round; f
 (thirty-first round), as also up to ``RESTARTS_AUTO_MAX_D`` with a budget of at least
 ``PLATEAU_BUDGET_PER_D`` evaluations per coordinate (thirty-fifth round).
 ``speculative="auto"`` evaluates a new iterate alone while it may be undone from
-``SPECULATIVE_AUTO_MIN_D`` to below ``AUTO_MAX_D`` (thirty-eighth round). With a known
+``SPECULATIVE_AUTO_MIN_D`` to below ``AUTO_MAX_D`` (thirty-eighth round), and
+``step_beta1="auto"`` has the step follow a shorter mean of the estimates than the one
+the networks read from ``STEP_BETA1_AUTO_MIN_D`` (fortieth round). With a known
 budget, :func:`budget_q` may raise ``q`` so that a run makes at most about
 ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
 twenty-second round).

@@ -141,7 +141,8 @@ class L2LZO(ZOMethod):
     ``d = 99`` with those rules and from ``d = 100`` with 10 directions per iteration;
     from ``d = 600`` on the ``"default"`` networks with the paper's 20.
     From ``d = 100`` on it keeps every iterate once two in a row have improved on their
-    predecessors (an elitist start). Which
+    predecessors (an elitist start), and from ``d = 300`` its step follows a shorter
+    mean of the estimates than the one the networks read (option ``step_beta1``). Which
     weights -- or which other method -- suits which problem is the subject of the
     documentation's guide *Which method, which weights*.
 
