@@ -541,16 +541,18 @@ def test_default_runs_its_mid_networks_from_d_50_to_599(d, networks, rules):
             assert a.nit > 250 // 6
 
 
+@pytest.mark.parametrize("d", [100, 300])
 @pytest.mark.parametrize("how", ["pickle", "checkpoint"])
-def test_a_run_in_a_parts_range_resumes_with_the_parts_networks(how, tmp_path):
-    """Saved and loaded at d = 100, where "default" runs "default-mid": the resumed run
-    asks the same points as the uninterrupted one (the networks are chosen by d again)."""
+def test_a_run_in_a_parts_range_resumes_with_the_parts_networks(how, d, tmp_path):
+    """Saved and loaded at d = 100 and 300, where "default" runs "default-mid": the
+    resumed run asks the same points as the uninterrupted one (the networks are chosen by
+    d again; at d = 300 the step's own mean, step_beta1, is part of the saved state)."""
     import pickle
 
-    f = _Shifted(100)
+    f = _Shifted(d)
 
     def run(save_at):
-        opt = zominimize.Optimizer("l2l-zo", np.zeros(100), rng=3)
+        opt = zominimize.Optimizer("l2l-zo", np.zeros(d), rng=3)
         asked = []
         for it in range(8):
             if it == save_at:
