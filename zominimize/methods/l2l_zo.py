@@ -283,7 +283,8 @@ class L2LZO(ZOMethod):
             reads and steps along (the first moment of Adam's update, whose ``beta1``
             it is), in ``[0, 1)``. {BETA1}, the value every bundled set was trained
             with, averages about ten estimates; a smaller value follows the latest
-            ones more closely. Default: the weight set's value in its manifest
+            ones more closely (the ``"scaled"`` architecture; the paper's has no such
+            mean). Default: the weight set's value in its manifest
             (``options.beta1``), else {BETA1}.""",
                optional(_beta1_value), default_text="optional"),
         Option("step_beta1", None, "float or \"auto\"", f"""
