@@ -153,6 +153,13 @@ def test_beta1_and_step_beta1_come_from_the_manifest_unless_given(tmp_path):
                 minimize(quad, np.zeros(3), method="l2l-zo", options={key: bad})
     with pytest.raises(TypeError, match="beta1"):
         minimize(quad, np.zeros(3), method="l2l-zo", options={"beta1": "auto"})
+    # step_beta1_sigma: the second mean only once σ is below that share of sigma0
+    np.testing.assert_array_equal(run(step_beta1=0.5, step_beta1_sigma=1e-9), run())
+    assert not np.array_equal(run(step_beta1=0.5, step_beta1_sigma=10.0), run())
+    np.testing.assert_array_equal(run(step_beta1=0.5, step_beta1_sigma=10.0),
+                                  run(step_beta1=0.5))
+    with pytest.raises(ValueError, match="step_beta1_sigma"):
+        minimize(quad, np.zeros(3), method="l2l-zo", options={"step_beta1_sigma": -1.0})
 
 
 @pytest.mark.parametrize("d, step_beta1", [(299, None), (300, 0.7)])

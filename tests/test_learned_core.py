@@ -302,6 +302,34 @@ def test_step_beta1_is_a_second_mean_that_only_the_step_follows():
     torch.testing.assert_close(dx2 - dx1, sigma * (b1 - b2))
 
 
+def test_step_sigma_frac_switches_to_the_second_mean_only_below_that_share_of_sigma0():
+    """With step_sigma_frac the step follows the networks' mean while σ is at or above
+    that fraction of its start, and the second mean below it; the second mean is kept
+    up to date either way."""
+    net = L2LNet("scaled").double()
+    st = core.init_state(net, np.zeros(3), 1.0)
+    g1 = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    g2 = torch.tensor([-1.0, 0.5, 3.0], dtype=torch.float64)
+    with torch.no_grad():
+        # the first update: the debiased means agree, whatever their decays
+        _, st = core.update_step(net, st, g1, 1.0, st.x, step_beta1=0.5, step_sigma_frac=0.5)
+        st = replace(st, sigma=torch.ones_like(st.sigma))  # σ back at its start
+        dx0, _ = core.update_step(net, st, g2, 1.0, st.x)
+        dx1, high = core.update_step(net, st, g2, 1.0, st.x, step_beta1=0.5,
+                                     step_sigma_frac=0.5)
+        low_st = replace(st, sigma=st.sigma * 0.4)
+        dx2, _ = core.update_step(net, low_st, g2, 1.0, st.x)
+        dx3, low = core.update_step(net, low_st, g2, 1.0, st.x, step_beta1=0.5,
+                                    step_sigma_frac=0.5)
+    torch.testing.assert_close(dx1, dx0)  # σ = σ0: the networks' mean
+    torch.testing.assert_close(high.m_step, low.m_step)  # tracked either way
+    assert not torch.allclose(dx3, dx2)  # σ = 0.4 σ0: the second mean
+    rms = torch.sqrt(low.v / (1 - 0.99**2) + 1e-8)
+    b1 = low.m / (1 - core.BETA1**2) / rms
+    b2 = low.m_step / (1 - 0.5**2) / rms
+    torch.testing.assert_close(dx3 - dx2, low_st.sigma * (b1 - b2))
+
+
 def test_elitist_start_rejects_only_until_the_first_improvement():
     """accept="elitist-start": deteriorations are undone (σ shrinks) until a kept
     iterate improves on its predecessor; from then on every iterate is kept."""

@@ -370,14 +370,15 @@ def reject_shrink(sigma_down: float = SIGMA_DOWN) -> float:
 def update_step(
     net: L2LNet, st: L2LState, ghat: torch.Tensor, f_center: float | None, x: torch.Tensor,
     *, sigma_down: float = SIGMA_DOWN, beta1: float = BETA1,
-    step_beta1: float | None = None,
+    step_beta1: float | None = None, step_sigma_frac: float | None = None,
 ) -> tuple[torch.Tensor, L2LState]:
     """Run the UpdateRNN on the estimate ``ghat`` at the iterate ``x``; return
     ``(Δx, new_state)`` (``Δx`` in the networks' dtype). ``sigma_down`` is the step-size
     rule's prior shrink after a deterioration of ``f``, in tanh units; ``beta1`` the
     decay of the first moment of the normalised estimate, which the networks read and
     the step follows; ``step_beta1``, when given, the decay of a second one that the
-    step follows instead (the networks still read the first)."""
+    step follows instead (the networks still read the first), with ``step_sigma_frac``
+    only while σ is below that fraction of its start."""
     if net.variant == "paper":
         out, (hu, cu) = net.update_rnn(ghat[None, :], (st.hu, st.cu))
         dx = out[0]
@@ -397,7 +398,9 @@ def update_step(
     m_step, b_step = None, b
     if step_beta1 is not None:
         m_step = step_beta1 * (st.m if st.m_step is None else st.m_step) + (1 - step_beta1) * a
-        b_step = (m_step / (1 - step_beta1**t)) / rms
+        if step_sigma_frac is None or (
+                float(torch.log(st.sigma.detach())) < st.log_sigma0 + math.log(step_sigma_frac)):
+            b_step = (m_step / (1 - step_beta1**t)) / rms
     agree = torch.sign(a.detach()) * torch.sign(st.m)
     f_prev = st.f_prev
     # +1 if f improved since the last iterate, -1 if it got worse: invariant to a·f + b.
@@ -446,6 +449,7 @@ def advance(
     sigma_down: float = SIGMA_DOWN,
     beta1: float = BETA1,
     step_beta1: float | None = None,
+    step_sigma_frac: float | None = None,
 ) -> L2LState:
     """Estimate, step and project: the new state after the queries ``x + μ U`` gave
     ``fq``. ``st.fx`` must be finite. The new iterate's value is unknown (``fx`` is
@@ -453,7 +457,7 @@ def advance(
     ghat = estimate(U, fq, st.fx, mu)
     x, fx = st.x, st.fx
     dx, st = update_step(net, st, ghat, fx, x, sigma_down=sigma_down, beta1=beta1,
-                         step_beta1=step_beta1)
+                         step_beta1=step_beta1, step_sigma_frac=step_sigma_frac)
     if update == "sgd":
         dx = -(lr / ghat.numel()) * ghat
         dxn = dx if net.variant == "paper" else dx / st.sigma.detach()

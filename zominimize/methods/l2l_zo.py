@@ -297,6 +297,11 @@ class L2LZO(ZOMethod):
             on, ``None`` below. Default: the weight set's value in its manifest
             (``options.step_beta1``), else ``None``.""",
                optional(_step_beta1_value), default_text="optional"),
+        Option("step_beta1_sigma", None, "float", """
+            With ``step_beta1``: the step follows the second mean only while ``σ`` is
+            below this fraction of its start (``sigma0``, or the step size a restart
+            starts from), and the networks' mean otherwise; ``None``: always.""",
+               optional(positive), default_text="optional"),
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
             (ZO-LSTM-no-update).""", choice(*UPDATES)),
@@ -584,7 +589,8 @@ class L2LZO(ZOMethod):
                 fq = torch.as_tensor(F[i:], device=self.device)
                 st = advance(nets.net, st, p["U"], fq, p["mu"], update=self.update,
                              lr=self.lr, sigma_down=nets.sigma_down, beta1=nets.beta1,
-                             step_beta1=resolve_step_beta1(nets.step_beta1, state.x.size))
+                             step_beta1=resolve_step_beta1(nets.step_beta1, state.x.size),
+                             step_sigma_frac=self.step_beta1_sigma)
         state.memory["core"] = st
         state.x = st.x.cpu().numpy() if st.x.device.type != "cpu" else st.x.numpy()
         state.fx = st.fx
