@@ -398,8 +398,7 @@ def update_step(
     m_step, b_step = None, b
     if step_beta1 is not None:
         m_step = step_beta1 * (st.m if st.m_step is None else st.m_step) + (1 - step_beta1) * a
-        if step_sigma_frac is None or (
-                float(torch.log(st.sigma.detach())) < st.log_sigma0 + math.log(step_sigma_frac)):
+        if step_sigma_frac is None or float(st.sigma) < step_sigma_frac * math.exp(st.log_sigma0):
             b_step = (m_step / (1 - step_beta1**t)) / rms
     agree = torch.sign(a.detach()) * torch.sign(st.m)
     f_prev = st.f_prev

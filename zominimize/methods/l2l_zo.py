@@ -414,9 +414,7 @@ class L2LZO(ZOMethod):
             restarts = _restarts_value("restarts", recorded.get("restarts", False))
             sigma_down = positive("sigma_down", recorded.get("sigma_down", SIGMA_DOWN))
             beta1 = _beta1_value("beta1", recorded.get("beta1", BETA1))
-            step_beta1 = recorded.get("step_beta1")
-            if step_beta1 is not None:
-                step_beta1 = _step_beta1_value("step_beta1", step_beta1)
+            step_beta1 = optional(_step_beta1_value)("step_beta1", recorded.get("step_beta1"))
         except (TypeError, ValueError) as exc:
             raise WeightsError(f"weights {name!r}: bad options in the manifest ({exc})"
                                ) from None
