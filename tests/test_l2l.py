@@ -162,26 +162,37 @@ def test_beta1_and_step_beta1_come_from_the_manifest_unless_given(tmp_path):
         minimize(quad, np.zeros(3), method="l2l-zo", options={"step_beta1_sigma": -1.0})
 
 
-@pytest.mark.parametrize("d, step_beta1", [(299, None), (300, 0.7)])
-def test_step_beta1_auto_from_d_300(d, step_beta1):
-    """step_beta1="auto" is 0.7 from d = 300 and, below, no second mean."""
-    from zominimize.learned.rules import resolve_step_beta1
+@pytest.mark.parametrize("d, step_beta1, frac", [(99, None, None), (100, 0.7, 0.5),
+                                                 (299, 0.7, 0.5), (300, 0.7, None)])
+def test_step_beta1_auto_by_dimension(d, step_beta1, frac):
+    """step_beta1="auto" is 0.7 from d = 300; from d = 100 to 299 the same once σ is
+    below half its start; below d = 100 no second mean. A given step_beta1_sigma wins."""
+    from zominimize.learned.rules import resolve_step_beta1, resolve_step_beta1_sigma
 
     assert resolve_step_beta1("auto", d) == step_beta1
+    assert resolve_step_beta1_sigma("auto", None, d) == frac
+    assert resolve_step_beta1_sigma("auto", 0.3, d) == 0.3
     assert resolve_step_beta1(0.6, d) == 0.6 and resolve_step_beta1(None, d) is None
+    assert resolve_step_beta1_sigma(0.6, None, d) is None  # a number: always
 
     def run(**o):
         return minimize(quad, np.zeros(d), method="l2l-zo", rng=0,
-                        options={"maxfev": 400, "weights": "attack", **o}).x
+                        options={"maxfev": 1000, "sigma0": 1.0, **o}).x
 
-    np.testing.assert_array_equal(run(step_beta1="auto"), run(step_beta1=step_beta1))
-    if step_beta1 is not None:
-        assert not np.array_equal(run(step_beta1="auto"), run())
-        # the default weights follow the rule; 0.9 (the networks' own mean) undoes it
-        np.testing.assert_array_equal(run(weights="default"),
-                                      run(weights="default", step_beta1=0.7))
-        assert not np.array_equal(run(weights="default"),
-                                  run(weights="default", step_beta1=0.9))
+    # the default weights record "auto"; a given step_beta1 replaces it
+    default = run()
+    np.testing.assert_array_equal(default, run(step_beta1="auto"))
+    np.testing.assert_array_equal(default, run(step_beta1=step_beta1, step_beta1_sigma=frac))
+    np.testing.assert_array_equal(run(weights="attack", step_beta1="auto"),
+                                  run(weights="attack", step_beta1=step_beta1,
+                                      step_beta1_sigma=frac))
+    if step_beta1 is None:
+        return
+    # 0.9 (the networks' own mean) undoes it; with the switch, not the second mean from
+    # the start
+    assert not np.array_equal(default, run(step_beta1=0.9))
+    if frac is not None:
+        assert not np.array_equal(default, run(step_beta1=step_beta1))
 
 
 @pytest.mark.parametrize("d", [1, 2, 7])

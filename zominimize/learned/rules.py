@@ -23,7 +23,9 @@ point once σ has collapsed, from ``RESTARTS_BOTH_MIN_D`` (twenty-ninth round; f
 ``speculative="auto"`` evaluates a new iterate alone while it may be undone from
 ``SPECULATIVE_AUTO_MIN_D`` to below ``AUTO_MAX_D`` (thirty-eighth round), and
 ``step_beta1="auto"`` has the step follow a shorter mean of the estimates than the one
-the networks read from ``STEP_BETA1_AUTO_MIN_D`` (fortieth round). With a known
+the networks read from ``STEP_BETA1_SIGMA_MAX_D`` (fortieth round), and from
+``STEP_BETA1_AUTO_MIN_D`` once σ is below ``STEP_BETA1_SIGMA_FRAC`` of its start
+(forty-first round). With a known
 budget, :func:`budget_q` may raise ``q`` so that a run makes at most about
 ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
 twenty-second round).
@@ -37,7 +39,10 @@ __all__ = [
     "BETA1",
     "STEP_BETA1_AUTO_MIN_D",
     "STEP_BETA1_LARGE_D",
+    "STEP_BETA1_SIGMA_FRAC",
+    "STEP_BETA1_SIGMA_MAX_D",
     "resolve_step_beta1",
+    "resolve_step_beta1_sigma",
     "ACCEPT",
     "ACCEPT_AUTO_MAX_D",
     "AUTO_MAX_D",
@@ -117,10 +122,14 @@ BETA1 = 0.9
 #: step_beta1="auto": from this dimension on, the step follows a running mean of the
 #: normalised estimates of decay STEP_BETA1_LARGE_D, while the networks read the trained
 #: one: at large d an estimate from 10 or 20 queries is mostly noise, and a step that
-#: follows the latest ones more closely converged faster (research log, thirty-ninth
-#: and fortieth rounds); below, the classification problems that a run takes deep want
-#: the longer memory, along which it accelerates.
-STEP_BETA1_AUTO_MIN_D = 300
+#: follows the latest ones more closely converged faster (research log, thirty-ninth to
+#: forty-first rounds). Below STEP_BETA1_SIGMA_MAX_D it does so only once σ is below
+#: STEP_BETA1_SIGMA_FRAC of its start: the classification problems that a run takes deep
+#: there accelerate along the longer memory while σ is large. Below STEP_BETA1_AUTO_MIN_D
+#: the shorter mean did not pay.
+STEP_BETA1_AUTO_MIN_D = 100
+STEP_BETA1_SIGMA_MAX_D = 300
+STEP_BETA1_SIGMA_FRAC = 0.5
 STEP_BETA1_LARGE_D = 0.7
 
 #: Whether a run starts afresh once it stalls: never (False), from a new point around x0
@@ -233,6 +242,19 @@ def resolve_step_beta1(step_beta1: float | str | None, d: int) -> float | None:
     if step_beta1 == "auto":
         return STEP_BETA1_LARGE_D if d >= STEP_BETA1_AUTO_MIN_D else None
     return None if step_beta1 is None else float(step_beta1)
+
+
+def resolve_step_beta1_sigma(step_beta1: float | str | None,
+                             step_beta1_sigma: float | None, d: int) -> float | None:
+    """``step_beta1_sigma`` where given; else the share of its start that σ must be
+    below for the step to follow the second mean under ``step_beta1="auto"``:
+    ``STEP_BETA1_SIGMA_FRAC`` from ``STEP_BETA1_AUTO_MIN_D`` to below
+    ``STEP_BETA1_SIGMA_MAX_D``, ``None`` (always) elsewhere."""
+    if step_beta1_sigma is not None:
+        return float(step_beta1_sigma)
+    if step_beta1 == "auto" and STEP_BETA1_AUTO_MIN_D <= d < STEP_BETA1_SIGMA_MAX_D:
+        return STEP_BETA1_SIGMA_FRAC
+    return None
 
 
 def resolve_accept(accept: str, d: int) -> str:

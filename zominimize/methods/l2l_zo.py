@@ -39,12 +39,15 @@ from ..learned.rules import (
     START_STREAK,
     STEP_BETA1_AUTO_MIN_D,
     STEP_BETA1_LARGE_D,
+    STEP_BETA1_SIGMA_FRAC,
+    STEP_BETA1_SIGMA_MAX_D,
     budget_q,
     resolve_directions,
     resolve_q,
     resolve_restarts,
     resolve_speculative,
     resolve_step_beta1,
+    resolve_step_beta1_sigma,
 )
 from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
 from ._base import State, ZOMethod
@@ -293,14 +296,18 @@ class L2LZO(ZOMethod):
             first (``beta1``, in their trained range): the step is ``σ`` times the
             UpdateRNN's bounded residual minus this mean, normalised as Adam's
             update. ``None`` (no second mean): the step follows ``beta1``'s.
-            ``"auto"``: {STEP_BETA1_LARGE_D} from ``d = {STEP_BETA1_AUTO_MIN_D}``
-            on, ``None`` below. Default: the weight set's value in its manifest
-            (``options.step_beta1``), else ``None``.""",
+            ``"auto"``: {STEP_BETA1_LARGE_D} from ``d = {STEP_BETA1_SIGMA_MAX_D}``
+            on; from ``d = {STEP_BETA1_AUTO_MIN_D}`` to {STEP_BETA1_SIGMA_MAX_D - 1} the
+            same once ``σ`` is below {STEP_BETA1_SIGMA_FRAC} of its start
+            (``step_beta1_sigma``); ``None`` below. Default: the weight set's value
+            in its manifest (``options.step_beta1``), else ``None``.""",
                optional(_step_beta1_value), default_text="optional"),
-        Option("step_beta1_sigma", None, "float", """
+        Option("step_beta1_sigma", None, "float", f"""
             With ``step_beta1``: the step follows the second mean only while ``σ`` is
             below this fraction of its start (``sigma0``, or the step size a restart
-            starts from), and the networks' mean otherwise; ``None``: always.""",
+            starts from), and the networks' mean otherwise. ``None``: always, but
+            with ``step_beta1="auto"`` from ``d = {STEP_BETA1_AUTO_MIN_D}`` to
+            {STEP_BETA1_SIGMA_MAX_D - 1}, where it is {STEP_BETA1_SIGMA_FRAC}.""",
                optional(positive), default_text="optional"),
         Option("update", "rnn", "{'rnn', 'sgd'}", """
             ``"sgd"`` replaces the UpdateRNN by the ZO-SGD step ``-(lr/d) ĝ``
@@ -588,7 +595,8 @@ class L2LZO(ZOMethod):
                 st = advance(nets.net, st, p["U"], fq, p["mu"], update=self.update,
                              lr=self.lr, sigma_down=nets.sigma_down, beta1=nets.beta1,
                              step_beta1=resolve_step_beta1(nets.step_beta1, state.x.size),
-                             step_sigma_frac=self.step_beta1_sigma)
+                             step_sigma_frac=resolve_step_beta1_sigma(
+                                 nets.step_beta1, self.step_beta1_sigma, state.x.size))
         state.memory["core"] = st
         state.x = st.x.cpu().numpy() if st.x.device.type != "cpu" else st.x.numpy()
         state.fx = st.fx
