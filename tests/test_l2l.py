@@ -162,11 +162,11 @@ def test_beta1_and_step_beta1_come_from_the_manifest_unless_given(tmp_path):
         minimize(quad, np.zeros(3), method="l2l-zo", options={"step_beta1_sigma": -1.0})
 
 
-@pytest.mark.parametrize("d, step_beta1, frac", [(99, None, None), (100, 0.7, 0.5),
+@pytest.mark.parametrize("d, step_beta1, frac", [(59, None, None), (60, 0.7, 0.5),
                                                  (299, 0.7, 0.5), (300, 0.7, None)])
 def test_step_beta1_auto_by_dimension(d, step_beta1, frac):
-    """step_beta1="auto" is 0.7 from d = 300; from d = 100 to 299 the same once σ is
-    below half its start; below d = 100 no second mean. A given step_beta1_sigma wins."""
+    """step_beta1="auto" is 0.7 from d = 300; from d = 60 to 299 the same once σ is
+    below half its start; below d = 60 no second mean. A given step_beta1_sigma wins."""
     from zominimize.learned.rules import resolve_step_beta1, resolve_step_beta1_sigma
 
     assert resolve_step_beta1("auto", d) == step_beta1

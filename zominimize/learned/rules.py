@@ -25,7 +25,7 @@ point once σ has collapsed, from ``RESTARTS_BOTH_MIN_D`` (twenty-ninth round; f
 ``step_beta1="auto"`` has the step follow a shorter mean of the estimates than the one
 the networks read from ``STEP_BETA1_SIGMA_MAX_D`` (fortieth round), and from
 ``STEP_BETA1_AUTO_MIN_D`` once σ is below ``STEP_BETA1_SIGMA_FRAC`` of its start
-(forty-first round). With a known
+(forty-first and forty-second rounds). With a known
 budget, :func:`budget_q` may raise ``q`` so that a run makes at most about
 ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
 twenty-second round).
@@ -123,11 +123,11 @@ BETA1 = 0.9
 #: normalised estimates of decay STEP_BETA1_LARGE_D, while the networks read the trained
 #: one: at large d an estimate from 10 or 20 queries is mostly noise, and a step that
 #: follows the latest ones more closely converged faster (research log, thirty-ninth to
-#: forty-first rounds). Below STEP_BETA1_SIGMA_MAX_D it does so only once σ is below
+#: forty-second rounds). Below STEP_BETA1_SIGMA_MAX_D it does so only once σ is below
 #: STEP_BETA1_SIGMA_FRAC of its start: the classification problems that a run takes deep
 #: there accelerate along the longer memory while σ is large. Below STEP_BETA1_AUTO_MIN_D
 #: the shorter mean did not pay.
-STEP_BETA1_AUTO_MIN_D = 100
+STEP_BETA1_AUTO_MIN_D = 60
 STEP_BETA1_SIGMA_MAX_D = 300
 STEP_BETA1_SIGMA_FRAC = 0.5
 STEP_BETA1_LARGE_D = 0.7

@@ -144,8 +144,9 @@ class L2LZO(ZOMethod):
     ``d = 99`` with those rules and from ``d = 100`` with 10 directions per iteration;
     from ``d = 600`` on the ``"default"`` networks with the paper's 20.
     From ``d = 100`` on it keeps every iterate once two in a row have improved on their
-    predecessors (an elitist start), and from ``d = 300`` its step follows a shorter
-    mean of the estimates than the one the networks read (option ``step_beta1``). Which
+    predecessors (an elitist start). Its step follows a shorter mean of the estimates
+    than the one the networks read (option ``step_beta1``) from ``d = 300`` on, and from
+    ``d = 60`` once the step size is below half its start. Which
     weights -- or which other method -- suits which problem is the subject of the
     documentation's guide *Which method, which weights*.
 
