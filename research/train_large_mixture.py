@@ -1,0 +1,58 @@
+"""Fine-tune the ``"default"`` networks on a mixture of large problems, the paper's tasks in it.
+
+The forty-third round's exploration (``docs/research.rst``): from d = 600 the default
+runs the ``"default"`` networks, which trail tuned ZO-Adam on the paper's attack
+(d = 784) and classification task at d = 1,000. The family mixes ``general-wide``,
+``classification-train`` (both at d = 600..1000) and ``attack-train`` (d = 784) with
+the given weights; the networks start from ``"default"`` and everything else is the
+``"default"`` weights' training command with ``--update-iters``, ``--query-iters`` and
+the learning rates given here.
+
+    python -m research.train_large_mixture --seed 0 --out l_seed0.safetensors
+"""
+
+from __future__ import annotations
+
+from zominimize.problems import MixtureFamily, get_family
+
+from ._common import run_training, training_parser
+from .train_weighted_mixture import default_config
+
+
+def mixture(w_general: float, w_classification: float, w_attack: float):
+    """``general-wide`` and ``classification-train`` at d = 600..1000, and
+    ``attack-train``, weighted."""
+    parts = [(get_family("general-wide", dim=(600, 1000)), w_general),
+             (get_family("classification-train", dim=(600, 1000)), w_classification),
+             (get_family("attack-train"), w_attack)]
+    return MixtureFamily([p for p in parts if p[1] > 0],
+                         name=f"large-mix(w={w_general:g}:{w_classification:g}:{w_attack:g})")
+
+
+def _parser():
+    ap = training_parser(__doc__.splitlines()[0])
+    ap.add_argument("--weights", type=float, nargs=3, default=(1.0, 1.0, 1.0),
+                    metavar=("GENERAL", "CLASSIFICATION", "ATTACK"))
+    ap.add_argument("--update-iters", type=int, default=60)
+    ap.add_argument("--query-iters", type=int, default=10)
+    ap.add_argument("--lr-update", type=float, default=1e-4)
+    ap.add_argument("--lr-query", type=float, default=3e-4)
+    ap.add_argument("--val-size", type=int, default=8)
+    return ap
+
+
+def config(argv):
+    """The training configuration that the command line ``argv`` asks for."""
+    args = _parser().parse_args(argv)
+    return default_config(family=mixture(*args.weights), seed=args.seed, init_from="default",
+                          update_iters=args.update_iters, query_iters=args.query_iters,
+                          lr_update=args.lr_update, lr_query=args.lr_query,
+                          val_size=args.val_size)
+
+
+def main(argv=None) -> None:
+    run_training("train_large_mixture", _parser(), config, argv)
+
+
+if __name__ == "__main__":
+    main()
