@@ -163,6 +163,18 @@ def test_training_scripts_record_the_command_that_reproduces_them(monkeypatch):
     assert (seen["cfg"].seed, seen["cfg"].horizon, seen["cfg"].q) == (3, 50, 5)
 
 
+def test_train_large_mixture_fine_tunes_the_default_on_the_weighted_mixture():
+    from research import train_large_mixture
+
+    cfg = train_large_mixture.config(["--out", "w.safetensors", "--seed", "2",
+                                      "--weights", "1", "0", "2", "--update-iters", "5"])
+    assert (cfg.init_from, cfg.seed, cfg.update_iters) == ("default", 2, 5)
+    fam = cfg.family
+    assert len(fam.families) == 2  # a zero weight leaves its family out
+    assert list(fam.weights) == [1 / 3, 2 / 3]
+    assert 600 <= fam.families[0].sample(0).x0.size <= 1000
+
+
 def test_explore_bbob_prints_a_score_per_variant_and_function(capsys):
     pytest.importorskip("ioh")
     from research import explore_bbob
