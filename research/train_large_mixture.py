@@ -1,12 +1,13 @@
 """Fine-tune the ``"default"`` networks on a mixture of large problems, the paper's tasks in it.
 
-The forty-third round's exploration (``docs/research.rst``): from d = 600 the default
+An exploration after the forty-second round (``docs/research.rst``): from d = 600 the default
 runs the ``"default"`` networks, which trail tuned ZO-Adam on the paper's attack
 (d = 784) and classification task at d = 1,000. The family mixes ``general-wide``,
 ``classification-train`` (both at d = 600..1000) and ``attack-train`` (d = 784) with
 the given weights; the networks start from ``"default"`` and everything else is the
 ``"default"`` weights' training command with ``--update-iters``, ``--query-iters`` and
-the learning rates given here.
+the learning rates given here (their defaults are the values the research log's runs
+used).
 
     python -m research.train_large_mixture --seed 0 --out l_seed0.safetensors
 """
@@ -33,10 +34,10 @@ def _parser():
     ap = training_parser(__doc__.splitlines()[0])
     ap.add_argument("--weights", type=float, nargs=3, default=(1.0, 1.0, 1.0),
                     metavar=("GENERAL", "CLASSIFICATION", "ATTACK"))
-    ap.add_argument("--update-iters", type=int, default=60)
-    ap.add_argument("--query-iters", type=int, default=10)
-    ap.add_argument("--lr-update", type=float, default=1e-4)
-    ap.add_argument("--lr-query", type=float, default=3e-4)
+    ap.add_argument("--update-iters", type=int, default=100)
+    ap.add_argument("--query-iters", type=int, default=20)
+    ap.add_argument("--lr-update", type=float, default=3e-4)
+    ap.add_argument("--lr-query", type=float, default=1e-3)
     ap.add_argument("--val-size", type=int, default=8)
     return ap
 
