@@ -100,3 +100,33 @@ def test_demo_writes_the_picture(tmp_path, capsys):
     assert main(["demo", "--budget", "42", "--out", str(out)]) == 0
     assert out.stat().st_size > 10_000
     assert f"wrote {out}" in capsys.readouterr().out
+
+
+def test_options_text_is_filled_to_the_terminal_width():
+    """The option texts are re-filled after the markup is gone: no line runs past 79
+    columns unless it is an option's header, and no prose line is left short in the
+    middle of a paragraph (the source's wrapping, shortened by the markup removal)."""
+    text = zominimize.show_options("l2l-zo", disp=False)
+    lines = text.splitlines()
+    for line in lines:
+        assert len(line) <= 79 or " : " in line, line
+    for line, after in zip(lines, lines[1:]):
+        if (line.startswith("    ") and after.startswith("    ") and after.strip()
+                and not after.startswith("     ") and not line.startswith("     ")):
+            # the next line's first word would have fitted on this one
+            assert len(line) + 1 + len(after.split()[0]) > 79, (line, after)
+
+
+def test_reflow_keeps_literal_blocks_lists_and_entries():
+    from zominimize._text import reflow
+
+    text = ("Title\n-----\nSome prose that\nwas wrapped early.\n\n"
+            "    x_{t+1} = x_t\n        - lr g\n\n"
+            "name : int\n    An entry's text,\n    wrapped.\n"
+            "other : str\n    - one item\n    - another\n")
+    out = reflow(text)
+    assert out.splitlines() == [
+        "Title", "-----", "Some prose that was wrapped early.", "",
+        "    x_{t+1} = x_t", "        - lr g", "",
+        "name : int", "    An entry's text, wrapped.",
+        "other : str", "    - one item", "    - another"]

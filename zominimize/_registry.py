@@ -168,7 +168,7 @@ def show_options(method: str | None = None, disp: bool = True) -> str | None:
     ValueError
         For an unknown method name (the message lists the known ones).
     """
-    from ._text import plain
+    from ._text import plain, reflow
 
     if method is not None and is_scipy_method(method):
         import scipy.optimize
@@ -181,10 +181,11 @@ def show_options(method: str | None = None, disp: bool = True) -> str | None:
         )
     else:
         names = [method] if method is not None else list_methods()
-        text = "\n\n".join(
+        # our docstrings are wrapped in the source, before plain() shortens them
+        text = reflow(plain("\n\n".join(
             (f"{n}\n{'=' * len(n)}\n\n" if method is None else "") + method_doc(n)
             for n in names
-        )
+        )))
     text = plain(text)
     if disp:
         print(text)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import inspect
 import re
+import textwrap
 
-__all__ = ["plain", "numpydoc_entries"]
+__all__ = ["plain", "reflow", "numpydoc_entries"]
 
 _ROLE = re.compile(r":[\w:.-]+:`~?([^`<]*?)\s*(?:<[^`>]*>)?`")  # :func:`~a.b` -> b (below)
 _LITERAL = re.compile(r"``(.+?)``")
 _INTERPRETED = re.compile(r"(?<![\w`])`([^`\n]+?)`(?![\w`])")
 _STRONG = re.compile(r"\*\*(.+?)\*\*")
+# Lines that reflow() keeps as they are: list items, tables, doctest, headings' underlines.
+_VERBATIM = re.compile(r"\s*([-*+] |\d+[.)] |\||\+-|>>>|[-=~^]{3,}\s*$)")
+_HEADER = re.compile(r"\S.* : ")  # a numpydoc entry, "name : type"
 
 
 def _role(m: re.Match) -> str:
@@ -35,6 +39,56 @@ def plain(text: str) -> str:
         line = _INTERPRETED.sub(r"\1", line)
         line = _STRONG.sub(r"\1", line)
         out.append(line.replace("\\ ", ""))  # reST's escaped space
+    return "\n".join(out)
+
+
+def reflow(text: str, width: int = 79) -> str:
+    """``text`` with its prose paragraphs filled to ``width`` columns.
+
+    A paragraph is a run of lines of one indentation; it is refilled unless one of
+    its lines is a list item, a table row, a doctest or a heading's underline, or
+    it is indented deeper than the paragraph before it without following a numpydoc
+    entry (``name : type``): a literal block or a formula stays as written. Docstrings
+    wrap their source lines, and :func:`plain` shortens them; this evens them out."""
+    lines = text.splitlines()
+    out: list[str] = []
+    prev_indent, prev_header = 0, False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip():
+            out.append("")
+            i += 1
+            continue
+        indent = len(line) - len(line.lstrip())
+        if i + 1 < len(lines) and re.fullmatch(r"\s*[-=~^]{3,}\s*", lines[i + 1]):
+            out += lines[i:i + 2]  # a heading and its underline
+            prev_indent, prev_header = indent, False
+            i += 2
+            continue
+        if _HEADER.match(line) and indent == 0:
+            out.append(line)  # an entry's header: a paragraph of its own
+            prev_indent, prev_header = indent, True
+            i += 1
+            continue
+        j = i + 1
+        while (j < len(lines) and lines[j].strip()
+               and len(lines[j]) - len(lines[j].lstrip()) == indent
+               and not (indent == 0 and _HEADER.match(lines[j]))):
+            j += 1
+        block = lines[i:j]
+        literal = indent > prev_indent and not prev_header
+        if literal or any(_VERBATIM.match(b) for b in block):
+            out.extend(block)
+        else:
+            out.append(textwrap.fill(" ".join(b.strip() for b in block), width=width,
+                                     initial_indent=" " * indent,
+                                     subsequent_indent=" " * indent,
+                                     break_long_words=False, break_on_hyphens=False))
+        if not literal:
+            prev_indent = indent
+        prev_header = False
+        i = j
     return "\n".join(out)
 
 
