@@ -173,7 +173,7 @@ def show_options(method: str | None = None, disp: bool = True) -> str | None:
     if method is not None and is_scipy_method(method):
         import scipy.optimize
 
-        text = (
+        text = plain(
             textwrap.fill(f"{method!r} is one of SciPy's methods: zominimize.minimize passes "
                           "it through to scipy.optimize.minimize. SciPy's documentation of "
                           "its options follows.", width=79)
@@ -186,7 +186,6 @@ def show_options(method: str | None = None, disp: bool = True) -> str | None:
             (f"{n}\n{'=' * len(n)}\n\n" if method is None else "") + method_doc(n)
             for n in names
         )))
-    text = plain(text)
     if disp:
         print(text)
         return None

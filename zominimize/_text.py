@@ -15,6 +15,7 @@ _STRONG = re.compile(r"\*\*(.+?)\*\*")
 # Lines that reflow() keeps as they are: list items, tables, doctest, headings' underlines.
 _VERBATIM = re.compile(r"\s*([-*+] |\d+[.)] |\||\+-|>>>|[-=~^]{3,}\s*$)")
 _HEADER = re.compile(r"\S.* : ")  # a numpydoc entry, "name : type"
+_UNDERLINE = re.compile(r"\s*[-=~^]{3,}\s*")  # a heading's underline (fullmatch)
 
 
 def _role(m: re.Match) -> str:
@@ -61,7 +62,7 @@ def reflow(text: str, width: int = 79) -> str:
             i += 1
             continue
         indent = len(line) - len(line.lstrip())
-        if i + 1 < len(lines) and re.fullmatch(r"\s*[-=~^]{3,}\s*", lines[i + 1]):
+        if i + 1 < len(lines) and _UNDERLINE.fullmatch(lines[i + 1]):
             out += lines[i:i + 2]  # a heading and its underline
             prev_indent, prev_header = indent, False
             i += 2
