@@ -162,6 +162,32 @@ def test_beta1_and_step_beta1_come_from_the_manifest_unless_given(tmp_path):
         minimize(quad, np.zeros(3), method="l2l-zo", options={"step_beta1_sigma": -1.0})
 
 
+def test_sigma_down_sigma_switches_the_harder_shrink_on_below_a_share_of_sigma0():
+    """sigma_down_sigma: the given shrink only once σ is below that share of its start,
+    the trained one above; a share no σ reaches is the trained shrink throughout."""
+    from zominimize.learned.core import SIGMA_DOWN, init_state, shrink_prior
+    from zominimize.learned.nets import L2LNet
+
+    st = init_state(L2LNet("scaled"), torch.zeros(3, dtype=torch.float64), 1.0)
+    assert shrink_prior(st, 1.0) == 1.0
+    assert shrink_prior(st, 1.0, 0.5) == SIGMA_DOWN  # σ at its start
+    assert shrink_prior(st, 1.0, 2.0) == 1.0
+
+    def run(**o):
+        return minimize(quad, np.zeros(10), method="l2l-zo", rng=0,
+                        options={"maxfev": 400, "sigma0": 1.0, **o}).x
+
+    np.testing.assert_array_equal(run(sigma_down=1.0, sigma_down_sigma=1e-12), run())
+    np.testing.assert_array_equal(run(sigma_down=1.0, sigma_down_sigma=1e6),
+                                  run(sigma_down=1.0))
+    assert not np.array_equal(run(sigma_down=1.0), run())
+    # a share in between switches mid-run: neither rule's run throughout
+    mid = run(sigma_down=1.0, sigma_down_sigma=0.5)
+    assert not np.array_equal(mid, run()) and not np.array_equal(mid, run(sigma_down=1.0))
+    with pytest.raises(ValueError, match="sigma_down_sigma"):
+        minimize(quad, np.zeros(3), method="l2l-zo", options={"sigma_down_sigma": 0.0})
+
+
 @pytest.mark.parametrize("d, step_beta1, frac", [(59, None, None), (60, 0.7, 0.5),
                                                  (299, 0.7, 0.5), (300, 0.7, None)])
 def test_step_beta1_auto_by_dimension(d, step_beta1, frac):

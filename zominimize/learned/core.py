@@ -53,6 +53,7 @@ __all__ = [
     "settle",
     "detach_state",
     "reject_shrink",
+    "shrink_prior",
     "BETA1",
     "SIGMA_DOWN",
     "ACCEPT",
@@ -365,6 +366,16 @@ def reject_shrink(sigma_down: float = SIGMA_DOWN) -> float:
     shrinks it then, ``exp(0.5 tanh(-sigma_down))`` (halving, as after a non-finite
     value, cost too much on the paper's tasks in validation)."""
     return math.exp(_MAX_DLOG_SIGMA * math.tanh(-sigma_down))
+
+
+def shrink_prior(st: L2LState, sigma_down: float, sigma_frac: float | None = None) -> float:
+    """The prior shrink after a deterioration in force for ``st``: ``sigma_down``, or with
+    ``sigma_frac`` only while σ is below that fraction of its start, and the trained
+    ``SIGMA_DOWN`` above it (a run still far from its scale keeps the shrink it was
+    trained with)."""
+    if sigma_frac is None or float(st.sigma) < sigma_frac * math.exp(st.log_sigma0):
+        return sigma_down
+    return SIGMA_DOWN
 
 
 def update_step(

@@ -280,8 +280,14 @@ class L2LZO(ZOMethod):
             (about 0.83 at {SIGMA_DOWN} with no vote, 0.68 at 1). A rejected iterate
             (``accept``) shrinks σ by the same factor. Default: the weight set's value
             in its manifest (``options.sigma_down``), else {SIGMA_DOWN}, the value
-            every bundled set was trained with.""", optional(positive),
+            every bundled set was trained with. With ``sigma_down_sigma``, only
+            while ``σ`` is below that fraction of its start.""", optional(positive),
                default_text="optional"),
+        Option("sigma_down_sigma", None, "float", f"""
+            With ``sigma_down``: the prior shrink is ``sigma_down`` only while ``σ``
+            is below this fraction of its start (``sigma0``, or the step size a
+            restart starts from), and the trained {SIGMA_DOWN} otherwise. ``None``:
+            always.""", optional(positive), default_text="optional"),
         Option("beta1", None, "float", f"""
             Decay of the running mean of the normalised estimates that the UpdateRNN
             reads and steps along (the first moment of Adam's update, whose ``beta1``
@@ -542,7 +548,7 @@ class L2LZO(ZOMethod):
     def tell(self, state, X, F):
         import torch
 
-        from ..learned.core import advance, restore_previous, settle
+        from ..learned.core import advance, restore_previous, settle, shrink_prior
 
         p = state.pending
         if p is None:
@@ -561,7 +567,8 @@ class L2LZO(ZOMethod):
         if p["center"]:
             st.fx, i = float(F[0]), 1
             if math.isfinite(st.fx):
-                st, rejected = settle(st, nets.accept, nets.sigma_down)
+                st, rejected = settle(st, nets.accept, shrink_prior(
+                    st, nets.sigma_down, self.sigma_down_sigma))
         mode = resolve_restarts(nets.restarts, state.x.size, state.budget)
         to_new, to_best = RESTART_KINDS[mode]
         if to_best:
@@ -594,7 +601,8 @@ class L2LZO(ZOMethod):
             else:
                 fq = torch.as_tensor(F[i:], device=self.device)
                 st = advance(nets.net, st, p["U"], fq, p["mu"], update=self.update,
-                             lr=self.lr, sigma_down=nets.sigma_down, beta1=nets.beta1,
+                             lr=self.lr, sigma_down=shrink_prior(
+                                 st, nets.sigma_down, self.sigma_down_sigma), beta1=nets.beta1,
                              step_beta1=resolve_step_beta1(nets.step_beta1, state.x.size),
                              step_sigma_frac=resolve_step_beta1_sigma(
                                  nets.step_beta1, self.step_beta1_sigma, state.x.size))
