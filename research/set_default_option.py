@@ -26,7 +26,7 @@ import zominimize.learned
 from zominimize.learned import load_weights, save_weights
 
 # The rules an option value may be written as (JSON: true, false, numbers, "auto", ...).
-OPTIONS = ("q", "accept", "directions", "restarts", "mu_rel", "step_beta1")
+OPTIONS = ("q", "accept", "directions", "restarts", "mu_rel", "step_beta1", "sigma_down")
 
 
 def _value(text: str):

@@ -188,6 +188,42 @@ def test_sigma_down_sigma_switches_the_harder_shrink_on_below_a_share_of_sigma0(
         minimize(quad, np.zeros(3), method="l2l-zo", options={"sigma_down_sigma": 0.0})
 
 
+@pytest.mark.parametrize("d, rule", [(599, {"sigma_down": 0.4}),
+                                     (600, {"sigma_down": 1.0, "sigma_down_sigma": 0.5})])
+def test_sigma_down_auto_by_dimension(d, rule, tmp_path):
+    """sigma_down="auto" is the harder shrink 1 from d = 600 once σ is below half its
+    start, and the trained 0.4 otherwise; the default weights record it, and a manifest
+    may say "auto" too."""
+    from zominimize.learned import L2LNet, save_weights
+    from zominimize.learned.rules import resolve_sigma_down, resolve_sigma_down_sigma
+
+    assert resolve_sigma_down("auto", d) == rule["sigma_down"]
+    assert resolve_sigma_down_sigma("auto", None, d) == rule.get("sigma_down_sigma")
+    assert resolve_sigma_down_sigma("auto", 0.3, d) == 0.3  # a given share wins
+    assert resolve_sigma_down(0.7, d) == 0.7
+    assert resolve_sigma_down_sigma(0.7, None, d) is None
+    assert zominimize.Optimizer("l2l-zo", np.zeros(5)).method.sigma_down == "auto"
+    torch.manual_seed(0)
+    path = tmp_path / "w.safetensors"
+    save_weights(L2LNet("scaled"), path, {"family": "test", "options": {"sigma_down": "auto"}})
+    assert zominimize.Optimizer("l2l-zo", np.zeros(5), weights=path).method.sigma_down == "auto"
+
+    def run(**o):
+        return minimize(quad, np.zeros(d), method="l2l-zo", rng=0,
+                        options={"maxfev": 1200, "sigma0": 1.0, **o}).x
+
+    default = run()
+    np.testing.assert_array_equal(default, run(**rule))
+    np.testing.assert_array_equal(run(weights=str(path)), run(weights=str(path), **rule))
+    # neither the other dimension's rule nor the harder shrink throughout
+    other = {"sigma_down": 0.4} if d >= 600 else {"sigma_down": 1.0, "sigma_down_sigma": 0.5}
+    assert not np.array_equal(default, run(**other))
+    assert not np.array_equal(default, run(sigma_down=1.0 if d < 600 else 1.0,
+                                           sigma_down_sigma=1e6 if d >= 600 else None))
+    with pytest.raises(TypeError, match="sigma_down"):
+        minimize(quad, np.zeros(3), method="l2l-zo", options={"sigma_down": "often"})
+
+
 @pytest.mark.parametrize("d, step_beta1, frac", [(59, None, None), (60, 0.7, 0.5),
                                                  (299, 0.7, 0.5), (300, 0.7, None)])
 def test_step_beta1_auto_by_dimension(d, step_beta1, frac):

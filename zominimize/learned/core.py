@@ -36,7 +36,15 @@ import torch
 
 from .._checkpoint import register_state_type
 from .nets import L2LNet
-from .rules import ACCEPT, ACCEPT_AUTO_MAX_D, BETA1, DIRECTIONS, START_STREAK, resolve_accept
+from .rules import (
+    ACCEPT,
+    ACCEPT_AUTO_MAX_D,
+    BETA1,
+    DIRECTIONS,
+    SIGMA_DOWN_TRAINED,
+    START_STREAK,
+    resolve_accept,
+)
 
 __all__ = [
     "L2LState",
@@ -83,7 +91,7 @@ _MAX_DLOG_SIGMA = 0.5
 # success rule of evolution strategies. SIGMA_DOWN is the shrink every bundled set was
 # trained with; l2l-zo's option sigma_down replaces it at inference.
 _SIGMA_UP = 0.2
-SIGMA_DOWN = 0.4
+SIGMA_DOWN = SIGMA_DOWN_TRAINED
 # Bound of the learned per-coordinate residual step, in units of σ.
 _MAX_RESIDUAL = 2.0
 # Guided-ES: share of the isotropic part of the covariance (the official code's value).

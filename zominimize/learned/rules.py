@@ -25,7 +25,9 @@ point once σ has collapsed, from ``RESTARTS_BOTH_MIN_D`` (twenty-ninth round; f
 ``step_beta1="auto"`` has the step follow a shorter mean of the estimates than the one
 the networks read from ``STEP_BETA1_SIGMA_MAX_D`` (fortieth round), and from
 ``STEP_BETA1_AUTO_MIN_D`` once σ is below ``STEP_BETA1_SIGMA_FRAC`` of its start
-(forty-first and forty-second rounds). With a known
+(forty-first and forty-second rounds). ``sigma_down="auto"`` shrinks σ harder after
+a deterioration from ``SIGMA_DOWN_AUTO_MIN_D`` once σ is below ``SIGMA_DOWN_SIGMA_FRAC``
+of its start (forty-fourth round). With a known
 budget, :func:`budget_q` may raise ``q`` so that a run makes at most about
 ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
 twenty-second round).
@@ -43,6 +45,12 @@ __all__ = [
     "STEP_BETA1_SIGMA_MAX_D",
     "resolve_step_beta1",
     "resolve_step_beta1_sigma",
+    "SIGMA_DOWN_AUTO_MIN_D",
+    "SIGMA_DOWN_LARGE_D",
+    "SIGMA_DOWN_TRAINED",
+    "resolve_sigma_down",
+    "SIGMA_DOWN_SIGMA_FRAC",
+    "resolve_sigma_down_sigma",
     "ACCEPT",
     "ACCEPT_AUTO_MAX_D",
     "AUTO_MAX_D",
@@ -131,6 +139,20 @@ STEP_BETA1_AUTO_MIN_D = 60
 STEP_BETA1_SIGMA_MAX_D = 300
 STEP_BETA1_SIGMA_FRAC = 0.5
 STEP_BETA1_LARGE_D = 0.7
+
+#: The prior shrink of σ after a deterioration that every bundled set was trained with
+#: (in tanh units; ``zominimize.learned.core.SIGMA_DOWN``).
+SIGMA_DOWN_TRAINED = 0.4
+#: sigma_down="auto": from this dimension on, the harder shrink SIGMA_DOWN_LARGE_D: σ
+#: settles too high there, and the harder shrink won on fresh BBOB instances and on the
+#: classification and general draws at d = 600 to 1,000; from d = 40 to 599 it lost on
+#: the classification draws (research log, thirty-third, thirty-fourth, forty-third and
+#: forty-fourth rounds).
+SIGMA_DOWN_AUTO_MIN_D = 600
+SIGMA_DOWN_LARGE_D = 1.0
+#: ... once σ is below this share of its start (forty-fourth round: the linear slope's
+#: race to its boundary wants the trained shrink while σ is still large).
+SIGMA_DOWN_SIGMA_FRAC = 0.5
 
 #: Whether a run starts afresh once it stalls: never (False), from a new point around x0
 #: once its iterate stalls (True), from its best point once σ has collapsed and the
@@ -254,6 +276,27 @@ def resolve_step_beta1_sigma(step_beta1: float | str | None,
         return float(step_beta1_sigma)
     if step_beta1 == "auto" and STEP_BETA1_AUTO_MIN_D <= d < STEP_BETA1_SIGMA_MAX_D:
         return STEP_BETA1_SIGMA_FRAC
+    return None
+
+
+def resolve_sigma_down(sigma_down: float | str, d: int) -> float:
+    """``sigma_down`` itself, or the shrink ``"auto"`` picks for ``d`` coordinates:
+    ``SIGMA_DOWN_LARGE_D`` from ``SIGMA_DOWN_AUTO_MIN_D`` on, ``SIGMA_DOWN_TRAINED``
+    below."""
+    if sigma_down == "auto":
+        return SIGMA_DOWN_LARGE_D if d >= SIGMA_DOWN_AUTO_MIN_D else SIGMA_DOWN_TRAINED
+    return float(sigma_down)
+
+
+def resolve_sigma_down_sigma(sigma_down: float | str, sigma_down_sigma: float | None,
+                             d: int) -> float | None:
+    """``sigma_down_sigma`` where given; else the share of its start that σ must be
+    below for the harder shrink under ``sigma_down="auto"``: ``SIGMA_DOWN_SIGMA_FRAC``
+    from ``SIGMA_DOWN_AUTO_MIN_D`` on, ``None`` (always) elsewhere."""
+    if sigma_down_sigma is not None:
+        return float(sigma_down_sigma)
+    if sigma_down == "auto" and d >= SIGMA_DOWN_AUTO_MIN_D:
+        return SIGMA_DOWN_SIGMA_FRAC
     return None
 
 

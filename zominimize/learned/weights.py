@@ -49,6 +49,8 @@ _MAX_HEADER = 1024 * 1024
 _FLOAT_DTYPES = ("F16", "F32", "F64")
 # Manifest options that l2l-zo reads as defaults: positive finite numbers.
 _POSITIVE_OPTIONS = ("mu", "mu_rel", "sigma0_rel", "sigma_down")
+# Of those, the ones that may also be "auto" (a rule of the dimension).
+_AUTO_OPTIONS = ("sigma_down",)
 # A "by_dim" part names a bundled set, never a path: a file cannot make l2l-zo read
 # other files from wherever it says.
 _PART_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -147,12 +149,12 @@ def _check_options(options: dict, prefix: str) -> None:
     """Options that l2l-zo reads from a manifest (or from a ``"by_dim"`` entry)."""
     for key in _POSITIVE_OPTIONS:
         value = options.get(key)
-        if value is not None and not (
+        if value is not None and not (key in _AUTO_OPTIONS and value == "auto") and not (
             isinstance(value, numbers.Real) and not isinstance(value, bool)
             and math.isfinite(value) and value > 0
         ):
-            raise WeightsError(f"{prefix} option {key!r} must be a positive finite number, "
-                               f"got {value!r}")
+            raise WeightsError(f"{prefix} option {key!r} must be a positive finite number"
+                               f"{' or auto' if key in _AUTO_OPTIONS else ''}, got {value!r}")
     q = options.get("q")
     if q is not None and q != "auto" and (isinstance(q, bool) or not isinstance(q, int) or q < 1):
         raise WeightsError(f"{prefix} option 'q' must be an integer >= 1 or 'auto', got {q!r}")

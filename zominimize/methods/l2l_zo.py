@@ -35,6 +35,9 @@ from ..learned.rules import (
     RESTARTS_BOTH_MIN_D,
     RETURN_PATIENCE,
     RETURN_SIGMA_FRAC,
+    SIGMA_DOWN_AUTO_MIN_D,
+    SIGMA_DOWN_LARGE_D,
+    SIGMA_DOWN_SIGMA_FRAC,
     SPECULATIVE_AUTO_MIN_D,
     START_STREAK,
     STEP_BETA1_AUTO_MIN_D,
@@ -45,6 +48,8 @@ from ..learned.rules import (
     resolve_directions,
     resolve_q,
     resolve_restarts,
+    resolve_sigma_down,
+    resolve_sigma_down_sigma,
     resolve_speculative,
     resolve_step_beta1,
     resolve_step_beta1_sigma,
@@ -86,6 +91,14 @@ def _beta1_value(name: str, v: Any) -> float:
     return v
 
 
+def _sigma_down_value(name: str, v: Any) -> float | str:
+    if isinstance(v, str):
+        if v == "auto":
+            return v
+        raise TypeError(f"`{name}` must be a positive number or \"auto\", got {v!r}")
+    return positive(name, v)
+
+
 def _step_beta1_value(name: str, v: Any) -> float | str:
     return v if isinstance(v, str) and v == "auto" else _beta1_value(name, v)
 
@@ -109,7 +122,7 @@ class _Networks(NamedTuple):
     mu_rel: float
     sigma0_rel: float
     restarts: bool | str = False
-    sigma_down: float = SIGMA_DOWN
+    sigma_down: float | str = SIGMA_DOWN
     beta1: float = BETA1
     step_beta1: float | str | None = None
 
@@ -273,21 +286,26 @@ class L2LZO(ZOMethod):
             weight set's value in its manifest (``options.restarts``: ``"auto"`` for
             ``"default"``; ``False``, as in the paper, when it records none).""",
                optional(_restarts_value), default_text="optional"),
-        Option("sigma_down", None, "float", f"""
+        Option("sigma_down", None, "float or \"auto\"", f"""
             How hard the step size shrinks after an iterate worse than the previous
             one: the prior of the step-size rule, in tanh units, under the networks'
             bounded vote ``v``: σ is multiplied by ``exp(0.5 tanh(v - sigma_down))``
             (about 0.83 at {SIGMA_DOWN} with no vote, 0.68 at 1). A rejected iterate
-            (``accept``) shrinks σ by the same factor. Default: the weight set's value
-            in its manifest (``options.sigma_down``), else {SIGMA_DOWN}, the value
-            every bundled set was trained with. With ``sigma_down_sigma``, only
-            while ``σ`` is below that fraction of its start.""", optional(positive),
-               default_text="optional"),
+            (``accept``) shrinks σ by the same factor. With ``sigma_down_sigma``,
+            only while ``σ`` is below that fraction of its start. ``"auto"``:
+            {SIGMA_DOWN_LARGE_D:g} from ``d = {SIGMA_DOWN_AUTO_MIN_D}`` on once ``σ`` is
+            below {SIGMA_DOWN_SIGMA_FRAC} of its start, where σ otherwise settles too
+            high, {SIGMA_DOWN} elsewhere. Default: the weight set's value in its
+            manifest (``options.sigma_down``: ``"auto"`` for ``"default"``), else
+            {SIGMA_DOWN}, the value every bundled set was trained with.""",
+               optional(_sigma_down_value), default_text="optional"),
         Option("sigma_down_sigma", None, "float", f"""
             With ``sigma_down``: the prior shrink is ``sigma_down`` only while ``σ``
             is below this fraction of its start (``sigma0``, or the step size a
             restart starts from), and the trained {SIGMA_DOWN} otherwise. ``None``:
-            always.""", optional(positive), default_text="optional"),
+            always, but with ``sigma_down="auto"`` from ``d = {SIGMA_DOWN_AUTO_MIN_D}``
+            on, where it is {SIGMA_DOWN_SIGMA_FRAC}.""", optional(positive),
+               default_text="optional"),
         Option("beta1", None, "float", f"""
             Decay of the running mean of the normalised estimates that the UpdateRNN
             reads and steps along (the first moment of Adam's update, whose ``beta1``
@@ -426,7 +444,8 @@ class L2LZO(ZOMethod):
             directions = choice(*DIRECTIONS)("directions",
                                              recorded.get("directions", "independent"))
             restarts = _restarts_value("restarts", recorded.get("restarts", False))
-            sigma_down = positive("sigma_down", recorded.get("sigma_down", SIGMA_DOWN))
+            sigma_down = _sigma_down_value("sigma_down",
+                                           recorded.get("sigma_down", SIGMA_DOWN))
             beta1 = _beta1_value("beta1", recorded.get("beta1", BETA1))
             step_beta1 = optional(_step_beta1_value)("step_beta1", recorded.get("step_beta1"))
         except (TypeError, ValueError) as exc:
@@ -563,12 +582,15 @@ class L2LZO(ZOMethod):
         nets = self._for_dim(state.x.size)
         st, i = state.memory["core"], 0
         rejected = False
+        # the prior shrink and the share of σ's start below which it acts
+        shrink = (resolve_sigma_down(nets.sigma_down, state.x.size),
+                  resolve_sigma_down_sigma(nets.sigma_down, self.sigma_down_sigma,
+                                           state.x.size))
         alone = p["U"] is None  # the new iterate alone (speculative=False): no queries
         if p["center"]:
             st.fx, i = float(F[0]), 1
             if math.isfinite(st.fx):
-                st, rejected = settle(st, nets.accept, shrink_prior(
-                    st, nets.sigma_down, self.sigma_down_sigma))
+                st, rejected = settle(st, nets.accept, shrink_prior(st, *shrink))
         mode = resolve_restarts(nets.restarts, state.x.size, state.budget)
         to_new, to_best = RESTART_KINDS[mode]
         if to_best:
@@ -601,8 +623,8 @@ class L2LZO(ZOMethod):
             else:
                 fq = torch.as_tensor(F[i:], device=self.device)
                 st = advance(nets.net, st, p["U"], fq, p["mu"], update=self.update,
-                             lr=self.lr, sigma_down=shrink_prior(
-                                 st, nets.sigma_down, self.sigma_down_sigma), beta1=nets.beta1,
+                             lr=self.lr, sigma_down=shrink_prior(st, *shrink),
+                             beta1=nets.beta1,
                              step_beta1=resolve_step_beta1(nets.step_beta1, state.x.size),
                              step_sigma_frac=resolve_step_beta1_sigma(
                                  nets.step_beta1, self.step_beta1_sigma, state.x.size))
