@@ -188,10 +188,10 @@ def test_sigma_down_sigma_switches_the_harder_shrink_on_below_a_share_of_sigma0(
         minimize(quad, np.zeros(3), method="l2l-zo", options={"sigma_down_sigma": 0.0})
 
 
-@pytest.mark.parametrize("d, rule", [(599, {"sigma_down": 0.4}),
-                                     (600, {"sigma_down": 1.0, "sigma_down_sigma": 0.5})])
+@pytest.mark.parametrize("d, rule", [(299, {"sigma_down": 0.4}),
+                                     (300, {"sigma_down": 1.0, "sigma_down_sigma": 0.5})])
 def test_sigma_down_auto_by_dimension(d, rule, tmp_path):
-    """sigma_down="auto" is the harder shrink 1 from d = 600 once σ is below half its
+    """sigma_down="auto" is the harder shrink 1 from d = 300 once σ is below half its
     start, and the trained 0.4 otherwise; the default weights record it, and a manifest
     may say "auto" too."""
     from zominimize.learned import L2LNet, save_weights
@@ -216,10 +216,9 @@ def test_sigma_down_auto_by_dimension(d, rule, tmp_path):
     np.testing.assert_array_equal(default, run(**rule))
     np.testing.assert_array_equal(run(weights=str(path)), run(weights=str(path), **rule))
     # neither the other dimension's rule nor the harder shrink throughout
-    other = {"sigma_down": 0.4} if d >= 600 else {"sigma_down": 1.0, "sigma_down_sigma": 0.5}
+    other = {"sigma_down": 0.4} if d >= 300 else {"sigma_down": 1.0, "sigma_down_sigma": 0.5}
     assert not np.array_equal(default, run(**other))
-    assert not np.array_equal(default, run(sigma_down=1.0 if d < 600 else 1.0,
-                                           sigma_down_sigma=1e6 if d >= 600 else None))
+    assert not np.array_equal(default, run(sigma_down=1.0))  # the harder shrink throughout
     with pytest.raises(TypeError, match="sigma_down"):
         minimize(quad, np.zeros(3), method="l2l-zo", options={"sigma_down": "often"})
 
@@ -589,7 +588,8 @@ def test_a_parts_entry_options_override_the_parts_own(tmp_path):
     (50, "default-mid", {"q": 5, "accept": "improving", "restarts": "auto"}),
     (99, "default-mid", {"q": 5, "accept": "improving", "restarts": "auto"}),
     (100, "default-mid", {"accept": "auto", "restarts": "auto"}),
-    (599, "default-mid", {"accept": "auto", "restarts": "auto", "step_beta1": "auto"}),
+    (599, "default-mid", {"accept": "auto", "restarts": "auto", "step_beta1": "auto",
+                          "sigma_down": "auto"}),
     (600, "default", None)])
 def test_default_runs_its_mid_networks_from_d_50_to_599(d, networks, rules):
     """The nineteenth and twenty-first rounds: from d = 50 to 599 the "default" set runs
@@ -599,14 +599,18 @@ def test_default_runs_its_mid_networks_from_d_50_to_599(d, networks, rules):
     entries also return to the best point once σ has collapsed (restarts="auto"), and
     since the thirty-second round both follow accept="auto" ("improving" below d = 100,
     the elitist start ended by two improvements in a row from there), and since the
-    fortieth round step_beta1="auto" (from d = 300 the step follows a shorter mean)."""
+    fortieth round step_beta1="auto" (from d = 300 the step follows a shorter mean), and
+    since the forty-fifth sigma_down="auto" (from d = 300 the harder shrink once σ is
+    below half its start)."""
     from zominimize.learned import bundled_weights
 
     assert bundled_weights()["default"]["by_dim"] == [
         {"min_d": 50, "max_d": 99, "weights": "default-mid",
-         "options": {"q": 5, "accept": "auto", "restarts": "auto", "step_beta1": "auto"}},
+         "options": {"q": 5, "accept": "auto", "restarts": "auto", "step_beta1": "auto",
+                     "sigma_down": "auto"}},
         {"min_d": 100, "max_d": 599, "weights": "default-mid",
-         "options": {"accept": "auto", "restarts": "auto", "step_beta1": "auto"}}]
+         "options": {"accept": "auto", "restarts": "auto", "step_beta1": "auto",
+                     "sigma_down": "auto"}}]
     f, x0 = _Shifted(d), np.zeros(d)
     a = minimize(f, x0, method="l2l-zo", options={"maxfev": 250}, rng=5)
     assert a.networks == networks

@@ -27,7 +27,7 @@ the networks read from ``STEP_BETA1_SIGMA_MAX_D`` (fortieth round), and from
 ``STEP_BETA1_AUTO_MIN_D`` once σ is below ``STEP_BETA1_SIGMA_FRAC`` of its start
 (forty-first and forty-second rounds). ``sigma_down="auto"`` shrinks σ harder after
 a deterioration from ``SIGMA_DOWN_AUTO_MIN_D`` once σ is below ``SIGMA_DOWN_SIGMA_FRAC``
-of its start (forty-fourth round). With a known
+of its start (forty-fourth and forty-fifth rounds). With a known
 budget, :func:`budget_q` may raise ``q`` so that a run makes at most about
 ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
 twenty-second round).
@@ -143,12 +143,12 @@ STEP_BETA1_LARGE_D = 0.7
 #: The prior shrink of σ after a deterioration that every bundled set was trained with
 #: (in tanh units; ``zominimize.learned.core.SIGMA_DOWN``).
 SIGMA_DOWN_TRAINED = 0.4
-#: sigma_down="auto": from this dimension on, the harder shrink SIGMA_DOWN_LARGE_D: σ
-#: settles too high there, and the harder shrink won on fresh BBOB instances and on the
-#: classification and general draws at d = 600 to 1,000; from d = 40 to 599 it lost on
-#: the classification draws (research log, thirty-third, thirty-fourth, forty-third and
-#: forty-fourth rounds).
-SIGMA_DOWN_AUTO_MIN_D = 600
+#: sigma_down="auto": from this dimension on, the harder shrink SIGMA_DOWN_LARGE_D once
+#: σ is below SIGMA_DOWN_SIGMA_FRAC of its start: it won on fresh BBOB instances at
+#: d = 300 to 1,000 with the classification draws level; below d = 300 it cost the
+#: classification draws that a run takes deep (research log, thirty-third,
+#: thirty-fourth and forty-third to forty-fifth rounds).
+SIGMA_DOWN_AUTO_MIN_D = 300
 SIGMA_DOWN_LARGE_D = 1.0
 #: ... once σ is below this share of its start (forty-fourth round: the linear slope's
 #: race to its boundary wants the trained shrink while σ is still large).
