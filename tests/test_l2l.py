@@ -188,12 +188,14 @@ def test_sigma_down_sigma_switches_the_harder_shrink_on_below_a_share_of_sigma0(
         minimize(quad, np.zeros(3), method="l2l-zo", options={"sigma_down_sigma": 0.0})
 
 
-@pytest.mark.parametrize("d, rule", [(299, {"sigma_down": 0.4}),
+@pytest.mark.parametrize("d, rule", [(99, {"sigma_down": 0.4}),
+                                     (100, {"sigma_down": 1.0, "sigma_down_sigma": 0.1}),
+                                     (299, {"sigma_down": 1.0, "sigma_down_sigma": 0.1}),
                                      (300, {"sigma_down": 1.0, "sigma_down_sigma": 0.5})])
 def test_sigma_down_auto_by_dimension(d, rule, tmp_path):
     """sigma_down="auto" is the harder shrink 1 from d = 300 once σ is below half its
-    start, and the trained 0.4 otherwise; the default weights record it, and a manifest
-    may say "auto" too."""
+    start, from d = 100 to 299 once it is below a tenth, and the trained 0.4 otherwise;
+    the default weights record it, and a manifest may say "auto" too."""
     from zominimize.learned import L2LNet, save_weights
     from zominimize.learned.rules import resolve_sigma_down, resolve_sigma_down_sigma
 
@@ -210,13 +212,13 @@ def test_sigma_down_auto_by_dimension(d, rule, tmp_path):
 
     def run(**o):
         return minimize(quad, np.zeros(d), method="l2l-zo", rng=0,
-                        options={"maxfev": 1200, "sigma0": 1.0, **o}).x
+                        options={"maxfev": 3000, "sigma0": 1.0, **o}).x
 
     default = run()
     np.testing.assert_array_equal(default, run(**rule))
     np.testing.assert_array_equal(run(weights=str(path)), run(weights=str(path), **rule))
     # neither the other dimension's rule nor the harder shrink throughout
-    other = {"sigma_down": 0.4} if d >= 300 else {"sigma_down": 1.0, "sigma_down_sigma": 0.5}
+    other = {"sigma_down": 0.4} if d >= 100 else {"sigma_down": 1.0, "sigma_down_sigma": 0.5}
     assert not np.array_equal(default, run(**other))
     assert not np.array_equal(default, run(sigma_down=1.0))  # the harder shrink throughout
     with pytest.raises(TypeError, match="sigma_down"):

@@ -26,8 +26,10 @@ point once σ has collapsed, from ``RESTARTS_BOTH_MIN_D`` (twenty-ninth round; f
 the networks read from ``STEP_BETA1_SIGMA_MAX_D`` (fortieth round), and from
 ``STEP_BETA1_AUTO_MIN_D`` once σ is below ``STEP_BETA1_SIGMA_FRAC`` of its start
 (forty-first and forty-second rounds). ``sigma_down="auto"`` shrinks σ harder after
-a deterioration from ``SIGMA_DOWN_AUTO_MIN_D`` once σ is below ``SIGMA_DOWN_SIGMA_FRAC``
-of its start (forty-fourth and forty-fifth rounds). With a known
+a deterioration from ``SIGMA_DOWN_SIGMA_MID_MAX_D`` once σ is below
+``SIGMA_DOWN_SIGMA_FRAC`` of its start (forty-fourth and forty-fifth rounds), and from
+``SIGMA_DOWN_AUTO_MIN_D`` once σ is below ``SIGMA_DOWN_SIGMA_FRAC_MID`` of its start
+(forty-sixth round). With a known
 budget, :func:`budget_q` may raise ``q`` so that a run makes at most about
 ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
 twenty-second round).
@@ -50,6 +52,8 @@ __all__ = [
     "SIGMA_DOWN_TRAINED",
     "resolve_sigma_down",
     "SIGMA_DOWN_SIGMA_FRAC",
+    "SIGMA_DOWN_SIGMA_FRAC_MID",
+    "SIGMA_DOWN_SIGMA_MID_MAX_D",
     "resolve_sigma_down_sigma",
     "ACCEPT",
     "ACCEPT_AUTO_MAX_D",
@@ -144,15 +148,18 @@ STEP_BETA1_LARGE_D = 0.7
 #: (in tanh units; ``zominimize.learned.core.SIGMA_DOWN``).
 SIGMA_DOWN_TRAINED = 0.4
 #: sigma_down="auto": from this dimension on, the harder shrink SIGMA_DOWN_LARGE_D once
-#: σ is below SIGMA_DOWN_SIGMA_FRAC of its start: it won on fresh BBOB instances at
-#: d = 300 to 1,000 with the classification draws level; below d = 300 it cost the
-#: classification draws that a run takes deep (research log, thirty-third,
-#: thirty-fourth and forty-third to forty-fifth rounds).
-SIGMA_DOWN_AUTO_MIN_D = 300
+#: σ is below a share of its start: it won on fresh BBOB instances at d = 100 to 1,000
+#: with the classification draws level; from the start it lost the linear slope's race
+#: to its boundary and cost the classification draws (research log, thirty-third,
+#: thirty-fourth and forty-third to forty-sixth rounds).
+SIGMA_DOWN_AUTO_MIN_D = 100
 SIGMA_DOWN_LARGE_D = 1.0
-#: ... once σ is below this share of its start (forty-fourth round: the linear slope's
-#: race to its boundary wants the trained shrink while σ is still large).
+#: ... the share from SIGMA_DOWN_SIGMA_MID_MAX_D on (forty-fourth and forty-fifth rounds);
 SIGMA_DOWN_SIGMA_FRAC = 0.5
+#: ... and below it, where half cost the classification draws that a run takes deep
+#: and a tenth left them as they were (forty-sixth round).
+SIGMA_DOWN_SIGMA_MID_MAX_D = 300
+SIGMA_DOWN_SIGMA_FRAC_MID = 0.1
 
 #: Whether a run starts afresh once it stalls: never (False), from a new point around x0
 #: once its iterate stalls (True), from its best point once σ has collapsed and the
@@ -292,11 +299,14 @@ def resolve_sigma_down_sigma(sigma_down: float | str, sigma_down_sigma: float | 
                              d: int) -> float | None:
     """``sigma_down_sigma`` where given; else the share of its start that σ must be
     below for the harder shrink under ``sigma_down="auto"``: ``SIGMA_DOWN_SIGMA_FRAC``
-    from ``SIGMA_DOWN_AUTO_MIN_D`` on, ``None`` (always) elsewhere."""
+    from ``SIGMA_DOWN_SIGMA_MID_MAX_D`` on, ``SIGMA_DOWN_SIGMA_FRAC_MID`` from
+    ``SIGMA_DOWN_AUTO_MIN_D`` to below it, ``None`` (always) elsewhere."""
     if sigma_down_sigma is not None:
         return float(sigma_down_sigma)
-    if sigma_down == "auto" and d >= SIGMA_DOWN_AUTO_MIN_D:
+    if sigma_down == "auto" and d >= SIGMA_DOWN_SIGMA_MID_MAX_D:
         return SIGMA_DOWN_SIGMA_FRAC
+    if sigma_down == "auto" and d >= SIGMA_DOWN_AUTO_MIN_D:
+        return SIGMA_DOWN_SIGMA_FRAC_MID
     return None
 
 

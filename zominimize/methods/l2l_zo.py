@@ -38,6 +38,8 @@ from ..learned.rules import (
     SIGMA_DOWN_AUTO_MIN_D,
     SIGMA_DOWN_LARGE_D,
     SIGMA_DOWN_SIGMA_FRAC,
+    SIGMA_DOWN_SIGMA_FRAC_MID,
+    SIGMA_DOWN_SIGMA_MID_MAX_D,
     SPECULATIVE_AUTO_MIN_D,
     START_STREAK,
     STEP_BETA1_AUTO_MIN_D,
@@ -294,17 +296,21 @@ class L2LZO(ZOMethod):
             (``accept``) shrinks σ by the same factor. With ``sigma_down_sigma``,
             only while ``σ`` is below that fraction of its start. ``"auto"``:
             {SIGMA_DOWN_LARGE_D:g} from ``d = {SIGMA_DOWN_AUTO_MIN_D}`` on once ``σ`` is
-            below {SIGMA_DOWN_SIGMA_FRAC} of its start, where σ otherwise settles too
-            high, {SIGMA_DOWN} elsewhere. Default: the weight set's value in its
-            manifest (``options.sigma_down``: ``"auto"`` for ``"default"``), else
-            {SIGMA_DOWN}, the value every bundled set was trained with.""",
+            below a share of its start ({SIGMA_DOWN_SIGMA_FRAC_MID} below
+            ``d = {SIGMA_DOWN_SIGMA_MID_MAX_D}``, {SIGMA_DOWN_SIGMA_FRAC} from there), where
+            σ otherwise settles too high, {SIGMA_DOWN} elsewhere. Default: the weight
+            set's value in its manifest (``options.sigma_down``: ``"auto"`` for
+            ``"default"``), else {SIGMA_DOWN}, the value every bundled set was trained
+            with.""",
                optional(_sigma_down_value), default_text="optional"),
         Option("sigma_down_sigma", None, "float", f"""
             With ``sigma_down``: the prior shrink is ``sigma_down`` only while ``σ``
             is below this fraction of its start (``sigma0``, or the step size a
             restart starts from), and the trained {SIGMA_DOWN} otherwise. ``None``:
             always, but with ``sigma_down="auto"`` from ``d = {SIGMA_DOWN_AUTO_MIN_D}``
-            on, where it is {SIGMA_DOWN_SIGMA_FRAC}.""", optional(positive),
+            to {SIGMA_DOWN_SIGMA_MID_MAX_D - 1}, where it is {SIGMA_DOWN_SIGMA_FRAC_MID},
+            and from ``d = {SIGMA_DOWN_SIGMA_MID_MAX_D}`` on, where it is
+            {SIGMA_DOWN_SIGMA_FRAC}.""", optional(positive),
                default_text="optional"),
         Option("beta1", None, "float", f"""
             Decay of the running mean of the normalised estimates that the UpdateRNN
