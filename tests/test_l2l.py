@@ -602,8 +602,8 @@ def test_default_runs_its_mid_networks_from_d_50_to_599(d, networks, rules):
     since the thirty-second round both follow accept="auto" ("improving" below d = 100,
     the elitist start ended by two improvements in a row from there), and since the
     fortieth round step_beta1="auto" (from d = 300 the step follows a shorter mean), and
-    since the forty-fifth sigma_down="auto" (from d = 300 the harder shrink once σ is
-    below half its start)."""
+    since the forty-fifth and forty-sixth sigma_down="auto" (from d = 100 the harder
+    shrink once σ is well below its start)."""
     from zominimize.learned import bundled_weights
 
     assert bundled_weights()["default"]["by_dim"] == [
