@@ -29,7 +29,7 @@ the networks read from ``STEP_BETA1_SIGMA_MAX_D`` (fortieth round), and from
 a deterioration from ``SIGMA_DOWN_SIGMA_MID_MAX_D`` once σ is below
 ``SIGMA_DOWN_SIGMA_FRAC`` of its start (forty-fourth and forty-fifth rounds), and from
 ``SIGMA_DOWN_AUTO_MIN_D`` once σ is below ``SIGMA_DOWN_SIGMA_FRAC_MID`` of its start
-(forty-sixth round). With a known
+(forty-sixth and forty-seventh rounds). With a known
 budget, :func:`budget_q` may raise ``q`` so that a run makes at most about
 ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
 twenty-second round).
@@ -156,10 +156,10 @@ SIGMA_DOWN_AUTO_MIN_D = 100
 SIGMA_DOWN_LARGE_D = 1.0
 #: ... the share from SIGMA_DOWN_SIGMA_MID_MAX_D on (forty-fourth and forty-fifth rounds);
 SIGMA_DOWN_SIGMA_FRAC = 0.5
-#: ... and below it, where half cost the classification draws that a run takes deep
-#: and a tenth left them as they were (forty-sixth round).
+#: ... and below it, once σ is below its start: a tenth (forty-sixth round) left the
+#: classification draws as they were and most of the gain on the table (forty-seventh).
 SIGMA_DOWN_SIGMA_MID_MAX_D = 300
-SIGMA_DOWN_SIGMA_FRAC_MID = 0.1
+SIGMA_DOWN_SIGMA_FRAC_MID = 1.0
 
 #: Whether a run starts afresh once it stalls: never (False), from a new point around x0
 #: once its iterate stalls (True), from its best point once σ has collapsed and the
