@@ -39,13 +39,15 @@ def _parser():
     ap.add_argument("--lr-update", type=float, default=3e-4)
     ap.add_argument("--lr-query", type=float, default=1e-3)
     ap.add_argument("--val-size", type=int, default=8)
+    ap.add_argument("--init-from", default="default",
+                    help="bundled weight set the networks start from")
     return ap
 
 
 def config(argv):
     """The training configuration that the command line ``argv`` asks for."""
     args = _parser().parse_args(argv)
-    return default_config(family=mixture(*args.weights), seed=args.seed, init_from="default",
+    return default_config(family=mixture(*args.weights), seed=args.seed, init_from=args.init_from,
                           update_iters=args.update_iters, query_iters=args.query_iters,
                           lr_update=args.lr_update, lr_query=args.lr_query,
                           val_size=args.val_size)
