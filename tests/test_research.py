@@ -187,3 +187,22 @@ def test_explore_bbob_prints_a_score_per_variant_and_function(capsys):
     assert lines[1].startswith('d=2 {"q": 1}: ')
     means = [float(line.split("}: ")[1].split()[0]) for line in lines[:2]]
     assert all(-8.0 <= m < 3.0 for m in means) and means[0] != means[1]
+
+
+def test_swap_networks_takes_each_network_from_its_set(tmp_path):
+    import torch
+
+    from research.swap_networks import main
+    from zominimize.learned import load_weights
+
+    out = tmp_path / "swapped.safetensors"
+    main(["attack", "default", str(out)])
+    net, manifest = load_weights(out)
+    attack, _ = load_weights("attack")
+    default, _ = load_weights("default")
+    for name, tensor in net.update_rnn.state_dict().items():
+        assert torch.equal(tensor, attack.update_rnn.state_dict()[name])
+    for name, tensor in net.query_rnn.state_dict().items():
+        assert torch.equal(tensor, default.query_rnn.state_dict()[name])
+    assert not torch.equal(attack.update_rnn.cell.weight_ih, default.update_rnn.cell.weight_ih)
+    assert "by_dim" not in manifest and "swap_networks attack default" in manifest["command"]
