@@ -419,7 +419,7 @@ def test_q_budget_raises_q_with_a_known_budget_unless_q_is_given():
     assert q_of() == q_of(budget=6000) == 5 and q_of(budget=20000) == 10
     assert q_of(d=3, budget=8000) == 7 and q_of(d=60, budget=10000) == 9  # default-mid's
     assert q_of(d=2, budget=1000) == 2 and q_of(d=2, budget=4200) == 4  # from q = d
-    assert q_of(d=150, budget=20000) == 10 and q_of(d=700, budget=50000) == 20
+    assert q_of(d=150, budget=20000) == 10 and q_of(d=700, budget=50000) == 10  # kept
     assert q_of(budget=20000, q=5) == 5 and q_of(budget=20000, q="auto") == 10
     assert q_of(budget=20000, q_budget=False) == 5
     assert zominimize.Optimizer("l2l-zo", np.zeros(10), budget=20000).ask().shape[0] == 6
@@ -480,11 +480,11 @@ def test_repr_shows_the_rules_the_weights_chose():
 
 @pytest.mark.parametrize("d, q, accept, directions", [
     (10, 5, "improving", "orthogonal"), (99, 5, "improving", "independent"),
-    (100, 10, "elitist-streak", "independent"), (600, 20, "elitist-streak", "independent")])
+    (100, 10, "elitist-streak", "independent"), (600, 10, "elitist-streak", "independent")])
 def test_default_rules_follow_the_dimension(d, q, accept, directions):
     """The "default" weights run few queries and the elitist rule below d = 100
-    (orthogonal directions below d = 20), from d = 100 to 599 the "default-mid"
-    networks with 10 queries, and from 600 on the paper's 20 queries, both with the
+    (orthogonal directions below d = 20), and from d = 100 on the "default-mid"
+    networks with 10 queries (since the fiftieth round also from d = 600) and the
     elitist rule until two improvements in a row: the same run, to the bit, as those
     options given."""
     from zominimize.learned import bundled_weights
@@ -565,6 +565,19 @@ def test_a_weight_sets_parts_run_in_their_dimensions(tmp_path):
     assert "d=5..8: 'attack' (q=20, accept='always'" in repr(opt.method)
 
 
+def test_a_parts_entry_without_an_end_runs_from_its_start_on(tmp_path):
+    """An entry without "max_d" runs its networks at every d from its "min_d" on."""
+    parts = _default_with_parts(tmp_path, [{"min_d": 6, "weights": "attack"}])
+    for d, q in ((5, 5), (6, 20), (40, 20)):
+        opt = zominimize.Optimizer("l2l-zo", np.zeros(d), weights=parts, rng=0)
+        assert len(opt.ask()) == q + 1, d  # the attack set's 20 queries from d = 6
+    assert "d=6..: 'attack'" in repr(opt.method)
+    for d, networks in ((5, parts), (6, "attack"), (5000, "attack")):
+        res = minimize(_Shifted(d), np.zeros(d), method="l2l-zo", rng=0,
+                       options={"maxfev": 50, "weights": parts})
+        assert res.networks == networks, d
+
+
 def test_a_parts_entry_options_override_the_parts_own(tmp_path):
     """A "by_dim" entry's options run over the part's manifest (the same run, to the bit,
     as the part's weights given with those options); options given override both."""
@@ -594,12 +607,16 @@ def test_a_parts_entry_options_override_the_parts_own(tmp_path):
     (100, "default-mid", {"accept": "auto", "restarts": "auto"}),
     (599, "default-mid", {"accept": "auto", "restarts": "auto", "step_beta1": "auto",
                           "sigma_down": "auto"}),
-    (600, "default", None)])
-def test_default_runs_its_mid_networks_from_d_50_to_599(d, networks, rules):
+    (600, "default-mid", {"accept": "auto", "restarts": "auto", "step_beta1": "auto",
+                          "sigma_down": "auto"}),
+    (1500, "default-mid", {"accept": "auto", "restarts": "auto", "step_beta1": "auto",
+                           "sigma_down": "auto"})])
+def test_default_runs_its_mid_networks_from_d_50_on(d, networks, rules):
     """The nineteenth and twenty-first rounds: from d = 50 to 599 the "default" set runs
     the networks of "default-mid", below d = 100 with the default's rules there (5
     queries, the elitist rule), from 100 on with its own (10 queries, the elitist start);
-    the same runs as those weights and rules given. Since the twenty-seventh round both
+    the same runs as those weights and rules given; since the fiftieth round the
+    entry from d = 100 has no upper end. Since the twenty-seventh round both
     entries also return to the best point once σ has collapsed (restarts="auto"), and
     since the thirty-second round both follow accept="auto" ("improving" below d = 100,
     the elitist start ended by two improvements in a row from there), and since the
@@ -612,7 +629,7 @@ def test_default_runs_its_mid_networks_from_d_50_to_599(d, networks, rules):
         {"min_d": 50, "max_d": 99, "weights": "default-mid",
          "options": {"q": 5, "accept": "auto", "restarts": "auto", "step_beta1": "auto",
                      "sigma_down": "auto"}},
-        {"min_d": 100, "max_d": 599, "weights": "default-mid",
+        {"min_d": 100, "weights": "default-mid",
          "options": {"accept": "auto", "restarts": "auto", "step_beta1": "auto",
                      "sigma_down": "auto"}}]
     f, x0 = _Shifted(d), np.zeros(d)

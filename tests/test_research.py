@@ -206,3 +206,33 @@ def test_swap_networks_takes_each_network_from_its_set(tmp_path):
         assert torch.equal(tensor, default.query_rnn.state_dict()[name])
     assert not torch.equal(attack.update_rnn.cell.weight_ih, default.update_rnn.cell.weight_ih)
     assert "by_dim" not in manifest and "swap_networks attack default" in manifest["command"]
+
+
+def test_set_default_range_moves_one_entry_and_keeps_the_tensors(tmp_path, monkeypatch):
+    import torch
+
+    import research.set_default_range as script
+    from zominimize.learned import bundled_weights, load_weights
+
+    monkeypatch.setattr(script, "_weights_dir", lambda: tmp_path)
+    before = bundled_weights()["default"]["by_dim"]
+    for max_d in ("700", "none"):
+        script.main(["100", "--max-d", max_d, "--round", "test round"])
+        net, manifest = load_weights(tmp_path / "default.safetensors")
+        entry = [e for e in manifest["by_dim"] if e["min_d"] == 100][0]
+        assert entry.get("max_d") == (700 if max_d == "700" else None)
+        # the other entry and the entry's options are untouched
+        assert [e for e in manifest["by_dim"] if e["min_d"] != 100] == [
+            e for e in before if e["min_d"] != 100]
+        assert entry["options"] == [e for e in before if e["min_d"] == 100][0]["options"]
+    assert manifest["provenance"].endswith(
+        "(the networks of 'default-mid') runs from d = 100 on since the test round "
+        "(docs/research.rst), set on fresh selection sets, never on the reported instances, "
+        "by research.set_default_range; networks unchanged.")
+    original, _ = load_weights("default")
+    for name, tensor in net.state_dict().items():
+        assert torch.equal(tensor, original.state_dict()[name])
+    _, part = load_weights(tmp_path / "default-mid.safetensors")
+    assert part["description"].endswith("Since the test round, from d = 100 on in the default.")
+    with pytest.raises(SystemExit):
+        script.main(["101", "--max-d", "none", "--round", "test round"])

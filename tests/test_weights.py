@@ -407,6 +407,11 @@ def test_bundled_weights_commands_give_their_recorded_configs():
     ([{"min_d": 5, "max_d": 8, "weights": 3}], "not a path"),
     ([{"min_d": 5, "max_d": 8, "weights": "attack"},
       {"min_d": 8, "max_d": 9, "weights": "classification"}], "overlap at d = 8"),
+    # an entry without max_d reaches every d from min_d on
+    ([{"min_d": 5, "weights": "attack"},
+      {"min_d": 900, "max_d": 1000, "weights": "classification"}], "overlap at d = 900"),
+    ([{"min_d": 5, "max_d": None, "weights": "attack"}], "integers"),
+    ([{"min_d": 0, "weights": "attack"}], "min_d <= max_d"),
 ])
 def test_bad_by_dim_parts_are_refused(parts, match, weights_file, tmp_path):
     _, path = weights_file
@@ -425,12 +430,13 @@ def test_load_weight_parts(weights_file, tmp_path):
     good = with_parts(path, tmp_path / "good.safetensors", [
         {"min_d": 30, "max_d": 40, "weights": "classification"},
         {"min_d": 5, "max_d": 8, "weights": "attack", "options": {"q": 3, "mu_rel": 0.2}},
-        {"min_d": 9, "max_d": 9, "weights": "attack"}])
+        {"min_d": 9, "max_d": 9, "weights": "attack"},
+        {"min_d": 41, "weights": "attack"}])
     _, manifest = load_weights(good)
     parts = load_weight_parts(manifest)
     assert [(p.min_d, p.max_d, p.name, p.options) for p in parts] == [
         (30, 40, "classification", {}), (5, 8, "attack", {"q": 3, "mu_rel": 0.2}),
-        (9, 9, "attack", {})]
+        (9, 9, "attack", {}), (41, None, "attack", {})]
     # the part's own manifest, unchanged: the entry's options are beside it
     assert parts[1].manifest == bundled_weights()["attack"]
     assert parts[1].net is parts[2].net  # one set named twice is loaded once

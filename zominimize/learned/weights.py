@@ -54,7 +54,9 @@ _AUTO_OPTIONS = ("sigma_down",)
 # A "by_dim" part names a bundled set, never a path: a file cannot make l2l-zo read
 # other files from wherever it says.
 _PART_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-_PART_KEYS = {"min_d", "max_d", "weights"}
+_PART_KEYS = {"min_d", "weights"}
+# Keys an entry may add: the end of its range (none: every d from min_d on), and rules.
+_PART_OPTIONAL = {"max_d", "options"}
 # The rules of inference that a "by_dim" entry may set over its part's manifest.
 _PART_OPTIONS = ("q", "accept", "directions", "mu_rel", "sigma0_rel", "restarts",
                  "sigma_down", "beta1", "step_beta1")
@@ -182,19 +184,20 @@ def _is_int(v) -> bool:
 
 
 def _check_parts(parts, path) -> None:
-    """A manifest's ``"by_dim"``: a list of ``{"min_d", "max_d", "weights"}`` objects,
-    each with optional ``"options"``, with disjoint ranges of dimensions and bundled
-    names."""
+    """A manifest's ``"by_dim"``: a list of ``{"min_d", "max_d", "weights"}`` objects
+    (``"max_d"`` left out: no upper end), each with optional ``"options"``, with
+    disjoint ranges of dimensions and bundled names."""
     if not isinstance(parts, list):
         raise WeightsError(f"{path}: the manifest's 'by_dim' is not a list")
     ranges = []
     for part in parts:
-        if (not isinstance(part, dict) or not _PART_KEYS <= set(part) <= {*_PART_KEYS, "options"}
-                or not _is_int(part["min_d"]) or not _is_int(part["max_d"])
-                or not 1 <= part["min_d"] <= part["max_d"]):
+        if (not isinstance(part, dict) or not _PART_KEYS <= set(part) <= _PART_KEYS | _PART_OPTIONAL
+                or not _is_int(part["min_d"]) or not 1 <= part["min_d"]
+                or not _is_int(part.get("max_d", part["min_d"]))
+                or not part["min_d"] <= part.get("max_d", math.inf)):
             raise WeightsError(f"{path}: a 'by_dim' entry must be an object with integers "
-                               f"1 <= min_d <= max_d, 'weights' and optionally 'options', "
-                               f"got {part!r}")
+                               f"1 <= min_d <= max_d (max_d optional), 'weights' and "
+                               f"optionally 'options', got {part!r}")
         if not isinstance(part["weights"], str) or not _PART_NAME.fullmatch(part["weights"]):
             raise WeightsError(f"{path}: a 'by_dim' entry names a bundled weight set, not a "
                                f"path, got {part['weights']!r}")
@@ -203,7 +206,7 @@ def _check_parts(parts, path) -> None:
             raise WeightsError(f"{path}: a 'by_dim' entry's 'options' is an object that sets "
                                f"only {', '.join(_PART_OPTIONS)}, got {options!r}")
         _check_options(options, f"{path}: a 'by_dim' entry's")
-        ranges.append((part["min_d"], part["max_d"]))
+        ranges.append((part["min_d"], part.get("max_d", math.inf)))
     ranges.sort()
     for (_, hi), (lo, _) in zip(ranges, ranges[1:]):
         if lo <= hi:
@@ -289,7 +292,7 @@ class WeightPart(NamedTuple):
     """A part of a weight set: networks that run instead in a range of dimensions."""
 
     min_d: int
-    max_d: int
+    max_d: int | None  # None: every d from min_d on
     name: str
     net: Any
     manifest: dict
@@ -308,7 +311,8 @@ def load_weight_parts(manifest: dict, *, device="cpu", dtype=None) -> list[Weigh
     -------
     list of WeightPart
         Named tuples ``(min_d, max_d, name, net, manifest, options)``: from ``min_d``
-        to ``max_d`` coordinates (inclusive), the networks and the manifest of the
+        to ``max_d`` coordinates (inclusive; ``max_d`` None: every ``d`` from
+        ``min_d`` on), the networks and the manifest of the
         bundled set ``name`` run instead, with the entry's ``options`` (rules of
         inference: ``q``, ``accept``, ``directions``, ``mu_rel``, ``sigma0_rel``) over
         those of the part's manifest; empty when the manifest names none.
@@ -329,6 +333,6 @@ def load_weight_parts(manifest: dict, *, device="cpu", dtype=None) -> list[Weigh
         net, sub = loaded[name]
         if sub.get("by_dim"):
             raise WeightsError(f"'by_dim' part {name!r} names parts itself; parts do not nest")
-        out.append(WeightPart(part["min_d"], part["max_d"], name, net, sub,
+        out.append(WeightPart(part["min_d"], part.get("max_d"), name, net, sub,
                               dict(part.get("options", {}))))
     return out

@@ -154,12 +154,11 @@ class L2LZO(ZOMethod):
     ``directions``); below ``d = 50`` it starts afresh from a new point once the
     iterate stalls, and it returns to its best point once the step size has collapsed,
     below ``d = 10`` (and up to ``d = 49`` with a budget of 1,000 evaluations per
-    coordinate) only from a plateau (option ``restarts``). From ``d = 50`` to
-    ``599`` it runs the networks of ``"default-mid"`` (option ``by_dim``), up to
-    ``d = 99`` with those rules and from ``d = 100`` with 10 directions per iteration;
-    from ``d = 600`` on the ``"default"`` networks with the paper's 20.
-    From ``d = 100`` on it keeps every iterate once two in a row have improved on their
-    predecessors (an elitist start). Its step follows a shorter mean of the estimates
+    coordinate) only from a plateau (option ``restarts``). From ``d = 50`` on it runs
+    the networks of ``"default-mid"`` (option ``by_dim``), up to ``d = 99`` with those
+    rules and from ``d = 100`` with 10 directions per iteration. From ``d = 100`` on
+    it keeps every iterate once two in a row have improved on their predecessors (an
+    elitist start). Its step follows a shorter mean of the estimates
     than the one the networks read (option ``step_beta1``) from ``d = 300`` on, and from
     ``d = 60`` once the step size is below half its start. Which
     weights -- or which other method -- suits which problem is the subject of the
@@ -188,7 +187,7 @@ class L2LZO(ZOMethod):
         Option("weights", "default", "str or path", """
             A bundled weight set (``"default"``, trained on a broad family of
             randomly scaled problems, with the networks of ``"default-mid"`` from
-            ``d = 50`` to ``599``; ``"default-mid"``, trained on that family mixed
+            ``d = 50`` on; ``"default-mid"``, trained on that family mixed
             with the paper's classification task at ``d = 100..1000``, with 10
             queries and the elitist start; ``"attack"``, trained on the black-box
             adversarial attack family; ``"classification"``, fine-tuned on the
@@ -200,11 +199,10 @@ class L2LZO(ZOMethod):
             Run the networks that the weight set names for ranges of dimensions (its
             manifest's ``"by_dim"``: ``"default"`` runs those of ``"default-mid"`` from
             ``d = 50`` to ``99`` with the rules of ``"default"`` there, 5 queries and the
-            elitist rule, and from ``d = 100`` to ``599`` with those of
-            ``"default-mid"``). ``False``: the weight set's own
-            networks at every ``d``; with ``q=20``, ``accept="always"`` and
-            ``directions="independent"`` too, the paper's configuration of the
-            ``"default"`` networks.""", boolean),
+            elitist rule, and from ``d = 100`` on with those of ``"default-mid"``).
+            ``False``: the weight set's own networks at every ``d``; with ``q=20``,
+            ``accept="always"`` and ``directions="independent"`` too, the paper's
+            configuration of the ``"default"`` networks.""", boolean),
         Option("q", None, "int or \"auto\"", f"""
             Number of query directions per iteration; ``"auto"``: ``min({Q_MIN}, d)``
             below ``d = {AUTO_MAX_D}`` (where more iterations pay) and {Q_MAX} from
@@ -474,7 +472,7 @@ class L2LZO(ZOMethod):
         of the weight set (its manifest's ``"by_dim"``) where ``d`` is in its range, the
         weight set's own elsewhere."""
         for lo, hi, nets in self._parts:
-            if lo <= d <= hi:
+            if lo <= d and (hi is None or d <= hi):
                 return nets
         return self._base
 
@@ -715,7 +713,8 @@ class L2LZO(ZOMethod):
                 "restarts": state.memory.get("restarts")}
 
     def __repr__(self):
-        parts = "".join(f", d={lo}..{hi}: {nets!r}" for lo, hi, nets in self._parts)
+        parts = "".join(f", d={lo}..{'' if hi is None else hi}: {nets!r}"
+                        for lo, hi, nets in self._parts)
         return (f"L2LZO(weights={self.weights!r}, q={self.q!r}, accept={self.accept!r}, "
                 f"directions={self.directions!r}, sampler={self.sampler!r}, "
                 f"update={self.update!r}, device={str(self.device)!r}{parts})")
