@@ -13,6 +13,13 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent / "generated" / "bundled_weights.inc"
 
 
+def _dims(part: dict) -> str:
+    """The range of dimensions of a manifest's ``"by_dim"`` entry, in words."""
+    if "max_d" not in part:  # no upper end
+        return f"from d = {part['min_d']} on"
+    return f"from d = {part['min_d']} to {part['max_d']}"
+
+
 def recipes() -> str:
     from zominimize.learned import bundled_weights
 
@@ -25,15 +32,16 @@ def recipes() -> str:
             val = f"``{val}``"
         out += [f".. rubric:: ``\"{name}\"``", ""]
         if m.get("description"):
-            out += [m["description"][0].upper() + m["description"][1:] + ".", ""]
+            text = m["description"].rstrip(".")
+            out += [text[0].upper() + text[1:] + ".", ""]
         out += [f"- trained on ``{m['family']}``, selected on {val}"
                 + (f", starting from the ``\"{init}\"`` weights" if init else ""),
                 f"- {m.get('wall_time_s', 0):.0f} s on {m.get('machine', 'an unrecorded machine')}"
                 f" (Python {m.get('python', '?')}, NumPy {m.get('numpy_version', '?')}, "
                 f"torch {m.get('torch_version', '?')}), {m.get('created', '')}",
                 f"- inference options recorded in the manifest: ``{m.get('options', {})}``",
-                *(f"- from d = {p['min_d']} to {p['max_d']}: the networks and options of "
-                  f"``\"{p['weights']}\"``" for p in m.get("by_dim", ())),
+                *(f"- {_dims(p)}: the networks and options of ``\"{p['weights']}\"``"
+                  for p in m.get("by_dim", ())),
                 f"- SHA-256 of the tensors: ``{m['sha256']}``", "",
                 ".. code-block:: bash", "", f"    {m['command']}", ""]
         if m.get("provenance"):
