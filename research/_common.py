@@ -6,14 +6,31 @@ import argparse
 import math
 import shlex
 import sys
+from pathlib import Path
 
 import numpy as np
 
 import zominimize
 import zominimize.bench
+import zominimize.learned
 from zominimize.problems import general_family, get_family, noise_free
 
 Q = 20  # query directions per iteration in every timing table
+
+
+#: Manifest fields that ``save_weights`` writes itself.
+_WRITTEN = ("sha256", "arch", "format_version", "torch_version")
+
+
+def weights_dir() -> Path:
+    """The package's folder of bundled weight files (written by the scripts that
+    re-write a bundled manifest)."""
+    return Path(zominimize.learned.__file__).resolve().parent / "weights"
+
+
+def unwritten(manifest: dict) -> dict:
+    """``manifest`` without the fields that ``save_weights`` writes itself."""
+    return {k: v for k, v in manifest.items() if k not in _WRITTEN}
 
 
 def fmt_time(t: float) -> str:

@@ -19,24 +19,14 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from pathlib import Path
 
-import zominimize.learned
 from zominimize.learned import load_weights, save_weights
+
+from ._common import unwritten, weights_dir
 
 NAME = "default-mid"
 _ROUND = "nineteenth round (docs/research.rst)"
 _LOW_ROUND = "twenty-first round"
-
-
-def _weights_dir() -> Path:
-    return Path(zominimize.learned.__file__).resolve().parent / "weights"
-
-
-def _unwritten(manifest: dict) -> dict:
-    """``manifest`` without the fields that ``save_weights`` writes itself."""
-    return {k: v for k, v in manifest.items()
-            if k not in ("sha256", "arch", "format_version", "torch_version")}
 
 
 def _training_command(recorded: str) -> str:
@@ -86,7 +76,7 @@ def main(argv=None) -> None:
         f"{args.accept!r} chosen by an exploration on training draws and confirmed on "
         f"fresh selection sets in the {_ROUND}, never on the reported instances; "
         f"written into this manifest by research.compose_default (tensors unchanged).")
-    save_weights(net, _weights_dir() / f"{NAME}.safetensors", _unwritten(part))
+    save_weights(net, weights_dir() / f"{NAME}.safetensors", unwritten(part))
 
     net, manifest = load_weights("default")
     manifest = dict(manifest)
@@ -109,7 +99,7 @@ def main(argv=None) -> None:
     # re-running this rewrites the range of the lower entry, keeping every other word
     provenance = manifest["provenance"].split(" From d = ")[0]
     manifest["provenance"] = provenance + note + low_note
-    save_weights(net, _weights_dir() / "default.safetensors", _unwritten(manifest))
+    save_weights(net, weights_dir() / "default.safetensors", unwritten(manifest))
 
 
 if __name__ == "__main__":

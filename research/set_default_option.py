@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-import zominimize.learned
 from zominimize.learned import load_weights, save_weights
+
+from ._common import unwritten, weights_dir
 
 # The rules an option value may be written as (JSON: true, false, numbers, "auto", ...).
 OPTIONS = ("q", "accept", "directions", "restarts", "mu_rel", "step_beta1", "sigma_down")
@@ -47,8 +47,7 @@ def main(argv=None) -> None:
     value = _value(args.value)
 
     net, manifest = load_weights("default")
-    manifest = {k: v for k, v in manifest.items()
-                if k not in ("sha256", "arch", "format_version", "torch_version")}
+    manifest = unwritten(manifest)
     manifest["options"] = {**manifest.get("options", {}), args.option: value}
     where = ""
     if args.by_dim:
@@ -60,8 +59,7 @@ def main(argv=None) -> None:
                 "reported instances, by research.set_default_option; networks unchanged.")
     if sentence not in manifest.get("provenance", ""):
         manifest["provenance"] = manifest.get("provenance", "") + sentence
-    out = Path(zominimize.learned.__file__).resolve().parent / "weights" / "default.safetensors"
-    save_weights(net, out, manifest)
+    save_weights(net, weights_dir() / "default.safetensors", manifest)
 
 
 if __name__ == "__main__":

@@ -15,21 +15,10 @@ the range. Both files are written into the package (``zominimize/learned/weights
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-import zominimize.learned
 from zominimize.learned import load_weights, save_weights
 
-#: Fields that ``save_weights`` writes itself.
-_WRITTEN = ("sha256", "arch", "format_version", "torch_version")
-
-
-def _weights_dir() -> Path:
-    return Path(zominimize.learned.__file__).resolve().parent / "weights"
-
-
-def _unwritten(manifest: dict) -> dict:
-    return {k: v for k, v in manifest.items() if k not in _WRITTEN}
+from ._common import unwritten, weights_dir
 
 
 def _range(lo: int, hi: int | None) -> str:
@@ -45,7 +34,7 @@ def main(argv=None) -> None:
     max_d = None if args.max_d.lower() == "none" else int(args.max_d)
 
     net, manifest = load_weights("default")
-    manifest = _unwritten(manifest)
+    manifest = unwritten(manifest)
     entries = [dict(e) for e in manifest.get("by_dim", [])]
     match = [e for e in entries if e["min_d"] == args.min_d]
     if len(match) != 1:
@@ -64,15 +53,15 @@ def main(argv=None) -> None:
     if sentence not in manifest.get("provenance", ""):
         manifest["provenance"] = manifest.get("provenance", "") + sentence
     # written before the part's own manifest: load_weights checks the ranges
-    save_weights(net, _weights_dir() / "default.safetensors", manifest)
+    save_weights(net, weights_dir() / "default.safetensors", manifest)
 
     part_net, part = load_weights(entry["weights"])
-    part = _unwritten(part)
+    part = unwritten(part)
     note = f"Since the {args.round}, {new} in the default."
     description = part.get("description", "").rstrip()
     if note not in description:
         part["description"] = f"{description.rstrip('.')}. {note}".lstrip(". ")
-    save_weights(part_net, _weights_dir() / f"{entry['weights']}.safetensors", part)
+    save_weights(part_net, weights_dir() / f"{entry['weights']}.safetensors", part)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,7 @@ import argparse
 
 from zominimize.learned import load_weights, save_weights
 
-#: Fields that ``save_weights`` writes itself, and the ``"by_dim"`` that names other sets.
-_DROPPED = ("sha256", "arch", "format_version", "torch_version", "by_dim")
+from ._common import unwritten
 
 
 def main(argv=None) -> None:
@@ -30,7 +29,8 @@ def main(argv=None) -> None:
     net, manifest = load_weights(args.update)
     query_net, _ = load_weights(args.query)
     net.query_rnn.load_state_dict(query_net.query_rnn.state_dict())
-    manifest = {k: v for k, v in manifest.items() if k not in _DROPPED}
+    # without the "by_dim" that names other sets
+    manifest = {k: v for k, v in unwritten(manifest).items() if k != "by_dim"}
     manifest["command"] = (f"python -m research.swap_networks {args.update} {args.query} "
                            f"{args.out}")
     save_weights(net, args.out, manifest)

@@ -214,7 +214,7 @@ def test_set_default_range_moves_one_entry_and_keeps_the_tensors(tmp_path, monke
     import research.set_default_range as script
     from zominimize.learned import bundled_weights, load_weights
 
-    monkeypatch.setattr(script, "_weights_dir", lambda: tmp_path)
+    monkeypatch.setattr(script, "weights_dir", lambda: tmp_path)
     before = bundled_weights()["default"]["by_dim"]
     for max_d in ("700", "none"):
         script.main(["100", "--max-d", max_d, "--round", "test round"])
