@@ -41,16 +41,21 @@ def _parser():
     ap.add_argument("--val-size", type=int, default=8)
     ap.add_argument("--init-from", default="default",
                     help="bundled weight set the networks start from")
+    ap.add_argument("--q", type=int, default=None,
+                    help="queries per iteration in training (default: the default weights')")
+    ap.add_argument("--accept", default=None,
+                    help="the accept rule in training (default: the default weights')")
     return ap
 
 
 def config(argv):
     """The training configuration that the command line ``argv`` asks for."""
     args = _parser().parse_args(argv)
+    rules = {k: v for k, v in (("q", args.q), ("accept", args.accept)) if v is not None}
     return default_config(family=mixture(*args.weights), seed=args.seed, init_from=args.init_from,
                           update_iters=args.update_iters, query_iters=args.query_iters,
                           lr_update=args.lr_update, lr_query=args.lr_query,
-                          val_size=args.val_size)
+                          val_size=args.val_size, **rules)
 
 
 def main(argv=None) -> None:
