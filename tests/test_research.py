@@ -173,6 +173,30 @@ def test_train_large_mixture_fine_tunes_the_default_on_the_weighted_mixture():
     assert len(fam.families) == 2  # a zero weight leaves its family out
     assert list(fam.weights) == [1 / 3, 2 / 3]
     assert 600 <= fam.families[0].sample(0).x0.size <= 1000
+    assert (cfg.q, cfg.accept) == (20, "always")  # the default weights' training rules
+    cfg = train_large_mixture.config(["--out", "w.safetensors", "--init-from", "default-mid",
+                                      "--q", "5", "--accept", "improving"])
+    assert (cfg.init_from, cfg.q, cfg.accept) == ("default-mid", 5, "improving")
+
+
+def test_race_weight_sets_replays_a_race_from_the_recorded_runs():
+    import numpy as np
+
+    from research.race_weight_sets import at, race
+
+    # (evaluations, best value, log gap) at each improvement of two runs
+    slow_start = np.array([[1, 9.0, -0.1], [300, 4.0, -0.5], [900, 1.0, -2.0]])
+    fast_start = np.array([[1, 9.0, -0.1], [50, 4.5, -0.6], [850, 3.0, -0.7]])
+    assert at(slow_start, 0) == (np.inf, 0.0) and at(slow_start, 899) == (4.0, -0.5)
+    # after 100 evaluations each the second leads; it gets 1000 - 100 in all
+    assert race([slow_start, fast_start], 100, 1000) == (-0.7, 1)
+    # with 200 evaluations each it gets only 800: its value after 800, not 850
+    assert race([slow_start, fast_start], 200, 1000) == (-0.6, 1)
+    # after 300 each the first leads and gets 1200 - 300, in either order of the sets
+    assert race([slow_start, fast_start], 300, 1200) == (-2.0, 0)
+    assert race([fast_start, slow_start], 300, 1100) == (-0.5, 1)
+    # a tie goes to the first set
+    assert race([slow_start, slow_start * [1, 1, 0]], 300, 1200) == (-2.0, 0)
 
 
 def test_explore_bbob_prints_a_score_per_variant_and_function(capsys):
