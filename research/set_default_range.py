@@ -25,13 +25,24 @@ def _range(lo: int, hi: int | None) -> str:
     return f"from d = {lo} on" if hi is None else f"from d = {lo} to {hi}"
 
 
+def _max_d(text: str) -> int | None:
+    """``--max-d``: an integer, or ``None`` for "none"."""
+    if text.lower() == "none":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'an integer or "none", not {text!r}') from None
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("min_d", type=int, help="the min_d of the entry to change")
-    ap.add_argument("--max-d", required=True, help='an integer, or "none": no upper end')
+    ap.add_argument("--max-d", type=_max_d, required=True,
+                    help='an integer, or "none": no upper end')
     ap.add_argument("--round", required=True, help='e.g. "fiftieth round"')
     args = ap.parse_args(argv)
-    max_d = None if args.max_d.lower() == "none" else int(args.max_d)
+    max_d = args.max_d
 
     net, manifest = load_weights("default")
     manifest = unwritten(manifest)

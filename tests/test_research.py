@@ -260,3 +260,11 @@ def test_set_default_range_moves_one_entry_and_keeps_the_tensors(tmp_path, monke
     assert part["description"].endswith("Since the test round, from d = 100 on in the default.")
     with pytest.raises(SystemExit):
         script.main(["101", "--max-d", "none", "--round", "test round"])
+
+
+def test_set_default_range_refuses_a_max_d_that_is_neither_an_integer_nor_none(capsys):
+    from research import set_default_range as script
+
+    with pytest.raises(SystemExit):
+        script.main(["100", "--max-d", "1e3", "--round", "test round"])
+    assert 'an integer or "none", not \'1e3\'' in capsys.readouterr().err
