@@ -1,6 +1,6 @@
 """Would racing weight sets at the start of a run pick the specialist where it wins?
 
-An exploration of the fifty-first session (``docs/research.rst``): the ``"attack"``
+An exploration after the fiftieth round (``docs/research.rst``): the ``"attack"``
 networks win the paper's attack by far and lose everywhere else, and a user cannot be
 expected to pick them. A *race* would run every set for its first ``R`` evaluations,
 keep the set whose best value is lowest there, and give it the rest of the budget
@@ -73,7 +73,7 @@ def race(records: list[np.ndarray], length: int, budget: int) -> tuple[float, in
 
     The winner is the set with the lowest best value after ``length`` evaluations (the
     first on ties); it goes on to ``budget - (k - 1) length``, and the run's result is
-    the best point of all sets."""
+    the best point of all sets (the winner's, unless a tie)."""
     early = [at(r, length) for r in records]
     w = int(np.argmin([e[0] for e in early]))
     k = len(records)

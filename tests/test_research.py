@@ -192,9 +192,9 @@ def test_race_weight_sets_replays_a_race_from_the_recorded_runs():
     assert race([slow_start, fast_start], 100, 1000) == (-0.7, 1)
     # with 200 evaluations each it gets only 800: its value after 800, not 850
     assert race([slow_start, fast_start], 200, 1000) == (-0.6, 1)
-    # after 300 each the first leads and gets 1200 - 300, in either order of the sets
+    # after 300 each the slow starter leads, in either order of the sets, and gets the rest
     assert race([slow_start, fast_start], 300, 1200) == (-2.0, 0)
-    assert race([fast_start, slow_start], 300, 1100) == (-0.5, 1)
+    assert race([fast_start, slow_start], 300, 1100) == (-0.5, 1)  # 800 in all
     # a tie goes to the first set
     assert race([slow_start, slow_start * [1, 1, 0]], 300, 1200) == (-2.0, 0)
 
