@@ -4,10 +4,11 @@ An exploration after the forty-second round (``docs/research.rst``): from d = 60
 runs the ``"default"`` networks, which trail tuned ZO-Adam on the paper's attack
 (d = 784) and classification task at d = 1,000. The family mixes ``general-wide``,
 ``classification-train`` (both at d = 600..1000) and ``attack-train`` (d = 784) with
-the given weights; the networks start from ``"default"`` and everything else is the
-``"default"`` weights' training command with ``--update-iters``, ``--query-iters`` and
-the learning rates given here (their defaults are the values the research log's runs
-used).
+the given weights; the networks start from ``"default"`` (or another bundled set, or
+from scratch with ``--init-from none``, then of ``--hidden`` units) and everything else
+is the ``"default"`` weights' training command with ``--update-iters``,
+``--query-iters``, the learning rates and the rules (``--q``, ``--accept``) given here
+(their defaults are the values the research log's runs used).
 
     python -m research.train_large_mixture --seed 0 --out l_seed0.safetensors
 """
@@ -40,7 +41,9 @@ def _parser():
     ap.add_argument("--lr-query", type=float, default=1e-3)
     ap.add_argument("--val-size", type=int, default=8)
     ap.add_argument("--init-from", default="default",
-                    help="bundled weight set the networks start from")
+                    help='bundled weight set the networks start from ("none": from scratch)')
+    ap.add_argument("--hidden", type=int, default=None,
+                    help="hidden units of each network, from scratch only (default: 10)")
     ap.add_argument("--q", type=int, default=None,
                     help="queries per iteration in training (default: the default weights')")
     ap.add_argument("--accept", default=None,
@@ -51,8 +54,12 @@ def _parser():
 def config(argv):
     """The training configuration that the command line ``argv`` asks for."""
     args = _parser().parse_args(argv)
-    rules = {k: v for k, v in (("q", args.q), ("accept", args.accept)) if v is not None}
-    return default_config(family=mixture(*args.weights), seed=args.seed, init_from=args.init_from,
+    rules = {k: v for k, v in (("q", args.q), ("accept", args.accept), ("hidden", args.hidden))
+             if v is not None}
+    init_from = None if args.init_from.lower() == "none" else args.init_from
+    if init_from is not None and args.hidden is not None:
+        raise SystemExit("--hidden needs --init-from none: a weight set fixes its size")
+    return default_config(family=mixture(*args.weights), seed=args.seed, init_from=init_from,
                           update_iters=args.update_iters, query_iters=args.query_iters,
                           lr_update=args.lr_update, lr_query=args.lr_query,
                           val_size=args.val_size, **rules)

@@ -177,6 +177,12 @@ def test_train_large_mixture_fine_tunes_the_default_on_the_weighted_mixture():
     cfg = train_large_mixture.config(["--out", "w.safetensors", "--init-from", "default-mid",
                                       "--q", "5", "--accept", "improving"])
     assert (cfg.init_from, cfg.q, cfg.accept) == ("default-mid", 5, "improving")
+    assert cfg.hidden == 10
+    cfg = train_large_mixture.config(["--out", "w.safetensors", "--init-from", "none",
+                                      "--hidden", "20"])
+    assert (cfg.init_from, cfg.hidden) == (None, 20)
+    with pytest.raises(SystemExit, match="--hidden needs --init-from none"):
+        train_large_mixture.config(["--out", "w.safetensors", "--hidden", "20"])
 
 
 def test_race_weight_sets_replays_a_race_from_the_recorded_runs():
