@@ -54,7 +54,7 @@ def _parser():
 def config(argv):
     """The training configuration that the command line ``argv`` asks for."""
     args = _parser().parse_args(argv)
-    rules = {k: v for k, v in (("q", args.q), ("accept", args.accept), ("hidden", args.hidden))
+    given = {k: v for k, v in (("q", args.q), ("accept", args.accept), ("hidden", args.hidden))
              if v is not None}
     init_from = None if args.init_from.lower() == "none" else args.init_from
     if init_from is not None and args.hidden is not None:
@@ -62,7 +62,7 @@ def config(argv):
     return default_config(family=mixture(*args.weights), seed=args.seed, init_from=init_from,
                           update_iters=args.update_iters, query_iters=args.query_iters,
                           lr_update=args.lr_update, lr_query=args.lr_query,
-                          val_size=args.val_size, **rules)
+                          val_size=args.val_size, **given)
 
 
 def main(argv=None) -> None:
