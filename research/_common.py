@@ -91,9 +91,23 @@ def box_arrays(problem, x0) -> tuple[np.ndarray, np.ndarray]:
 def log_gap(problem, x0, x) -> float:
     """``log10`` of the noise-free gap at ``x`` relative to the gap at ``x0`` (floor 1e-10)."""
     clean = noise_free(problem)
-    f0, fb = float(clean(x0)), float(clean(x))
-    gap0 = max(f0 - problem.f_lower, 1e-12)
-    return math.log10(max(fb - problem.f_lower, 1e-10 * gap0) / gap0)
+    return relative_log_gap(float(clean(x)), float(clean(x0)), problem.f_lower)
+
+
+def relative_log_gap(f: float, f0: float, f_lower: float) -> float:
+    """``log10((f - f_lower) / (f0 - f_lower))``, floored at 1e-10 (and the initial gap
+    at 1e-12): the score of :func:`log_gap` from values already computed."""
+    gap0 = max(f0 - f_lower, 1e-12)
+    return math.log10(max(f - f_lower, 1e-10 * gap0) / gap0)
+
+
+def mean_interval(values, n_boot: int = 2000) -> str:
+    """``"mean [lo, hi]"``: the mean of ``values`` with a 95 % bootstrap interval (the
+    values resampled with a fixed seed, so that the same values print the same)."""
+    v = np.asarray(values, dtype=float)
+    idx = np.random.default_rng(0).integers(0, v.size, size=(n_boot, v.size))
+    lo, hi = np.percentile(v[idx].mean(axis=1), [2.5, 97.5])
+    return f"{v.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]"
 
 
 def write_report(lines: list[str], out: str | None) -> None:

@@ -30,7 +30,7 @@ from zominimize import minimize
 from zominimize.learned.sigma0 import default_sigma0
 from zominimize.problems import HELD_OUT_FAMILIES, noise_free
 
-from ._common import box, box_arrays, draw_problems
+from ._common import box, box_arrays, draw_problems, mean_interval, relative_log_gap
 
 #: the default's rules, which every set runs with from d = 600 (``"q": "auto"``: 20)
 RULES = {"accept": "auto", "restarts": "auto", "sigma_down": "auto", "step_beta1": "auto",
@@ -44,7 +44,7 @@ def record(problem, options: dict, seed: int, budget: int) -> np.ndarray:
     x0 = np.asarray(problem.x0, dtype=float)
     lb, ub = box_arrays(problem, x0)
     clean = noise_free(problem)
-    gap0 = max(float(clean(x0)) - problem.f_lower, 1e-12)
+    f0 = float(clean(x0))
     rows, best, n = [], math.inf, 0
 
     def fun(x):
@@ -54,7 +54,7 @@ def record(problem, options: dict, seed: int, budget: int) -> np.ndarray:
         if v < best:
             best = v
             g = v if clean is problem else float(clean(x))
-            rows.append((n, v, math.log10(max(g - problem.f_lower, 1e-10 * gap0) / gap0)))
+            rows.append((n, v, relative_log_gap(g, f0, problem.f_lower)))
         return v
 
     opts = {"sigma0": default_sigma0(x0, lb, ub), "maxfev": budget, **options}
@@ -80,12 +80,6 @@ def race(records: list[np.ndarray], length: int, budget: int) -> tuple[float, in
     final = [at(records[w], budget - (k - 1) * length)] + [e for j, e in enumerate(early)
                                                           if j != w]
     return min(final)[1], w
-
-
-def _interval(diff: np.ndarray) -> str:
-    idx = np.random.default_rng(0).integers(0, diff.size, size=(2000, diff.size))
-    lo, hi = np.percentile(diff[idx].mean(axis=1), [2.5, 97.5])
-    return f"{diff.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]"
 
 
 def main(argv=None) -> None:
@@ -124,7 +118,7 @@ def main(argv=None) -> None:
           f"{names[0]} alone {ref.mean():.3f}")
     for s in names[1:]:
         alone = np.array([at(r, args.budget)[1] for r in recs[s]])
-        print(f"  {s} alone: {_interval(alone - ref)}")
+        print(f"  {s} alone: {mean_interval(alone - ref)}")
     for spec in args.races.split(","):
         lanes = spec.split("+")
         if not set(lanes) <= set(names):
@@ -134,7 +128,7 @@ def main(argv=None) -> None:
                    for i in range(len(probs))]
             diff = np.array([o[0] for o in out]) - ref
             picks = "".join(lanes[o[1]] for o in out)
-            print(f"  race {spec}, {length} each: {_interval(diff)}; picked {picks}")
+            print(f"  race {spec}, {length} each: {mean_interval(diff)}; picked {picks}")
     print(f"({time.perf_counter() - t0:.0f} s; python -m research.race_weight_sets "
           f"{' '.join(argv)})")
 

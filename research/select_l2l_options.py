@@ -34,7 +34,7 @@ from zominimize import minimize
 from zominimize.learned.sigma0 import default_sigma0
 from zominimize.problems import HELD_OUT_FAMILIES
 
-from ._common import box, box_arrays, draw_problems, log_gap, write_report
+from ._common import box, box_arrays, draw_problems, log_gap, mean_interval, write_report
 
 # l2l-zo's own constant of the rule; each table records the constant it used, so it
 # stays reproducible when the default changes
@@ -74,16 +74,10 @@ def paired(ref, cand, *, margin: float = 0.05, n_boot: int = 2000,
     diff = np.asarray(cand, dtype=float) - np.asarray(ref, dtype=float)
     if diff.size == 0:
         return "-"
-    idx = np.random.default_rng(0).integers(0, diff.size, size=(n_boot, diff.size))
-
-    def mean_interval(v):
-        lo, hi = np.percentile(v[idx].mean(axis=1), [2.5, 97.5])
-        return f"{v.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]"
-
     better, worse = int(np.sum(diff < -margin)), int(np.sum(diff > margin))
-    text = f"{mean_interval(diff)}; {better} better, {worse} worse"
+    text = f"{mean_interval(diff, n_boot)}; {better} better, {worse} worse"
     if clip is not None:
-        text += f"; clipped to ±{clip:g}: {mean_interval(np.clip(diff, -clip, clip))}"
+        text += f"; clipped to ±{clip:g}: {mean_interval(np.clip(diff, -clip, clip), n_boot)}"
     return text
 
 
