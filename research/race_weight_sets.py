@@ -103,6 +103,8 @@ def main(argv=None) -> None:
     if args.family in HELD_OUT_FAMILIES:
         ap.error(f"--family {args.family} is held out: never select on it")
     names = args.sets.split(",")
+    if unknown := [s for s in names if s not in SETS]:
+        ap.error(f"--sets: unknown {', '.join(unknown)}; valid: {', '.join(SETS)}")
     t0 = time.perf_counter()
     probs = draw_problems(args.n_general, tuple(args.dims), args.n_attack, args.seed,
                           args.family)

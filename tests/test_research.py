@@ -205,6 +205,14 @@ def test_race_weight_sets_replays_a_race_from_the_recorded_runs():
     assert race([slow_start, slow_start * [1, 1, 0]], 300, 1200) == (-2.0, 0)
 
 
+def test_race_weight_sets_refuses_an_unknown_set(capsys):
+    from research.race_weight_sets import main
+
+    with pytest.raises(SystemExit):
+        main(["--seed", "1", "--sets", "D,X"])
+    assert "--sets: unknown X; valid: D, A, C" in capsys.readouterr().err
+
+
 def test_explore_bbob_prints_a_score_per_variant_and_function(capsys):
     pytest.importorskip("ioh")
     from research import explore_bbob
