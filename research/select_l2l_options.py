@@ -81,6 +81,26 @@ def paired(ref, cand, *, margin: float = 0.05, n_boot: int = 2000,
     return text
 
 
+def per_draw_table(probs, cands, rows) -> list[str]:
+    """Markdown lines: every draw's dimension, problem and score per candidate, with the
+    difference of each later candidate to the first (rows in the order of ``probs``,
+    ``len(cands)`` rows per draw)."""
+    keys = [json.dumps(c, sort_keys=True) for c in cands]
+    head = " | ".join(f"`{k}`" for k in keys)
+    diffs = " | ".join(f"`{k}` − first" for k in keys[1:])
+    lines = ["", "Every draw (log10 of final/initial gap):", "",
+             f"| draw | d | problem | {head}{' | ' + diffs if diffs else ''} |",
+             "|" + "---|" * (3 + 2 * len(keys) - 1)]
+    k = len(cands)
+    for i, (label, problem) in enumerate(probs):
+        vals = [rows[i * k + j][2] for j in range(k)]
+        name = str(getattr(problem, "name", type(problem).__name__)).replace("|", "/")
+        cells = [f"{v:.3f}" for v in vals] + [f"{v - vals[0]:+.3f}" for v in vals[1:]]
+        lines.append(f"| {i} | {np.size(problem.x0)} | {label}: {name} | " + " | ".join(cells)
+                     + " |")
+    return lines
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--candidates", required=True, help="JSON list of option objects")
@@ -98,6 +118,8 @@ def main(argv=None) -> None:
     ap.add_argument("--budget", type=int, default=4200)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out")
+    ap.add_argument("--per-draw", action="store_true",
+                    help="list every draw's scores too (which draws decide a mean)")
     args = ap.parse_args(argv)
     if args.family in HELD_OUT_FAMILIES:
         ap.error(f"--family {args.family} is held out: never select on it")
@@ -140,12 +162,15 @@ def main(argv=None) -> None:
                   "| options | difference |", "|---|---|"]
         lines += [f"| `{json.dumps(c, sort_keys=True)}` | "
                   f"{paired(scores(cands[0]), scores(c), clip=CLIP)} |" for c in cands[1:]]
+    if args.per_draw:
+        lines += per_draw_table(probs, cands, rows)
     wall = time.perf_counter() - t0
     lines += ["", f"Produced by `python -m research.select_l2l_options --candidates "
               f"'{args.candidates}'{fam_opt}{dims_opt} --n-general {args.n_general} "
               f"--n-attack {args.n_attack} --weights {args.weights} --sigma0-rel {args.sigma0_rel} "
               f"--seed {args.seed} "
-              f"--budget {args.budget}` ({wall:.0f} s)."]
+              f"--budget {args.budget}{' --per-draw' if args.per_draw else ''}` "
+              f"({wall:.0f} s)."]
     write_report(lines, args.out)
 
 

@@ -100,6 +100,38 @@ def test_select_l2l_options_records_a_command_that_reproduces_it(tmp_path, capsy
             f"--weights default --sigma0-rel {rel} --seed 2027 --budget 42`") in text
 
 
+def test_select_l2l_options_lists_every_draw_on_request(tmp_path, capsys):
+    from research import select_l2l_options
+
+    argv = ["--candidates", '[{}, {"sigma0_factor": 0.5}]', "--n-general", "2", "--dims",
+            "3", "4", "--n-attack", "0", "--budget", "30", "--jobs", "1", "--seed", "5"]
+    select_l2l_options.main(argv)
+    assert "Every draw" not in capsys.readouterr().out
+    select_l2l_options.main(argv + ["--per-draw"])
+    text = capsys.readouterr().out
+    rows = [line for line in text.splitlines() if line.startswith(("| 0 |", "| 1 |"))]
+    assert len(rows) == 2
+    means = {}
+    for line in text.splitlines():  # the summary table's mean per candidate
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| `{") and len(cells) == 5:
+            means[cells[0]] = float(cells[1])
+    per_draw = []
+    draws = _common.draw_problems(2, (3, 4), 0, 5)
+    for row, (_, problem) in zip(rows, draws):
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[1] == str(np.size(problem.x0))  # the draw's own dimension
+        assert cells[2] == f"general: {problem.name}"
+        ref, cand, diff = (float(c) for c in cells[3:])
+        assert diff == pytest.approx(cand - ref, abs=2e-3)
+        per_draw.append((ref, cand))
+    # the listed draws are the ones the means are taken over, in the same order
+    assert np.mean([r for r, _ in per_draw]) == pytest.approx(means["`{}`"], abs=2e-3)
+    assert np.mean([c for _, c in per_draw]) == pytest.approx(
+        means['`{"sigma0_factor": 0.5}`'], abs=2e-3)
+    assert "--budget 30 --per-draw`" in text
+
+
 def test_paired_differences_of_the_selection_tables():
     from research.select_l2l_options import paired
 
