@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from .._checkpoint import register_state_type
+from .covariance import CovarianceState, adapt, init_covariance
 from .nets import L2LNet
 from .rules import (
     ACCEPT,
@@ -167,6 +168,8 @@ class L2LState:
     #: Kept iterates in a row that improved on their predecessors, during the start.
     streak: int = 0
     m_step: torch.Tensor | None = None
+    #: The adapted covariance of the query directions (``covariance=True``), else ``None``.
+    cov: CovarianceState | None = None
 
 
 def init_state(
@@ -288,6 +291,7 @@ def propose(
     pred_ratio: float | None = None,
     out: torch.Tensor | None = None,
     directions: str = "independent",
+    covariance: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, L2LState]:
     """The ``q`` queries of this iteration.
 
@@ -309,6 +313,9 @@ def propose(
     directions : {"independent", "orthogonal"}
         Whether the directions are drawn independently or in orthonormal blocks
         (:func:`draw_directions`).
+    covariance : bool, default False
+        Map the directions through the Cholesky factor of a covariance adapted from
+        the iterate's moves (:mod:`zominimize.learned.covariance`); inference only.
 
     Returns
     -------
@@ -338,6 +345,12 @@ def propose(
         U = _guided_directions(gen, q, st, dtype, orthogonal=orth)
     else:
         raise ValueError(f"`sampler` must be one of {SAMPLERS}, got {sampler!r}")
+    if covariance:
+        with torch.no_grad():
+            cov = (init_covariance(st.x) if st.cov is None
+                   else adapt(st.cov, st.x, float(st.sigma)))
+        st = replace(st, cov=cov)
+        U = U @ cov.A.to(device=U.device, dtype=U.dtype).T
     with torch.no_grad():
         P = out if out is not None else torch.empty((q, d), dtype=st.x.dtype, device=st.x.device)
         if P.device.type == "cpu":  # NumPy's mixed-precision loops are 2x faster here

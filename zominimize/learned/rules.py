@@ -81,6 +81,8 @@ __all__ = [
     "START_STREAK",
     "SPECULATIVE_AUTO_MIN_D",
     "resolve_speculative",
+    "COVARIANCE_AUTO_MAX_D",
+    "resolve_covariance",
 ]
 
 #: Below this dimension the ``"auto"`` rules choose few queries and the elitist rule.
@@ -253,6 +255,19 @@ def resolve_directions(directions: str, d: int) -> str:
     if directions == "auto":
         return "orthogonal" if d < DIRECTIONS_AUTO_MAX_D else "independent"
     return directions
+
+
+#: covariance="auto" adapts the query covariance below this dimension (where the
+#: default's own networks run; the eigendecomposition costs O(d³) a step).
+COVARIANCE_AUTO_MAX_D = 50
+
+
+def resolve_covariance(covariance: bool | str, d: int) -> bool:
+    """``covariance`` itself, or the rule ``"auto"`` picks for ``d`` coordinates:
+    ``True`` below ``COVARIANCE_AUTO_MAX_D``."""
+    if covariance == "auto":
+        return d < COVARIANCE_AUTO_MAX_D
+    return bool(covariance)
 
 
 def resolve_speculative(speculative: bool | str, d: int) -> bool:

@@ -17,12 +17,14 @@ from .._device import resolve_device, resolve_dtype
 from .._options import Option, boolean, choice, optional, positive, positive_int, unit_interval
 from .._threads import limited_threads, policy_threads
 from ..learned.core import SAMPLERS, SIGMA_DOWN, UPDATES
+from ..learned.covariance import COND_MAX
 from ..learned.rules import (
     ACCEPT,
     AUTO_MAX_D,
     BETA1,
     BUDGET_ITERATIONS,
     BUDGET_Q_MAX,
+    COVARIANCE_AUTO_MAX_D,
     DIRECTIONS,
     DIRECTIONS_AUTO_MAX_D,
     PLATEAU_BUDGET_PER_D,
@@ -47,6 +49,7 @@ from ..learned.rules import (
     STEP_BETA1_SIGMA_FRAC,
     STEP_BETA1_SIGMA_MAX_D,
     budget_q,
+    resolve_covariance,
     resolve_directions,
     resolve_q,
     resolve_restarts,
@@ -78,7 +81,7 @@ def _restarts_value(name: str, v: Any) -> bool | str:
     raise TypeError(f"`{name}` must be one of {RESTARTS}, got {v!r}")
 
 
-def _speculative_value(name: str, v: Any) -> bool | str:
+def _bool_or_auto(name: str, v: Any) -> bool | str:
     if isinstance(v, str) and v == "auto":
         return v
     if isinstance(v, (bool, np.bool_)):
@@ -374,7 +377,16 @@ class L2LZO(ZOMethod):
             is one batch either way. ``"auto"``: ``False`` from
             ``d = {SPECULATIVE_AUTO_MIN_D}`` to ``d = {AUTO_MAX_D - 1}``, ``True``
             elsewhere. Pass ``True`` for one batch per iteration with parallel
-            ``workers`` and a slow objective.""", _speculative_value),
+            ``workers`` and a slow objective.""", _bool_or_auto),
+        Option("covariance", False, "bool or \"auto\"", f"""
+            Draw the query directions from a covariance adapted to the run, as
+            CMA-ES's rank-one update adapts it from the iterate's moves, with its
+            condition number held at most {COND_MAX:g}
+            (:mod:`zominimize.learned.covariance`): the estimate then follows a
+            preconditioned gradient along a rotated valley, which the coordinate-wise
+            networks cannot see. ``"auto"``: ``True`` below
+            ``d = {COVARIANCE_AUTO_MAX_D}``. Costs ``O(d³)`` a step.""",
+               _bool_or_auto),
         Option("lr", 4.0, "float",
                "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
                positive),
@@ -552,6 +564,7 @@ class L2LZO(ZOMethod):
                                sampler=self.sampler,
                                pred_ratio=self.pred_ratio,
                                directions=resolve_directions(nets.directions, n),
+                               covariance=resolve_covariance(self.covariance, n),
                                out=Xt[int(center):])
             X = Xt.cpu().numpy()
         X.flags.writeable = False  # the asked points: told back unchanged
