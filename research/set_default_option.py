@@ -26,7 +26,8 @@ from zominimize.learned import load_weights, save_weights
 from ._common import unwritten, weights_dir
 
 # The rules an option value may be written as (JSON: true, false, numbers, "auto", ...).
-OPTIONS = ("q", "accept", "directions", "restarts", "mu_rel", "step_beta1", "sigma_down")
+OPTIONS = ("q", "accept", "directions", "restarts", "mu_rel", "step_beta1", "sigma_down",
+           "covariance")
 
 
 def _value(text: str):

@@ -59,7 +59,7 @@ _PART_KEYS = {"min_d", "weights"}
 _PART_OPTIONAL = {"max_d", "options"}
 # The rules of inference that a "by_dim" entry may set over its part's manifest.
 _PART_OPTIONS = ("q", "accept", "directions", "mu_rel", "sigma0_rel", "restarts",
-                 "sigma_down", "beta1", "step_beta1")
+                 "sigma_down", "beta1", "step_beta1", "covariance")
 
 
 class WeightsError(ValueError):
@@ -172,6 +172,10 @@ def _check_options(options: dict, prefix: str) -> None:
         ):
             raise WeightsError(f"{prefix} option {key!r} must be a number in [0, 1)"
                                f"{' or auto' if auto else ''}, got {value!r}")
+    covariance = options.get("covariance")
+    if covariance is not None and not (isinstance(covariance, bool) or covariance == "auto"):
+        raise WeightsError(f"{prefix} option 'covariance' must be true, false or 'auto', "
+                           f"got {covariance!r}")
     for key, allowed in (("accept", ACCEPT), ("directions", DIRECTIONS)):
         value = options.get(key)
         if value is not None and value not in allowed:

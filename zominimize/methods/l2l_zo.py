@@ -130,6 +130,7 @@ class _Networks(NamedTuple):
     sigma_down: float | str = SIGMA_DOWN
     beta1: float = BETA1
     step_beta1: float | str | None = None
+    covariance: bool | str = False
 
     def __repr__(self):
         return (f"{self.name!r} (q={self.q!r}, accept={self.accept!r}, "
@@ -378,15 +379,17 @@ class L2LZO(ZOMethod):
             ``d = {SPECULATIVE_AUTO_MIN_D}`` to ``d = {AUTO_MAX_D - 1}``, ``True``
             elsewhere. Pass ``True`` for one batch per iteration with parallel
             ``workers`` and a slow objective.""", _bool_or_auto),
-        Option("covariance", False, "bool or \"auto\"", f"""
+        Option("covariance", None, "bool or \"auto\"", f"""
             Draw the query directions from a covariance adapted to the run, as
             CMA-ES's rank-one update adapts it from the iterate's moves, with its
             condition number held at most {COND_MAX:g}
             (:mod:`zominimize.learned.covariance`): the estimate then follows a
             preconditioned gradient along a rotated valley, which the coordinate-wise
             networks cannot see. ``"auto"``: ``True`` below
-            ``d = {COVARIANCE_AUTO_MAX_D}``. Costs ``O(d³)`` a step.""",
-               _bool_or_auto),
+            ``d = {COVARIANCE_AUTO_MAX_D}``. Costs ``O(d³)`` a step. Default: the
+            weight set's value in its manifest (``options.covariance``; ``False``,
+            as in the paper, when it records none).""",
+               optional(_bool_or_auto), default_text="optional"),
         Option("lr", 4.0, "float",
                "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
                positive),
@@ -425,7 +428,7 @@ class L2LZO(ZOMethod):
         given = {"q": self.q, "accept": self.accept, "directions": self.directions,
                  "mu_rel": self.mu_rel, "restarts": self.restarts,
                  "sigma_down": self.sigma_down, "beta1": self.beta1,
-                 "step_beta1": self.step_beta1}
+                 "step_beta1": self.step_beta1, "covariance": self.covariance}
         self._q_given = self.q not in (None, "auto")  # a number given pins q
         net, manifest = load_weights(self.weights, device=self.device, dtype=self.dtype)
         self._base = self._resolve(str(self.weights), net, manifest, given)
@@ -443,6 +446,7 @@ class L2LZO(ZOMethod):
         self.mu_rel, self.sigma0_rel = self._base.mu_rel, self._base.sigma0_rel
         self.restarts, self.sigma_down = self._base.restarts, self._base.sigma_down
         self.beta1, self.step_beta1 = self._base.beta1, self._base.step_beta1
+        self.covariance = self._base.covariance
 
     @staticmethod
     def _resolve(name: str, net, manifest: dict, given: dict,
@@ -464,6 +468,7 @@ class L2LZO(ZOMethod):
                                            recorded.get("sigma_down", SIGMA_DOWN))
             beta1 = _beta1_value("beta1", recorded.get("beta1", BETA1))
             step_beta1 = optional(_step_beta1_value)("step_beta1", recorded.get("step_beta1"))
+            covariance = _bool_or_auto("covariance", recorded.get("covariance", False))
         except (TypeError, ValueError) as exc:
             raise WeightsError(f"weights {name!r}: bad options in the manifest ({exc})"
                                ) from None
@@ -477,7 +482,8 @@ class L2LZO(ZOMethod):
             restarts=restarts if given["restarts"] is None else given["restarts"],
             sigma_down=sigma_down if given["sigma_down"] is None else given["sigma_down"],
             beta1=beta1 if given["beta1"] is None else given["beta1"],
-            step_beta1=step_beta1 if given["step_beta1"] is None else given["step_beta1"])
+            step_beta1=step_beta1 if given["step_beta1"] is None else given["step_beta1"],
+            covariance=covariance if given["covariance"] is None else given["covariance"])
 
     def _for_dim(self, d: int) -> _Networks:
         """The networks and options that run on a ``d``-dimensional problem: a part's
@@ -564,7 +570,7 @@ class L2LZO(ZOMethod):
                                sampler=self.sampler,
                                pred_ratio=self.pred_ratio,
                                directions=resolve_directions(nets.directions, n),
-                               covariance=resolve_covariance(self.covariance, n),
+                               covariance=resolve_covariance(nets.covariance, n),
                                out=Xt[int(center):])
             X = Xt.cpu().numpy()
         X.flags.writeable = False  # the asked points: told back unchanged
