@@ -108,7 +108,8 @@ CASES.update({
     # the paper's rules, the default before the tenth round (its trajectory is the
     # old default's, to the bit)
     "l2l-zo-paper-rules/quadratic-10": (
-        "l2l-zo", {"maxfev": 260, "q": 20, "accept": "always", "directions": "independent"},
+        "l2l-zo", {"maxfev": 260, "q": 20, "accept": "always", "directions": "independent",
+                   "covariance": False},
         "quadratic-10"),
     "l2l-zo-sigma0/quadratic-10": ("l2l-zo", {"maxfev": 260, "sigma0": 0.2, "q": 8},
                                    "quadratic-10"),

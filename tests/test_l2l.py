@@ -876,7 +876,7 @@ def test_a_run_with_restarts_resumes_from_a_checkpoint_exactly(tmp_path, restart
 
     a = zominimize.Optimizer("l2l-zo", np.full(2, 3.0), rng=0, sigma0=2.0,
                              restarts=restarts)
-    go(a, 300)
+    go(a, 450)
     assert a.state.memory["restarts"] >= 1  # it has stalled (and restarted) already
     zominimize.save_checkpoint(a, tmp_path / "run.ckpt")
     b = zominimize.load_checkpoint(tmp_path / "run.ckpt")

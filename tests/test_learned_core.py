@@ -206,10 +206,11 @@ def test_inference_and_training_paths_take_the_same_steps(accept, directions, si
     out = unroll(net, prob, steps=steps, truncation=4, q=5, mu_rel=0.1, sigma_jitter=1.0,
                  generator=gen, pred_ratio=0.5, accept=accept, directions=directions,
                  sigma_down=sigma_down, on_segment=lambda loss: None)
-    # the same iterations through the method, fed the same generator state
+    # the same iterations through the method, fed the same generator state (meta-training
+    # has no adapted query covariance, an inference rule)
     opt = Optimizer("l2l-zo", np.asarray(prob.x0), rng=0, q=5, sigma0=sigma0, mu_rel=0.1,
                     dtype="float64", accept=accept, directions=directions,
-                    sigma_down=sigma_down, speculative=speculative)
+                    sigma_down=sigma_down, speculative=speculative, covariance=False)
     opt.state.memory["gen"].manual_seed(5)
     rejected = 0
     while opt.state.memory["core"].t < steps:  # the updates the unroll made

@@ -155,7 +155,8 @@ class L2LZO(ZOMethod):
     directions per iteration (``d`` below ``d = 5``) and undoes an iterate that is
     worse than the previous one (options ``q`` and ``accept``), and below ``d = 20``
     it draws the directions of an iteration orthogonal to each other (option
-    ``directions``); below ``d = 50`` it starts afresh from a new point once the
+    ``directions``); below ``d = 50`` it draws them from a covariance adapted to the
+    run (option ``covariance``), starts afresh from a new point once the
     iterate stalls, and it returns to its best point once the step size has collapsed,
     below ``d = 10`` (and up to ``d = 49`` with a budget of 1,000 evaluations per
     coordinate) only from a plateau (option ``restarts``). From ``d = 50`` on it runs
