@@ -748,6 +748,101 @@ def test_restarts_best_returns_to_the_best_point_once_sigma_has_collapsed():
     assert off.method.diagnostics(off.state)["sigma"] < RETURN_SIGMA_FRAC * 2.0
 
 
+def _return_starts(f, local_returns, iterations=600):
+    """The step size each return to the best point starts from, in order."""
+    x0 = np.array([0.5, -1.0, 2.0])
+    opt = zominimize.Optimizer("l2l-zo", x0, rng=0, sigma0=2.0, restarts="best",
+                               accept="improving", local_returns=local_returns)
+    starts = []
+    for _ in range(iterations):
+        X = opt.ask()
+        opt.tell(X, [f(x) for x in X])
+        if opt.state.memory["restarts"] > len(starts):
+            np.testing.assert_array_equal(opt.state.x, x0)  # always back at the best
+            starts.append(opt.method.diagnostics(opt.state)["sigma"])
+    return starts
+
+
+def test_local_returns_alternate_sigma0_and_a_small_start_while_the_best_is_unchanged():
+    from zominimize.learned.rules import RETURN_SHRINK
+
+    calls = []
+
+    def worse_every_time(x):  # x0 stays the best point, and no two values tie
+        calls.append(1)
+        return float(len(calls))
+
+    starts = _return_starts(worse_every_time, True)
+    # the first return, and each one after a small return, starts at sigma0; the
+    # ones between go on from where the collapse was declared
+    assert len(starts) >= 6
+    np.testing.assert_allclose(starts[0::2], 2.0, rtol=1e-6)
+    np.testing.assert_allclose(starts[1::2], RETURN_SHRINK * 2.0, rtol=1e-6)
+    calls.clear()
+    off = _return_starts(worse_every_time, False)
+    assert len(off) >= 6
+    np.testing.assert_allclose(off, 2.0, rtol=1e-6)  # the earlier rule, every time
+    # a small return collapses relative to its own start, so it takes as long as one
+    # from sigma0: not many more returns in the same iterations
+    assert len(starts) <= len(off) + 2
+
+
+def test_local_returns_keep_sigma0_on_a_plateau():
+    x0 = np.array([0.5, -1.0, 2.0])
+
+    def flat_around_x0(x):  # the queries around the best point tie with it
+        r = float(np.linalg.norm(x - x0))
+        return 1.0 if r < 0.05 else 1.0 + r
+
+    starts = _return_starts(flat_around_x0, True)
+    assert len(starts) >= 4
+    np.testing.assert_allclose(starts, 2.0, rtol=1e-6)
+
+
+def test_local_returns_read_from_the_manifest_and_checked_there(tmp_path):
+    from zominimize.learned import load_weights, save_weights
+    from zominimize.learned.weights import WeightsError
+    from zominimize.methods.l2l_zo import L2LZO
+
+    net, manifest = load_weights("classification")
+    assert L2LZO(weights="classification").local_returns is False
+    path = tmp_path / "w.safetensors"
+    save_weights(net, path, {**manifest, "options": {**manifest.get("options", {}),
+                                                     "local_returns": True}})
+    assert L2LZO(weights=str(path)).local_returns is True
+    assert L2LZO(weights=str(path), local_returns=False).local_returns is False
+    save_weights(net, path, {**manifest, "options": {"local_returns": "yes"}})
+    with pytest.raises(WeightsError, match="local_returns"):
+        L2LZO(weights=str(path))
+    with pytest.raises(TypeError, match="local_returns"):
+        L2LZO(local_returns="yes")
+
+
+def test_local_returns_resume_from_a_checkpoint(tmp_path):
+    x0 = np.array([0.5, -1.0, 2.0])
+
+    def f(x):  # x0 is the best point; every other value is worse, none ties
+        return 1.0 + float(np.sum((x - x0) ** 2)) ** 0.25
+
+    def steps(opt, n):
+        for _ in range(n):
+            X = opt.ask()
+            opt.tell(X, [f(x) for x in X])
+
+    ref, opt = (zominimize.Optimizer("l2l-zo", x0, rng=1, sigma0=2.0, restarts="best",
+                                     accept="improving", local_returns=True)
+                for _ in range(2))
+    steps(ref, 100)
+    steps(opt, 100)
+    assert ref.state.memory["run_sigma0"] < 2.0  # mid-way through a small return
+    zominimize.save_checkpoint(opt, tmp_path / "c.ckpt")
+    opt = zominimize.load_checkpoint(tmp_path / "c.ckpt")
+    steps(ref, 200)
+    steps(opt, 200)
+    assert opt.state.memory["restarts"] == ref.state.memory["restarts"] >= 4
+    np.testing.assert_array_equal(opt.state.x, ref.state.x)
+
+
 def test_restarts_best_leaves_a_converging_run_alone():
     from zominimize.learned.rules import RETURN_SIGMA_FRAC
 

@@ -77,6 +77,7 @@ __all__ = [
     "RESTARTS_AUTO_MAX_D",
     "RESTARTS_BOTH_MIN_D",
     "RETURN_PATIENCE",
+    "RETURN_SHRINK",
     "RETURN_SIGMA_FRAC",
     "PLATEAU_BUDGET_PER_D",
     "PLATEAU_FRAC",
@@ -189,6 +190,13 @@ RESTARTS_BOTH_MIN_D = 10
 #: collapsed σ alone also stops converging runs (explored after the twenty-sixth round).
 RETURN_SIGMA_FRAC = 1e-2
 RETURN_PATIENCE = 30
+#: local_returns: a return to a best point that has not improved since the previous
+#: return, which started at sigma0, starts at this multiple of sigma0 unless the last
+#: queries tie with the iterate (a plateau). At RETURN_SIGMA_FRAC it goes on from the
+#: step size whose collapse set it off, instead of repeating a cycle whose large steps
+#: all missed a narrow basin around the best point (research log, fifty-second round);
+#: the return after it starts at sigma0 again.
+RETURN_SHRINK = RETURN_SIGMA_FRAC
 #: restarts="plateau": the return needs, besides, at least this fraction of the last
 #: iteration's queries to have returned exactly the iterate's value (a flat region, as
 #: on a step function), so that a run still converging is never sent back to sigma0.

@@ -59,7 +59,7 @@ _PART_KEYS = {"min_d", "weights"}
 _PART_OPTIONAL = {"max_d", "options"}
 # The rules of inference that a "by_dim" entry may set over its part's manifest.
 _PART_OPTIONS = ("q", "accept", "directions", "mu_rel", "sigma0_rel", "restarts",
-                 "sigma_down", "beta1", "step_beta1", "covariance")
+                 "sigma_down", "beta1", "step_beta1", "covariance", "local_returns")
 
 
 class WeightsError(ValueError):
@@ -176,6 +176,10 @@ def _check_options(options: dict, prefix: str) -> None:
     if covariance is not None and not (isinstance(covariance, bool) or covariance == "auto"):
         raise WeightsError(f"{prefix} option 'covariance' must be true, false or 'auto', "
                            f"got {covariance!r}")
+    local = options.get("local_returns")
+    if local is not None and not isinstance(local, bool):
+        raise WeightsError(f"{prefix} option 'local_returns' must be true or false, "
+                           f"got {local!r}")
     for key, allowed in (("accept", ACCEPT), ("directions", DIRECTIONS)):
         value = options.get(key)
         if value is not None and value not in allowed:

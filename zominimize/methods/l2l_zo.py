@@ -36,6 +36,7 @@ from ..learned.rules import (
     RESTARTS_AUTO_MAX_D,
     RESTARTS_BOTH_MIN_D,
     RETURN_PATIENCE,
+    RETURN_SHRINK,
     RETURN_SIGMA_FRAC,
     SIGMA_DOWN_AUTO_MIN_D,
     SIGMA_DOWN_LARGE_D,
@@ -131,6 +132,7 @@ class _Networks(NamedTuple):
     beta1: float = BETA1
     step_beta1: float | str | None = None
     covariance: bool | str = False
+    local_returns: bool = False
 
     def __repr__(self):
         return (f"{self.name!r} (q={self.q!r}, accept={self.accept!r}, "
@@ -291,6 +293,19 @@ class L2LZO(ZOMethod):
             weight set's value in its manifest (``options.restarts``: ``"auto"`` for
             ``"default"``; ``False``, as in the paper, when it records none).""",
                optional(_restarts_value), default_text="optional"),
+        Option("local_returns", None, "bool", f"""
+            With a return to the best point (``restarts``): when the best point has
+            not improved since the previous return, that return started at
+            ``sigma0``, and the last iteration's queries do not tie with the iterate
+            (no plateau), start at ``{RETURN_SHRINK:g} sigma0`` instead, where the
+            collapse that set the return off was declared, and return from there once
+            ``σ`` has fallen below ``{RETURN_SIGMA_FRAC:g}`` of that start; the return
+            after it starts at ``sigma0`` again. A best point in a basin narrower than
+            the steps of ``sigma0`` (the start itself, often) is otherwise searched
+            around with the same large steps again and again. Default: the weight
+            set's value in its manifest (``options.local_returns``: ``True`` for
+            ``"default"``; ``False`` when it records none).""",
+               optional(boolean), default_text="optional"),
         Option("sigma_down", None, "float or \"auto\"", f"""
             How hard the step size shrinks after an iterate worse than the previous
             one: the prior of the step-size rule, in tanh units, under the networks'
@@ -429,7 +444,8 @@ class L2LZO(ZOMethod):
         given = {"q": self.q, "accept": self.accept, "directions": self.directions,
                  "mu_rel": self.mu_rel, "restarts": self.restarts,
                  "sigma_down": self.sigma_down, "beta1": self.beta1,
-                 "step_beta1": self.step_beta1, "covariance": self.covariance}
+                 "step_beta1": self.step_beta1, "covariance": self.covariance,
+                 "local_returns": self.local_returns}
         self._q_given = self.q not in (None, "auto")  # a number given pins q
         net, manifest = load_weights(self.weights, device=self.device, dtype=self.dtype)
         self._base = self._resolve(str(self.weights), net, manifest, given)
@@ -448,6 +464,7 @@ class L2LZO(ZOMethod):
         self.restarts, self.sigma_down = self._base.restarts, self._base.sigma_down
         self.beta1, self.step_beta1 = self._base.beta1, self._base.step_beta1
         self.covariance = self._base.covariance
+        self.local_returns = self._base.local_returns
 
     @staticmethod
     def _resolve(name: str, net, manifest: dict, given: dict,
@@ -470,6 +487,7 @@ class L2LZO(ZOMethod):
             beta1 = _beta1_value("beta1", recorded.get("beta1", BETA1))
             step_beta1 = optional(_step_beta1_value)("step_beta1", recorded.get("step_beta1"))
             covariance = _bool_or_auto("covariance", recorded.get("covariance", False))
+            local_returns = boolean("local_returns", recorded.get("local_returns", False))
         except (TypeError, ValueError) as exc:
             raise WeightsError(f"weights {name!r}: bad options in the manifest ({exc})"
                                ) from None
@@ -484,7 +502,9 @@ class L2LZO(ZOMethod):
             sigma_down=sigma_down if given["sigma_down"] is None else given["sigma_down"],
             beta1=beta1 if given["beta1"] is None else given["beta1"],
             step_beta1=step_beta1 if given["step_beta1"] is None else given["step_beta1"],
-            covariance=covariance if given["covariance"] is None else given["covariance"])
+            covariance=covariance if given["covariance"] is None else given["covariance"],
+            local_returns=(local_returns if given["local_returns"] is None
+                           else given["local_returns"]))
 
     def _for_dim(self, d: int) -> _Networks:
         """The networks and options that run on a ``d``-dimensional problem: a part's
@@ -630,7 +650,9 @@ class L2LZO(ZOMethod):
                 if to_best:  # the fresh run's patience counts from its start
                     state.memory["best_nit"] = state.nit
             elif to_best and flat and self._collapsed(state, st):
-                restarted, st = True, self._return_to_best(state, nets)
+                ties = F.size > i and np.mean(F[i:] == st.fx) >= PLATEAU_FRAC
+                restarted, st = True, self._return_to_best(state, nets, local=(
+                    nets.local_returns and not ties))
         with self._threads(state.x.size), torch.no_grad():
             if rejected or restarted or (alone and math.isfinite(st.fx)):
                 pass  # an iterate whose queries come next: no step
@@ -674,6 +696,7 @@ class L2LZO(ZOMethod):
         x0 = mem["x0"]
         mem["restarts"] += 1
         mem.pop("run_best", None)
+        mem["run_sigma0"] = mem["sigma0"]
         x = np.clip(x0 + mem["sigma0"] * state.rng.standard_normal(x0.size),
                     state.lb, state.ub)
         return self._start(state, nets, x, mem["sigma0"])
@@ -691,20 +714,29 @@ class L2LZO(ZOMethod):
 
     @staticmethod
     def _collapsed(state, st) -> bool:
-        """Whether σ has fallen below ``RETURN_SIGMA_FRAC sigma0`` and the best value has
-        not improved for ``RETURN_PATIENCE`` iterations (since the last return)."""
+        """Whether σ has fallen below ``RETURN_SIGMA_FRAC`` times the step size the run
+        (or its last restart) started from and the best value has not improved for
+        ``RETURN_PATIENCE`` iterations (since the last return)."""
         mem = state.memory
+        start = mem.get("run_sigma0", mem["sigma0"])
         return (mem.get("best_f") is not None
-                and float(st.sigma) < RETURN_SIGMA_FRAC * mem["sigma0"]
+                and float(st.sigma) < RETURN_SIGMA_FRAC * start
                 and state.nit - mem["best_nit"] >= RETURN_PATIENCE)
 
-    def _return_to_best(self, state, nets):
-        """A fresh run of the networks from the best point evaluated so far."""
+    def _return_to_best(self, state, nets, local: bool = False):
+        """A fresh run of the networks from the best point evaluated so far: from
+        ``sigma0``, or with ``local`` (``local_returns``) from ``RETURN_SHRINK sigma0``
+        when the best point has not improved since a return that started at
+        ``sigma0``."""
         mem = state.memory
         mem["restarts"] += 1
         mem["best_nit"] = state.nit  # patience counts again from the return
-        return self._start(state, nets, mem["best_x"].copy(), mem["sigma0"],
-                           fx=mem["best_f"])
+        sigma = mem["sigma0"]
+        if (local and mem.get("return_f") is not None and mem["best_f"] >= mem["return_f"]
+                and mem.get("run_sigma0", sigma) == sigma):
+            sigma = RETURN_SHRINK * mem["sigma0"]
+        mem["return_f"], mem["run_sigma0"] = mem["best_f"], sigma
+        return self._start(state, nets, mem["best_x"].copy(), sigma, fx=mem["best_f"])
 
     def diagnostics(self, state) -> dict[str, np.ndarray | float]:
         """The learned optimizer's view of a run, as NumPy copies (for analysis).
