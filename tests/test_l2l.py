@@ -602,15 +602,17 @@ def test_a_parts_entry_options_override_the_parts_own(tmp_path):
 
 @pytest.mark.parametrize("d, networks, rules", [
     (49, "default", None),
-    (50, "default-mid", {"q": 5, "accept": "improving", "restarts": "auto"}),
-    (99, "default-mid", {"q": 5, "accept": "improving", "restarts": "auto"}),
-    (100, "default-mid", {"accept": "auto", "restarts": "auto"}),
+    (50, "default-mid", {"q": 5, "accept": "improving", "restarts": "auto",
+                         "local_returns": True}),
+    (99, "default-mid", {"q": 5, "accept": "improving", "restarts": "auto",
+                         "local_returns": True}),
+    (100, "default-mid", {"accept": "auto", "restarts": "auto", "local_returns": True}),
     (599, "default-mid", {"accept": "auto", "restarts": "auto", "step_beta1": "auto",
-                          "sigma_down": "auto"}),
+                          "sigma_down": "auto", "local_returns": True}),
     (600, "default-mid", {"accept": "auto", "restarts": "auto", "step_beta1": "auto",
-                          "sigma_down": "auto"}),
+                          "sigma_down": "auto", "local_returns": True}),
     (1500, "default-mid", {"accept": "auto", "restarts": "auto", "step_beta1": "auto",
-                           "sigma_down": "auto"})])
+                           "sigma_down": "auto", "local_returns": True})])
 def test_default_runs_its_mid_networks_from_d_50_on(d, networks, rules):
     """The nineteenth and twenty-first rounds: from d = 50 to 599 the "default" set runs
     the networks of "default-mid", below d = 100 with the default's rules there (5
@@ -622,16 +624,16 @@ def test_default_runs_its_mid_networks_from_d_50_on(d, networks, rules):
     the elitist start ended by two improvements in a row from there), and since the
     fortieth round step_beta1="auto" (from d = 300 the step follows a shorter mean), and
     since the forty-fifth and forty-sixth sigma_down="auto" (from d = 100 the harder
-    shrink once σ is well below its start)."""
+    shrink once σ is well below its start), and since the fifty-second local_returns."""
     from zominimize.learned import bundled_weights
 
     assert bundled_weights()["default"]["by_dim"] == [
         {"min_d": 50, "max_d": 99, "weights": "default-mid",
          "options": {"q": 5, "accept": "auto", "restarts": "auto", "step_beta1": "auto",
-                     "sigma_down": "auto"}},
+                     "sigma_down": "auto", "local_returns": True}},
         {"min_d": 100, "weights": "default-mid",
          "options": {"accept": "auto", "restarts": "auto", "step_beta1": "auto",
-                     "sigma_down": "auto"}}]
+                     "sigma_down": "auto", "local_returns": True}}]
     f, x0 = _Shifted(d), np.zeros(d)
     a = minimize(f, x0, method="l2l-zo", options={"maxfev": 250}, rng=5)
     assert a.networks == networks
