@@ -161,9 +161,12 @@ class L2LZO(ZOMethod):
     run (option ``covariance``), starts afresh from a new point once the
     iterate stalls, and it returns to its best point once the step size has collapsed,
     below ``d = 10`` (and up to ``d = 49`` with a budget of 1,000 evaluations per
-    coordinate) only from a plateau (option ``restarts``). From ``d = 50`` on it runs
-    the networks of ``"default-mid"`` (option ``by_dim``), up to ``d = 99`` with those
-    rules and from ``d = 100`` with 10 directions per iteration. From ``d = 100`` on
+    coordinate) only from a plateau (option ``restarts``), every other time with a
+    small step size while the best point does not improve (option
+    ``local_returns``). From ``d = 50`` on it runs the networks of
+    ``"default-mid"`` (option ``by_dim``), also returning to the best point, up to
+    ``d = 99`` with those rules and from ``d = 100`` with 10 directions per
+    iteration. From ``d = 100`` on
     it keeps every iterate once two in a row have improved on their predecessors (an
     elitist start). Its step follows a shorter mean of the estimates
     than the one the networks read (option ``step_beta1``) from ``d = 300`` on, and from
