@@ -789,7 +789,10 @@ def test_local_returns_alternate_sigma0_and_a_small_start_while_the_best_is_unch
     assert len(starts) <= len(off) + 2
 
 
-def test_local_returns_keep_sigma0_on_a_plateau():
+def test_local_returns_keep_sigma0_on_a_plateau(monkeypatch):
+    import zominimize.methods.l2l_zo as l2l_zo
+    from zominimize.learned.rules import RETURN_SHRINK
+
     x0 = np.array([0.5, -1.0, 2.0])
 
     def flat_around_x0(x):  # the queries around the best point tie with it
@@ -799,6 +802,10 @@ def test_local_returns_keep_sigma0_on_a_plateau():
     starts = _return_starts(flat_around_x0, True)
     assert len(starts) >= 4
     np.testing.assert_allclose(starts, 2.0, rtol=1e-6)
+    # the ties are what keep sigma0: with no share of ties enough, the same run alternates
+    monkeypatch.setattr(l2l_zo, "PLATEAU_FRAC", 2.0)
+    starts = _return_starts(flat_around_x0, True)
+    np.testing.assert_allclose(starts[1::2], RETURN_SHRINK * 2.0, rtol=1e-6)
 
 
 def test_local_returns_read_from_the_manifest_and_checked_there(tmp_path):
