@@ -642,9 +642,11 @@ class L2LZO(ZOMethod):
         to_new, to_best = RESTART_KINDS[mode]
         if to_best:
             self._track_best(state, X, F)
-        # "plateau": a return only while the queries tie with the iterate (a flat region)
-        flat = (mode != "plateau" or st.fx is None or F.size <= i
-                or np.mean(F[i:] == st.fx) >= PLATEAU_FRAC)
+        # whether the queries tie with the iterate (a flat region): "plateau" returns only
+        # there, and a local return never starts there
+        ties = (st.fx is not None and F.size > i
+                and np.mean(F[i:] == st.fx) >= PLATEAU_FRAC)
+        flat = mode != "plateau" or st.fx is None or F.size <= i or ties
         restarted = False
         # restarts are decided on an iteration's queries (a plateau is measured on them)
         if mode and not alone and st.fx is not None and math.isfinite(st.fx):
@@ -653,7 +655,6 @@ class L2LZO(ZOMethod):
                 if to_best:  # the fresh run's patience counts from its start
                     state.memory["best_nit"] = state.nit
             elif to_best and flat and self._collapsed(state, st):
-                ties = F.size > i and np.mean(F[i:] == st.fx) >= PLATEAU_FRAC
                 restarted, st = True, self._return_to_best(state, nets, local=(
                     nets.local_returns and not ties))
         with self._threads(state.x.size), torch.no_grad():
