@@ -327,6 +327,69 @@ def test_tune_lr():
         tune_lr(["cma"], ["sphere-10"], budget=10, seeds=1)
 
 
+def _ran_points(res, info, problem):
+    """The learning rates of a tuning record that ran on ``problem``."""
+    meds = res._grid_medians(info)[problem]
+    return [lr for lr, m in zip(info["lrs"], meds) if not np.isnan(m)]
+
+
+def test_extend_lr_grid_carries_an_edge_best_inside():
+    from zominimize.bench import extend_lr_grid
+
+    # lr 0.5 and 1 are far too small for ZO-Adam on the sphere: its best lies at the top
+    kw = dict(budget=300, seeds=2, exponents=range(-4, -2), workers=1)
+    narrow = tune_lr(["zo-adam"], ["sphere-10", "rosenbrock-10"], **kw)
+    info = narrow.meta["tuning"]["zo-adam"]
+    assert info["best"] == {"sphere-10": 1.0, "rosenbrock-10": 1.0}
+    wide = extend_lr_grid(narrow, 3, workers=1)
+    info = wide.meta["tuning"]["zo-adam"]
+    assert info["lrs"][:2] == [0.5, 1.0] and len(info["lrs"]) > 2
+    for problem in ("sphere-10", "rosenbrock-10"):
+        ran = _ran_points(wide, info, problem)
+        assert ran[0] == 0.5  # nothing below: the low end was never the best
+        meds = dict(zip(info["lrs"], wide._grid_medians(info)[problem]))
+        best = info["best"][problem]
+        assert meds[best] == min(meds[lr] for lr in ran)
+        # the best lies inside, or the top stopped improving, or the cap was reached
+        assert best != ran[-1] or len(ran) == 2 + 3
+    assert max(info["best"].values()) > 1.0  # a best outside the first grid
+    # the earlier runs are kept as they were, and tune_lr(extend=...) gives the same
+    assert {(r.method, r.problem, r.seed) for r in narrow.runs} <= {
+        (r.method, r.problem, r.seed) for r in wide.runs}
+    direct = tune_lr(["zo-adam"], ["sphere-10", "rosenbrock-10"], extend=3, **kw)
+    assert direct.meta["tuning"]["zo-adam"]["best"] == info["best"]
+    assert direct.meta["tuning"]["zo-adam"]["lrs"] == info["lrs"]
+    assert "merged" not in wide.meta  # the extension is part of the tuning run
+    with pytest.raises(ValueError, match="extend"):
+        extend_lr_grid(narrow, -1)
+    with pytest.raises(ValueError, match="no learning-rate tuning"):
+        extend_lr_grid(run_benchmark(["sphere-10"], ["zo-sgd"], budget=21, seeds=1), 2)
+
+
+def test_extend_lr_grid_leaves_ties_and_inside_bests(monkeypatch):
+    import dataclasses
+
+    from zominimize.bench import _bench, extend_lr_grid
+
+    res = tune_lr(["zo-sgd"], ["sphere-10"], budget=42, seeds=1, exponents=range(-1, 2),
+                  workers=1)
+    info = res.meta["tuning"]["zo-sgd"]
+    # the lowest lr ties its neighbour (neither moves the iterate): not extended
+    finals = dict(zip(info["specs"], [1.0, 1.0, 5.0]))
+    res.runs = [dataclasses.replace(r, final=finals[r.method]) for r in res.runs]
+    info["best"] = {"sphere-10": info["lrs"][0]}
+
+    def no_runs(*args, **kwargs):
+        raise AssertionError("a grid point ran")
+
+    monkeypatch.setattr(_bench, "run_benchmark", no_runs)
+    assert extend_lr_grid(res, 4) is res
+    finals = dict(zip(info["specs"], [3.0, 1.0, 5.0]))  # the best inside: the same
+    res.runs = [dataclasses.replace(r, final=finals[r.method]) for r in res.runs]
+    info["best"] = {"sphere-10": info["lrs"][1]}
+    assert extend_lr_grid(res, 4) is res
+
+
 # -- command line ---------------------------------------------------------------------
 
 
@@ -375,6 +438,37 @@ def test_cli_suite_with_problems_runs_that_subset_as_the_suite(monkeypatch):
     assert suite.problems == ("classification-100", "attack")  # in the suite's order
     assert (suite.methods, suite.extra_methods, suite.budget, suite.time_limit) == (
         paper.methods, paper.extra_methods, paper.budget, paper.time_limit)
+
+
+def test_cli_extend_grid(tmp_path, capsys, monkeypatch):
+    """--extend-grid: a saved result's grid carried past its end (only the new points
+    run), and a suite run told how far to carry its grids."""
+    from zominimize._cli import main
+    from zominimize.bench import _bench
+
+    saved = tmp_path / "narrow.json.gz"
+    tune_lr(["zo-adam"], ["rosenbrock-10"], budget=300, seeds=2, exponents=range(-4, -2),
+            workers=1).to_json(saved, compact=True)
+    out = tmp_path / "wide.json.gz"
+    assert main(["bench", "--replot", str(saved), "--extend-grid", "2", "--workers", "1",
+                 "--out", str(out), "--compact", "--no-plots", "-q"]) == 0
+    capsys.readouterr()
+    info = BenchResult.from_json(out).meta["tuning"]["zo-adam"]
+    assert info["lrs"][:2] == [0.5, 1.0] and 2 < len(info["lrs"]) <= 4
+    assert info["best"]["rosenbrock-10"] > 1.0
+    assert not (tmp_path / "wide.json.gz.journal").exists()
+    seen = {}
+
+    def fake_run_suite(suite, **kw):
+        seen["suite"] = suite
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(_bench, "run_suite", fake_run_suite)
+    assert _bench.get_suite("bbob").tune_extend == _bench.GRID_EXTEND > 0
+    assert main(["bench", "--suite", "bbob", "--extend-grid", "0", "--no-plots", "-q"]) == 2
+    assert seen["suite"].tune_extend == 0
+    assert main(["bench", "--replot", str(saved), "--extend-grid", "-1", "-q"]) == 2
+    assert "--extend-grid" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv, msg", [

@@ -163,8 +163,20 @@ def test_merge_tuning_records():
     m = merge_results([a, b])
     assert set(m.meta["tuning"]["zo-sgd"]["best"]) == {"sphere-10", "rosenbrock-10"}
     assert "(tuned)" in m.table()
-    c = tune_lr(["zo-sgd"], ["sphere-10"], budget=42, seeds=1, exponents=range(0, 2))
-    with pytest.raises(ValueError, match="grids"):
+    # grids of different points combine over their union, each best chosen again there
+    c = tune_lr(["zo-sgd"], ["sphere-10"], budget=42, seeds=1, exponents=range(2, 4))
+    u = merge_results([m, c])
+    info = u.meta["tuning"]["zo-sgd"]
+    assert info["lrs"] == [2.0, 4.0, 8.0, 16.0, 32.0]
+    assert info["specs"] == [f"zo-sgd[lr={lr:g}]" for lr in info["lrs"]]
+    meds = [np.median([r.fun for r in u.select(s, "sphere-10")]) for s in info["specs"]]
+    assert info["best"]["sphere-10"] == info["lrs"][int(np.argmin(meds))]
+    # rosenbrock-10 ran only a's three points: the others are not candidates there
+    assert u._grid_medians(info)["rosenbrock-10"][3:] == [pytest.approx(np.nan, nan_ok=True)] * 2
+    assert info["best"]["rosenbrock-10"] == m.meta["tuning"]["zo-sgd"]["best"]["rosenbrock-10"]
+    c.meta["tuning"]["zo-sgd"]["lrs"][0] = 8.0  # lr 8 under another spec than a's
+    c.meta["tuning"]["zo-sgd"]["specs"][0] = "zo-sgd[lr=8,q=5]"
+    with pytest.raises(ValueError, match="lr=8"):
         merge_results([a, c])
 
 

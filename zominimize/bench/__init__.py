@@ -45,7 +45,7 @@ from ._analysis import (
     validation_score,
 )
 from ._bbob import BBOB_GROUPS, BBOBProblem
-from ._bench import SUITES, Suite, get_suite, run_benchmark, run_suite, tune_lr
+from ._bench import SUITES, Suite, extend_lr_grid, get_suite, run_benchmark, run_suite, tune_lr
 from ._overhead import measure_overhead
 from ._record import ECDF_TARGETS, checkpoint_grid
 from ._report import bbob_report, plot_ecdfs, score_table
@@ -77,6 +77,7 @@ __all__ = [
     "check_problem",
     "checkpoint_grid",
     "ecdf",
+    "extend_lr_grid",
     "fraction_at_or_below",
     "get_suite",
     "make_problem",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import platform
 import sys
@@ -15,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ._result import BenchResult, merge_results
+from ._result import BenchResult, best_lrs, merge_results
 from ._runner import RunRecord, check_method, check_problem, run_one
 from ._spec import Spec, parse_spec
 
-__all__ = ["SUITES", "Suite", "get_suite", "run_benchmark", "run_suite", "tune_lr"]
+__all__ = ["SUITES", "Suite", "extend_lr_grid", "get_suite", "run_benchmark", "run_suite",
+           "tune_lr"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class Suite:
     tune_grids : dict
         ``{method: (factor, exponents)}``: the grid ``lr0 * factor**k`` of a tuned
         method; others use ``(2, -3..3)``.
+    tune_extend : int
+        Grid points added beyond an end of a problem's grid where its best learning
+        rate lies there (:func:`extend_lr_grid`), at most this many per end.
     """
 
     name: str
@@ -63,6 +68,7 @@ class Suite:
     targets: dict[str, float] = field(default_factory=dict)
     tune: tuple[str, ...] = ()
     tune_grids: dict[str, tuple[float, tuple[int, ...]]] = field(default_factory=dict)
+    tune_extend: int = 0
 
     def grid(self, method: str) -> tuple[float, tuple[int, ...]]:
         """``(factor, exponents)`` of the learning-rate grid of ``method``."""
@@ -75,6 +81,11 @@ class Suite:
             return list(range(first, first + int(n)))
         return list(self.seeds) if isinstance(self.seeds, tuple) else list(range(self.seeds))
 
+
+#: Points a suite's lr grid may grow beyond an end where a problem's best lies there:
+#: at d = 500 and 1,000 the largest rate of the first BBOB grids was still ZO-Adam's
+#: best on most functions, and ZO-SGD's on the paper's classification task.
+GRID_EXTEND = 4
 
 _BASELINES = ("zo-sgd", "zo-signsgd", "zo-adam", "l2l-zo", "nelder-mead", "powell", "cobyla",
               "cobyqa", "cma")
@@ -99,6 +110,7 @@ SUITES: dict[str, Suite] = {
         extra_methods={"attack": ("l2l-zo[weights=attack]",),
                        "classification-100": ("l2l-zo[weights=classification]",),
                        "classification-1000": ("l2l-zo[weights=classification]",)},
+        tune_extend=GRID_EXTEND,
     ),
     "heldout": Suite(
         name="heldout",
@@ -109,6 +121,7 @@ SUITES: dict[str, Suite] = {
         problems=(*(f"{f}[dim=100]" for f in _HELD_OUT), "rastrigin[dim=50]",
                   "rosenbrock[dim=200]"),
         methods=_BASELINES,
+        tune_extend=GRID_EXTEND,
     ),
 }
 
@@ -139,14 +152,16 @@ _BBOB_PROTOCOL = ("x0 = 0, unconstrained (COCO's [-5, 5]^d is the region of inte
                   "radius 2, a Nelder-Mead simplex of edge 2, Powell directions 2 e_i), "
                   "ZO-SGD, ZO-signSGD and ZO-Adam with the lr tuned per problem on "
                   "lr0 * 4^k, k = -12..3 (ZO-SGD), lr0 * 2^k, k = -8..2 (ZO-signSGD) and "
-                  "k = -6..4 (ZO-Adam); 4,200 evaluations, seeds 1..5 (seed s is instance s")
+                  "k = -6..4 (ZO-Adam), each carried up to 4 points further where a "
+                  "problem's best lies at an end; 4,200 evaluations, seeds 1..5 (seed s is "
+                  "instance s")
 
 
 def _bbob_suite(name: str, description: str, problems: tuple[str, ...]) -> Suite:
     """A BBOB suite: every BBOB peer, the tuned ZO baselines and l2l-zo, seeds 1..5."""
     return Suite(name=name, description=description, problems=problems,
                  methods=(*BBOB_PEERS, BBOB_L2L), seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED,
-                 tune_grids=BBOB_GRIDS)
+                 tune_grids=BBOB_GRIDS, tune_extend=GRID_EXTEND)
 
 
 SUITES["bbob-val"] = _bbob_suite(
@@ -542,7 +557,8 @@ def run_suite(
     parts = []
     for i, ((factor, exps), group) in enumerate(grids.items()):
         parts.append(tune_lr(group, s.problems, compare=methods if i == 0 else (),
-                             factor=factor, exponents=exps, **common, **kwargs))
+                             factor=factor, exponents=exps, extend=s.tune_extend,
+                             **common, **kwargs))
     return merge_results(parts) if len(parts) > 1 else parts[0]
 
 
@@ -572,6 +588,7 @@ def tune_lr(
     exponents: Iterable[int] = range(-3, 4),
     factor: float = 2.0,
     compare: Sequence[str | Spec] = (),
+    extend: int = 0,
     **kwargs,
 ) -> BenchResult:
     """Tune the learning rate of zominimize baselines on a log-grid, per problem.
@@ -580,6 +597,8 @@ def tune_lr(
     (default 7 values, ``lr0 / 8 .. 8 lr0``, ``lr0`` the method's default or the
     spec's ``lr``) on every problem and seed. The best learning rate of a problem
     is the one with the lowest median final value (ties: the smaller ``lr``).
+    With ``extend``, a problem whose best lies at an end of the grid runs further
+    points beyond that end (:func:`extend_lr_grid`).
 
     Parameters
     ----------
@@ -593,15 +612,18 @@ def tune_lr(
     compare : sequence of str, optional
         Methods run alongside, untuned (e.g. ``["l2l-zo"]``), for the comparison
         with the tuned baselines.
+    extend : int, default 0
+        At most this many grid points added beyond each end, on the problems whose
+        best learning rate lies there (see :func:`extend_lr_grid`).
     **kwargs
         Passed to :func:`run_benchmark`.
 
     Returns
     -------
     BenchResult
-        All runs. ``result.meta["tuning"][method]`` holds ``"lrs"``, ``"specs"`` and
-        ``"best"`` (``{problem: lr}``); :meth:`BenchResult.table` shows the best
-        grid point per problem, marked ``(tuned)``, and
+        All runs. ``result.meta["tuning"][method]`` holds ``"lrs"``, ``"specs"``,
+        ``"factor"`` and ``"best"`` (``{problem: lr}``); :meth:`BenchResult.table`
+        shows the best grid point per problem, marked ``(tuned)``, and
         :meth:`BenchResult.tuning_table` the whole grid.
     """
     exponents = list(exponents)
@@ -625,15 +647,101 @@ def tune_lr(
     kwargs.setdefault("target_method", grid_specs[first][exponents.index(0)]
                       if 0 in exponents else grid_specs[first][0])
     result = run_benchmark(problems, all_methods, budget, seeds, meta=meta, **kwargs)
-    tuning = {}
-    for key, specs in grid_specs.items():
-        best = {}
-        for problem in result.problems:
-            meds = []
-            for spec in specs:
-                runs = result.select(spec, problem)
-                meds.append(np.median([r.fun for r in runs]) if runs else np.inf)
-            best[problem] = lrs[key][int(np.argmin(meds))]
-        tuning[key] = {"lrs": lrs[key], "specs": specs, "best": best}
+    tuning = {key: {"lrs": lrs[key], "specs": specs, "factor": float(factor), "best": {}}
+              for key, specs in grid_specs.items()}
+    for info in tuning.values():
+        info["best"] = best_lrs(result, info)
     result.meta["tuning"] = tuning
+    if extend:
+        kwargs.pop("target_method", None)
+        result = extend_lr_grid(result, extend, budget=budget, seeds=seeds, **kwargs)
     return result
+
+
+def extend_lr_grid(result: BenchResult, extend: int = 4, **kwargs) -> BenchResult:
+    """Carry the learning-rate grids of a tuned result past their ends where the
+    best value lies there.
+
+    A grid whose best point is at its end may have cut the tuning short: the tuned
+    baseline would do better outside it. On each problem where a tuned method's best
+    learning rate is the lowest (highest) of the grid points run there and strictly
+    better than its neighbour, the next point below (above), ``lr / factor``
+    (``lr * factor``), runs on that problem with the result's seeds; this repeats
+    until the best lies inside, the end stops improving, or ``extend`` points have
+    been added on that side. A best at the end that only ties its neighbour (a
+    learning rate too small to move the iterate, as on a plateau) is not extended.
+
+    Parameters
+    ----------
+    result : BenchResult
+        A result of :func:`tune_lr` (or of a suite with tuned methods), also one
+        read back from a file (a compact one keeps the grid's medians).
+    extend : int, default 4
+        At most this many points added beyond each end of each problem's grid.
+    **kwargs
+        Passed to :func:`run_benchmark` (``workers``, ``progress``, ``time_limit``,
+        ...); ``budget`` and ``seeds`` default to the result's.
+
+    Returns
+    -------
+    BenchResult
+        ``result`` with the new runs merged (:func:`merge_results`): the tuning
+        records hold the union of the grid points, and each problem's best learning
+        rate is chosen again over all the points that ran there.
+    """
+    if int(extend) != extend or extend < 0:
+        raise ValueError(f"`extend` must be a non-negative integer, got {extend!r}")
+    tuning = result.meta.get("tuning") or {}
+    if not tuning:
+        raise ValueError("the result has no learning-rate tuning to extend")
+    kwargs.setdefault("budget", result.budget)
+    kwargs.setdefault("seeds", sorted({r.seed for r in result.runs}))
+    kwargs.setdefault("time_limit", result.time_limit)
+    kwargs.pop("target_method", None)
+    added: dict[tuple[str, str, int], int] = {}
+    for _ in range(int(extend)):
+        todo: dict[str, list[str]] = {}  # new grid spec -> its problems
+        new_points: dict[str, tuple[str, float]] = {}
+        for base, info in result.meta["tuning"].items():
+            factor = float(info.get("factor") or info["lrs"][1] / info["lrs"][0])
+            medians = result._grid_medians(info)
+            for problem, meds in medians.items():
+                meds = np.asarray(meds, dtype=np.float64)
+                ran = np.flatnonzero(~np.isnan(meds))
+                if ran.size < 2 or problem not in info["best"]:
+                    continue
+                i = info["lrs"].index(info["best"][problem])
+                if i == ran[0] and meds[i] < meds[ran[1]]:
+                    side, lr = -1, info["lrs"][i] / factor
+                elif i == ran[-1] and meds[i] < meds[ran[-2]]:
+                    side, lr = 1, info["lrs"][i] * factor
+                else:
+                    continue
+                if added.get((base, problem, side), 0) >= extend:
+                    continue
+                added[(base, problem, side)] = added.get((base, problem, side), 0) + 1
+                lr = _grid_lr(info["lrs"], lr)
+                spec = str(parse_spec(base).with_options(lr=lr))
+                todo.setdefault(spec, []).append(problem)
+                new_points[spec] = (base, lr)
+        if not todo:
+            break
+        parts = [result]
+        for spec, problems in todo.items():
+            part = run_benchmark(problems, [spec], **kwargs)
+            base, lr = new_points[spec]
+            part.meta["tuning"] = {base: {"lrs": [lr], "specs": [spec], "best": {}}}
+            parts.append(part)
+        merged = merge_results(parts)
+        # the first result's meta, not a merge record: the extension is part of its run
+        merged.meta = {**result.meta, "tuning": merged.meta["tuning"]}
+        result = merged
+    return result
+
+
+def _grid_lr(lrs: list[float], lr: float) -> float:
+    """``lr`` as the grid already spells it where it is there to rounding."""
+    for known in lrs:
+        if math.isclose(known, lr, rel_tol=1e-9):
+            return known
+    return float(lr)

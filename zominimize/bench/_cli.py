@@ -34,6 +34,7 @@ examples:
       --budget 2000 --seeds 5
   zominimize bench --tune-lr zo-adam,zo-sgd --methods l2l-zo --problems classification-100
   zominimize bench --replot paper.json --plots plots/
+  zominimize bench --replot bbob.json.gz --extend-grid 4 --out bbob.json.gz --compact
   zominimize bench --suite bbob-val --exclude 'l2l-zo[sigma0=2]' --out peers.json.gz
   zominimize bench --suite bbob-val --methods 'l2l-zo[sigma0=2]' --merge peers.json.gz \\
       --out val.json.gz --score
@@ -70,6 +71,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                       help="tune the lr of these methods on a grid lr0 * 2^k, k = -3..3, "
                       "per problem of --problems or --suite (runs --methods alongside, "
                       "untuned)")
+    what.add_argument("--extend-grid", type=int, metavar="N",
+                      help="carry a tuned lr grid up to N points past an end where a "
+                      "problem's best lr lies there (default: the suite's, 4 for the BBOB "
+                      "suites, else 0); with --replot, run only those points for the "
+                      "saved results and merge them")
     what.add_argument("--target", action="append", default=[], metavar="PROBLEM=VALUE",
                       help="target value of a problem (repeatable)")
     what.add_argument("--target-method", default="zo-adam",
@@ -228,21 +234,33 @@ def _load(paths) -> object:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``zominimize bench`` with parsed ``args``; return the exit code."""
-    from ._bench import get_suite, run_benchmark, run_suite, tune_lr
+    from ._bench import extend_lr_grid, get_suite, run_benchmark, run_suite, tune_lr
     from ._result import merge_results
     from ._spec import parse_spec
 
+    if args.extend_grid is not None and args.extend_grid < 0:
+        return _fail(f"--extend-grid must be 0 or more, got {args.extend_grid}")
     if args.replot:
         if args.suite or args.problems or args.methods or args.tune_lr:
             return _fail("--replot reads saved results; it takes no suite, problems or methods")
         try:
             result = _load(args.replot + args.merge)
+            if args.extend_grid:
+                journal = None if not args.out or args.no_journal else args.out + ".journal"
+                kw = {} if args.time_limit is None and not args.no_time_limit else {
+                    "time_limit": None if args.no_time_limit else args.time_limit}
+                result = extend_lr_grid(result, args.extend_grid, workers=args.workers,
+                                        vectorized=not args.no_vectorized,
+                                        progress=not args.quiet, journal=journal, **kw)
         except (OSError, ValueError) as exc:
             return _fail(str(exc))
         if args.out:
             result.to_json(args.out, keep_traces=args.keep_traces, slim=args.slim,
                            compact=args.compact)
             print(f"results: {args.out}")
+            journal = args.out + ".journal"
+            if args.extend_grid and not args.no_journal and os.path.exists(journal):
+                os.remove(journal)  # the results file now holds every run
         return _report(result, args)
     try:
         fractions = [float(f) for f in args.fractions.split(",")]
@@ -283,6 +301,8 @@ def run(args: argparse.Namespace) -> int:
                                  "selects some of its problems")
                 suite = dataclasses.replace(suite, problems=tuple(
                     p for key, p in known.items() if key in chosen))
+            if args.extend_grid is not None:
+                suite = dataclasses.replace(suite, tune_extend=args.extend_grid)
             tl = "suite" if time_limit is None and not args.no_time_limit else time_limit
             print(f"suite {suite.name}: {suite.description}", file=sys.stderr)
             methods = _split(args.methods) if args.methods else None
@@ -307,7 +327,8 @@ def run(args: argparse.Namespace) -> int:
             if args.tune_lr:
                 if args.target_method == "zo-adam" and "zo-adam" not in methods:
                     kw.pop("target_method")
-                result = tune_lr(_split(args.tune_lr), problems, compare=methods, **kw)
+                result = tune_lr(_split(args.tune_lr), problems, compare=methods,
+                                 extend=args.extend_grid or 0, **kw)
             else:
                 result = run_benchmark(problems, methods, **kw)
         if stored:

@@ -139,9 +139,19 @@ def _grid_edges(result) -> str:
     parts = []
     for base, info in (result.meta.get("tuning") or {}).items():
         lrs, best = info["lrs"], info["best"]
-        edge = sum(lr in (lrs[0], lrs[-1]) for lr in best.values())
-        parts.append(f"{base}: {len(lrs)} values {lrs[0]:.3g}..{lrs[-1]:.3g}, best at an "
-                     f"end on {edge} of {len(best)} problems")
+        if not best:
+            continue
+        medians = result._grid_medians(info)
+        edge = sizes = 0
+        counts = set()
+        for problem, lr in best.items():
+            ran = [x for x, m in zip(lrs, medians.get(problem, ())) if not np.isnan(m)]
+            counts.add(len(ran))
+            edge += bool(ran) and lr in (ran[0], ran[-1])
+            sizes += 1
+        n = (f"{min(counts)}" if len(counts) <= 1 else f"{min(counts)} to {max(counts)}")
+        parts.append(f"{base}: {n} values per problem, {lrs[0]:.3g}..{lrs[-1]:.3g} in all, "
+                     f"best at an end on {edge} of {sizes} problems")
     if not parts:
         return ""
     return ("Learning-rate grids (tuned per problem, lowest median final value): "

@@ -538,14 +538,18 @@ def merge_results(results: Iterable[BenchResult]) -> BenchResult:
     Runs are keyed by (method, problem, seed): a run of a later result replaces the
     same run of an earlier one (re-running a method after a change updates it, and
     the peers need not run again). Learning-rate tuning records are combined per
-    tuned method (later wins per problem); targets are combined; the first result's
+    tuned method over the union of their grid points, and each problem's best
+    learning rate is chosen again from the combined medians (so a grid extended by a
+    later run, :func:`~zominimize.bench.extend_lr_grid`, counts its new points);
+    targets are combined; the first result's
     fractions, target method and meta data are kept, with a ``"merged"`` list that
     records each source's command, date and time limit.
 
     Raises
     ------
     ValueError
-        For no results, or results of different budgets.
+        For no results, results of different budgets, or tuning records that give one
+        learning rate different specs.
     """
     results = list(results)
     if not results:
@@ -565,15 +569,8 @@ def merge_results(results: Iterable[BenchResult]) -> BenchResult:
         targets.update(res.targets)
         skipped.update(res.meta.get("skipped") or {})
         for base, info in (res.meta.get("tuning") or {}).items():
-            old = tuning.get(base)
-            if old is not None and (old["lrs"] != info["lrs"] or old["specs"] != info["specs"]):
-                raise ValueError(f"cannot merge the tuning of {base}: different lr grids")
-            merged = dict(info) if old is None else {**old, "best": {**old["best"]}}
-            merged["best"] = {**(old or {}).get("best", {}), **info["best"]}
-            medians = {**((old or {}).get("medians") or {}), **(info.get("medians") or {})}
-            if medians:  # a compact result's grid runs, kept as medians
-                merged["medians"] = medians
-            tuning[base] = merged
+            tuning[base] = info if base not in tuning else _union_tuning(base, tuning[base],
+                                                                        info)
         sources += res.meta.get("merged") or [
             {k: res.meta.get(k) for k in ("command", "date", "suite") if res.meta.get(k)}
             | {"time_limit": res.time_limit}]
@@ -590,6 +587,51 @@ def merge_results(results: Iterable[BenchResult]) -> BenchResult:
         warnings.warn("merging results of different per-run time limits "
                       f"({', '.join(str(t) for t in limits)}); the first one is reported",
                       RuntimeWarning, stacklevel=2)
-    return BenchResult(runs=list(runs.values()), budget=first.budget,
-                       time_limit=first.time_limit, fractions=first.fractions,
-                       targets=targets, target_method=first.target_method, meta=meta)
+    out = BenchResult(runs=list(runs.values()), budget=first.budget,
+                      time_limit=first.time_limit, fractions=first.fractions,
+                      targets=targets, target_method=first.target_method, meta=meta)
+    for info in tuning.values():
+        info["best"] = best_lrs(out, info)
+    return out
+
+
+def _union_tuning(base: str, old: dict, new: dict) -> dict:
+    """Two tuning records of ``base`` over the union of their grid points (sorted by
+    learning rate), their stored medians mapped onto it (later wins), and ``best``
+    left for :func:`merge_results` to choose again."""
+    specs = dict(zip(old["lrs"], old["specs"]))
+    for lr, spec in zip(new["lrs"], new["specs"]):
+        if specs.setdefault(lr, spec) != spec:
+            raise ValueError(f"cannot merge the tuning of {base}: lr={lr:g} is "
+                             f"{specs[lr]!r} in one result and {spec!r} in another")
+    lrs = sorted(specs)
+    medians: dict[str, list] = {}
+    for rec in (old, new):
+        for problem, meds in (rec.get("medians") or {}).items():
+            row = medians.setdefault(problem, [None] * len(lrs))
+            for lr, m in zip(rec["lrs"], meds):
+                if m is not None:
+                    row[lrs.index(lr)] = m
+    merged = {k: v for k, v in old.items() if k not in ("lrs", "specs", "best", "medians")}
+    merged.update(lrs=lrs, specs=[specs[lr] for lr in lrs],
+                  best={**old["best"], **new["best"]})
+    if medians:  # a compact result's grid runs, kept as medians
+        merged["medians"] = medians
+    return merged
+
+
+def best_lrs(result: BenchResult, info: dict) -> dict[str, float]:
+    """``{problem: lr}``: the grid point of a tuning record with the lowest median
+    final value on each problem (ties: the smaller ``lr``), among the points that ran
+    there (a grid extended on some problems only leaves the others' new points
+    out)."""
+    best = {}
+    medians = result._grid_medians(info)
+    for problem in result.problems:
+        meds = np.asarray(medians[problem], dtype=np.float64)
+        ran = ~np.isnan(meds)
+        if ran.any():
+            best[problem] = info["lrs"][int(np.argmin(np.where(ran, meds, np.inf)))]
+        elif problem in info["best"]:
+            best[problem] = info["best"][problem]
+    return best
