@@ -15,6 +15,7 @@ from zominimize.bench import (
     parse_spec,
     run_benchmark,
     run_one,
+    solver_runs,
     split_specs,
     tune_lr,
 )
@@ -338,7 +339,8 @@ def test_extend_lr_grid_carries_an_edge_best_inside():
 
     # lr 0.5 and 1 are far too small for ZO-Adam on the sphere: its best lies at the top
     kw = dict(budget=300, seeds=2, exponents=range(-4, -2), workers=1)
-    narrow = tune_lr(["zo-adam"], ["sphere-10", "rosenbrock-10"], **kw)
+    narrow = tune_lr(["zo-adam"], ["sphere-10", "rosenbrock-10"], compare=["nelder-mead"],
+                     **kw)
     info = narrow.meta["tuning"]["zo-adam"]
     assert info["best"] == {"sphere-10": 1.0, "rosenbrock-10": 1.0}
     wide = extend_lr_grid(narrow, 3, workers=1)
@@ -353,10 +355,14 @@ def test_extend_lr_grid_carries_an_edge_best_inside():
         # the best lies inside, or the top stopped improving, or the cap was reached
         assert best != ran[-1] or len(ran) == 2 + 3
     assert max(info["best"].values()) > 1.0  # a best outside the first grid
+    # the tuned row keeps its place in the tables, though its new best ran last
+    for problem in ("sphere-10", "rosenbrock-10"):
+        assert list(solver_runs(wide, problem)) == ["zo-adam (tuned)", "nelder-mead"]
     # the earlier runs are kept as they were, and tune_lr(extend=...) gives the same
     assert {(r.method, r.problem, r.seed) for r in narrow.runs} <= {
         (r.method, r.problem, r.seed) for r in wide.runs}
-    direct = tune_lr(["zo-adam"], ["sphere-10", "rosenbrock-10"], extend=3, **kw)
+    direct = tune_lr(["zo-adam"], ["sphere-10", "rosenbrock-10"], compare=["nelder-mead"],
+                     extend=3, **kw)
     assert direct.meta["tuning"]["zo-adam"]["best"] == info["best"]
     assert direct.meta["tuning"]["zo-adam"]["lrs"] == info["lrs"]
     assert "merged" not in wide.meta  # the extension is part of the tuning run

@@ -37,23 +37,30 @@ FLOOR = 1e-8
 
 def solver_runs(result, problem: str) -> dict[str, list[RunRecord]]:
     """``{solver: runs}`` on ``problem``: each method's runs, a tuned method's grid
-    reduced to its best learning rate there and labelled ``"<method> (tuned)"``."""
+    reduced to its best learning rate there and labelled ``"<method> (tuned)"``, in the
+    order the methods first ran (a tuned method where any of its grid points first
+    did, so that a grid carried further later keeps its place)."""
     tuning = result.meta.get("tuning") or {}
     grid = {}
     for base, info in tuning.items():
         for spec, lr in zip(info["specs"], info["lrs"]):
             grid[spec] = (base, lr)
-    out: dict[str, list[RunRecord]] = {}
+    order = {m: i for i, m in enumerate(result.methods())}
+    first: dict[str, int] = {}
+    for spec, (base, _) in grid.items():
+        if spec in order:
+            first[base] = min(first.get(base, order[spec]), order[spec])
+    entries = []
     for method in result.methods(problem):
         if method in grid:
             base, lr = grid[method]
             if tuning[base]["best"].get(problem) != lr:
                 continue
-            label = f"{base} (tuned)"
+            entries.append((first[base], f"{base} (tuned)", method))
         else:
-            label = method
-        out[label] = result.select(method, problem)
-    return out
+            entries.append((order[method], method, method))
+    entries.sort(key=lambda e: e[0])  # stable: ties keep the order of the runs
+    return {label: result.select(method, problem) for _, label, method in entries}
 
 
 def problem_dim(result, problem: str) -> int:
