@@ -160,6 +160,7 @@ def test_merge_tuning_records():
 
     a = tune_lr(["zo-sgd"], ["sphere-10"], budget=42, seeds=1, exponents=range(-1, 2))
     b = tune_lr(["zo-sgd"], ["rosenbrock-10"], budget=42, seeds=1, exponents=range(-1, 2))
+    a_tuning = json.loads(json.dumps(a.meta["tuning"]))
     m = merge_results([a, b])
     assert set(m.meta["tuning"]["zo-sgd"]["best"]) == {"sphere-10", "rosenbrock-10"}
     assert "(tuned)" in m.table()
@@ -174,6 +175,11 @@ def test_merge_tuning_records():
     # rosenbrock-10 ran only a's three points: the others are not candidates there
     assert u._grid_medians(info)["rosenbrock-10"][3:] == [pytest.approx(np.nan, nan_ok=True)] * 2
     assert info["best"]["rosenbrock-10"] == m.meta["tuning"]["zo-sgd"]["best"]["rosenbrock-10"]
+    # a grid point's runs on another problem join the tuning there; a stays as it was
+    extra = run_benchmark(["rosenbrock-10"], ["zo-sgd[lr=2]"], budget=42, seeds=1)
+    assert set(merge_results([a, extra]).meta["tuning"]["zo-sgd"]["best"]) == {
+        "sphere-10", "rosenbrock-10"}
+    assert a.meta["tuning"] == a_tuning
     c.meta["tuning"]["zo-sgd"]["lrs"][0] = 8.0  # lr 8 under another spec than a's
     c.meta["tuning"]["zo-sgd"]["specs"][0] = "zo-sgd[lr=8,q=5]"
     with pytest.raises(ValueError, match="lr=8"):

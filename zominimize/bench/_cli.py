@@ -73,9 +73,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                       "untuned)")
     what.add_argument("--extend-grid", type=int, metavar="N",
                       help="carry a tuned lr grid up to N points past an end where a "
-                      "problem's best lr lies there (default: the suite's, 4 for the BBOB "
-                      "suites, else 0); with --replot, run only those points for the "
-                      "saved results and merge them")
+                      "problem's best lr lies there (default: the suite's, 4; without a "
+                      "suite 0); with --replot, run only those points for the saved "
+                      "results and merge them")
     what.add_argument("--target", action="append", default=[], metavar="PROBLEM=VALUE",
                       help="target value of a problem (repeatable)")
     what.add_argument("--target-method", default="zo-adam",

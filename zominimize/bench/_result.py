@@ -569,8 +569,9 @@ def merge_results(results: Iterable[BenchResult]) -> BenchResult:
         targets.update(res.targets)
         skipped.update(res.meta.get("skipped") or {})
         for base, info in (res.meta.get("tuning") or {}).items():
-            tuning[base] = info if base not in tuning else _union_tuning(base, tuning[base],
-                                                                        info)
+            # copies: the best rates are chosen again below, the inputs stay as they were
+            tuning[base] = dict(info) if base not in tuning else _union_tuning(
+                base, tuning[base], info)
         sources += res.meta.get("merged") or [
             {k: res.meta.get(k) for k in ("command", "date", "suite") if res.meta.get(k)}
             | {"time_limit": res.time_limit}]
