@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._result import BenchResult, best_lrs, merge_results
+from ._result import BenchResult, best_lrs, merge_results, ran_points
 from ._runner import RunRecord, check_method, check_problem, run_one
 from ._spec import Spec, parse_spec
 
@@ -707,7 +707,7 @@ def extend_lr_grid(result: BenchResult, extend: int = 4, **kwargs) -> BenchResul
             medians = result._grid_medians(info)
             for problem, meds in medians.items():
                 meds = np.asarray(meds, dtype=np.float64)
-                ran = np.flatnonzero(~np.isnan(meds))
+                ran = ran_points(meds)
                 if ran.size < 2 or problem not in info["best"]:
                     continue
                 i = info["lrs"].index(info["best"][problem])

@@ -243,10 +243,10 @@ def run(args: argparse.Namespace) -> int:
     if args.replot:
         if args.suite or args.problems or args.methods or args.tune_lr:
             return _fail("--replot reads saved results; it takes no suite, problems or methods")
+        journal = None if not args.out or args.no_journal else args.out + ".journal"
         try:
             result = _load(args.replot + args.merge)
             if args.extend_grid:
-                journal = None if not args.out or args.no_journal else args.out + ".journal"
                 kw = {} if args.time_limit is None and not args.no_time_limit else {
                     "time_limit": None if args.no_time_limit else args.time_limit}
                 result = extend_lr_grid(result, args.extend_grid, workers=args.workers,
@@ -258,8 +258,7 @@ def run(args: argparse.Namespace) -> int:
             result.to_json(args.out, keep_traces=args.keep_traces, slim=args.slim,
                            compact=args.compact)
             print(f"results: {args.out}")
-            journal = args.out + ".journal"
-            if args.extend_grid and not args.no_journal and os.path.exists(journal):
+            if args.extend_grid and journal is not None and os.path.exists(journal):
                 os.remove(journal)  # the results file now holds every run
         return _report(result, args)
     try:

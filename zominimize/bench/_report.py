@@ -12,6 +12,7 @@ import numpy as np
 from . import _analysis as an
 from ._figures import save_figure
 from ._record import ECDF_TARGETS
+from ._result import ran_points
 from ._spec import parse_spec
 
 __all__ = ["bbob_report", "plot_ecdfs", "reference_solver", "score_table"]
@@ -145,7 +146,7 @@ def _grid_edges(result) -> str:
         edge = sizes = 0
         counts = set()
         for problem, lr in best.items():
-            ran = [x for x, m in zip(lrs, medians.get(problem, ())) if not np.isnan(m)]
+            ran = [lrs[i] for i in ran_points(medians.get(problem, ()))]
             counts.add(len(ran))
             edge += bool(ran) and lr in (ran[0], ran[-1])
             sizes += 1

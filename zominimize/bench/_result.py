@@ -630,9 +630,15 @@ def best_lrs(result: BenchResult, info: dict) -> dict[str, float]:
     medians = result._grid_medians(info)
     for problem in result.problems:
         meds = np.asarray(medians[problem], dtype=np.float64)
-        ran = ~np.isnan(meds)
-        if ran.any():
-            best[problem] = info["lrs"][int(np.argmin(np.where(ran, meds, np.inf)))]
+        ran = ran_points(meds)
+        if ran.size:
+            best[problem] = info["lrs"][int(ran[np.argmin(meds[ran])])]
         elif problem in info["best"]:
             best[problem] = info["best"][problem]
     return best
+
+
+def ran_points(medians) -> np.ndarray:
+    """Indices of the grid points that ran on a problem: those with a median (a grid
+    carried past an end on some problems only leaves NaN at the others)."""
+    return np.flatnonzero(~np.isnan(np.asarray(medians, dtype=np.float64)))

@@ -172,14 +172,11 @@ def _check_options(options: dict, prefix: str) -> None:
         ):
             raise WeightsError(f"{prefix} option {key!r} must be a number in [0, 1)"
                                f"{' or auto' if auto else ''}, got {value!r}")
-    covariance = options.get("covariance")
-    if covariance is not None and not (isinstance(covariance, bool) or covariance == "auto"):
-        raise WeightsError(f"{prefix} option 'covariance' must be true, false or 'auto', "
-                           f"got {covariance!r}")
-    local = options.get("local_returns")
-    if local is not None and not isinstance(local, bool):
-        raise WeightsError(f"{prefix} option 'local_returns' must be true or false, "
-                           f"got {local!r}")
+    for key, auto in (("covariance", True), ("local_returns", False)):
+        value = options.get(key)
+        if value is not None and not (isinstance(value, bool) or (auto and value == "auto")):
+            raise WeightsError(f"{prefix} option {key!r} must be true, false"
+                               f"{' or auto' if auto else ''}, got {value!r}")
     for key, allowed in (("accept", ACCEPT), ("directions", DIRECTIONS)):
         value = options.get(key)
         if value is not None and value not in allowed:
