@@ -273,3 +273,74 @@ def test_compact_keeps_what_bbob_reports_and_tuning_need(tmp_path):
     assert table.splitlines()[3] == res.tuning_table().splitlines()[3]  # sphere, from runs
     merged.to_json(tmp_path / "merged.json", compact=True)
     assert BenchResult.from_json(tmp_path / "merged.json").tuning_table() == table
+
+
+def _grid_result(precisions: dict[str, list[float]], f_opts=(0.0, 100.0, 200.0),
+                 criterion: str | None = "precision") -> BenchResult:
+    """One problem whose seeds are instances of different ``f_opt`` (as on BBOB), a
+    zo-adam grid with the given final precisions per seed."""
+    runs = [RunRecord.from_values(np.array([f_opt + 1e3, f_opt + p]),
+                                  **{**INFO, "method": spec, "seed": seed, "budget": 2},
+                                  f_opt=f_opt)
+            for spec, precs in precisions.items()
+            for seed, (f_opt, p) in enumerate(zip(f_opts, precs))]
+    specs = list(precisions)
+    info = {"lrs": [1.0, 2.0], "specs": specs, "factor": 2.0, "best": {}}
+    if criterion is not None:
+        info["criterion"] = criterion
+    res = BenchResult(runs=runs, budget=2, meta={"tuning": {"zo-adam": info}})
+    from zominimize.bench._result import best_lrs
+
+    info["best"] = best_lrs(res, info)
+    return res
+
+
+def test_tuning_chooses_on_the_median_precision_over_instances():
+    # lr=1 is the better rate on two instances of three; lr=2 only on the instance whose
+    # f_opt is the median, which alone decides the median of the values
+    precs = {"zo-adam[lr=1]": [1.0, 9.0, 1.0], "zo-adam[lr=2]": [50.0, 0.0, 50.0]}
+    res = _grid_result(precs)
+    assert res.meta["tuning"]["zo-adam"]["best"] == {"p": 1.0}
+    assert "| **1** | 50 |" in res.tuning_table()
+    assert "Median final precision" in res.tuning_table()
+    # a record saved before the criterion existed keeps choosing on the value, and
+    # says so
+    legacy = _grid_result(precs, criterion=None)
+    assert legacy.meta["tuning"]["zo-adam"]["best"] == {"p": 2.0}
+    assert "Median final value" in legacy.tuning_table()
+    # where every seed shares one reference the two criteria agree
+    same = _grid_result(precs, f_opts=(5.0, 5.0, 5.0), criterion=None)
+    assert same.meta["tuning"]["zo-adam"]["best"] == {"p": 1.0}
+
+
+def test_tune_lr_records_its_criterion_and_compact_files_keep_it(tmp_path):
+    from zominimize.bench import TUNING_CRITERION, tune_lr, tuning_criterion
+
+    res = tune_lr(["zo-adam"], ["bbob[fid=1,dim=2]"], budget=300, seeds=[1, 2, 3],
+                  exponents=range(-1, 2))
+    info = res.meta["tuning"]["zo-adam"]
+    assert tuning_criterion(info) == TUNING_CRITERION == "precision"
+    res.to_json(tmp_path / "c.json", compact=True)
+    back = BenchResult.from_json(tmp_path / "c.json")
+    kept = back.meta["tuning"]["zo-adam"]
+    assert tuning_criterion(kept) == "precision" and kept["best"] == info["best"]
+    meds = [np.median([r.fun - r.f_opt for r in res.select(s, "bbob[fid=1,dim=2]")])
+            for s in info["specs"]]
+    assert len(set(meds)) == 3
+    assert back._grid_medians(kept)["bbob[fid=1,dim=2]"] == pytest.approx(meds)
+
+
+def test_merge_replaces_a_tuning_record_of_another_criterion():
+    precs = {"zo-adam[lr=1]": [1.0, 9.0, 1.0], "zo-adam[lr=2]": [50.0, 0.0, 50.0]}
+    legacy = _grid_result(precs, criterion=None)
+    legacy.runs.append(RunRecord.from_values(np.array([3.0]), **{**INFO, "method": "cma"}))
+    # a re-run of the grid on a third point only: the legacy points do not join it
+    new = _grid_result({"zo-adam[lr=4]": [3.0, 3.0, 3.0], "zo-adam[lr=8]": [4.0, 4.0, 4.0]})
+    new.meta["tuning"]["zo-adam"].update(lrs=[4.0, 8.0])
+    with pytest.warns(RuntimeWarning, match="replaces the earlier one"):
+        merged = merge_results([legacy, new])
+    info = merged.meta["tuning"]["zo-adam"]
+    assert info["lrs"] == [4.0, 8.0] and info["best"] == {"p": 4.0}
+    assert info["criterion"] == "precision"
+    assert {r.method for r in merged.runs} == {"cma", "zo-adam[lr=4]", "zo-adam[lr=8]"}
+    assert legacy.meta["tuning"]["zo-adam"]["lrs"] == [1.0, 2.0]  # inputs untouched

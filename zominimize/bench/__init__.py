@@ -49,7 +49,7 @@ from ._bench import SUITES, Suite, extend_lr_grid, get_suite, run_benchmark, run
 from ._overhead import measure_overhead
 from ._record import ECDF_TARGETS, checkpoint_grid
 from ._report import bbob_report, plot_ecdfs, score_table
-from ._result import BenchResult, Summary, merge_results
+from ._result import TUNING_CRITERION, BenchResult, Summary, merge_results, tuning_criterion
 from ._runner import (
     SCIPY_METHODS,
     RunRecord,
@@ -66,6 +66,7 @@ __all__ = [
     "ECDF_TARGETS",
     "SCIPY_METHODS",
     "SUITES",
+    "TUNING_CRITERION",
     "BBOBProblem",
     "BenchResult",
     "RunRecord",
@@ -97,5 +98,6 @@ __all__ = [
     "solver_runs",
     "split_specs",
     "tune_lr",
+    "tuning_criterion",
     "validation_score",
 ]

@@ -16,7 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ._result import BenchResult, best_lrs, merge_results, ran_points
+from ._result import (
+    TUNING_CRITERION,
+    BenchResult,
+    best_lrs,
+    merge_results,
+    ran_points,
+    tuning_criterion,
+)
 from ._runner import RunRecord, check_method, check_problem, run_one
 from ._spec import Spec, parse_spec
 
@@ -593,10 +600,14 @@ def tune_lr(
 ) -> BenchResult:
     """Tune the learning rate of zominimize baselines on a log-grid, per problem.
 
-    Each method runs with ``lr = lr0 * factor**k`` for ``k`` in ``exponents``
+Each method runs with ``lr = lr0 * factor**k`` for ``k`` in ``exponents``
     (default 7 values, ``lr0 / 8 .. 8 lr0``, ``lr0`` the method's default or the
     spec's ``lr``) on every problem and seed. The best learning rate of a problem
-    is the one with the lowest median final value (ties: the smaller ``lr``).
+    is the one with the lowest median final precision over the seeds, the final
+    value minus ``f_opt`` (minus ``f_lower`` where the optimum is unknown; the value
+    where neither is known): on BBOB, where each seed is an instance with its own
+    ``f_opt``, the median of the values would follow one instance. Ties: the
+    smaller ``lr``.
     With ``extend``, a problem whose best lies at an end of the grid runs further
     points beyond that end (:func:`extend_lr_grid`).
 
@@ -647,7 +658,8 @@ def tune_lr(
     kwargs.setdefault("target_method", grid_specs[first][exponents.index(0)]
                       if 0 in exponents else grid_specs[first][0])
     result = run_benchmark(problems, all_methods, budget, seeds, meta=meta, **kwargs)
-    tuning = {key: {"lrs": lrs[key], "specs": specs, "factor": float(factor), "best": {}}
+    tuning = {key: {"lrs": lrs[key], "specs": specs, "factor": float(factor),
+                    "criterion": TUNING_CRITERION, "best": {}}
               for key, specs in grid_specs.items()}
     for info in tuning.values():
         info["best"] = best_lrs(result, info)
@@ -730,7 +742,9 @@ def extend_lr_grid(result: BenchResult, extend: int = 4, **kwargs) -> BenchResul
         for spec, problems in todo.items():
             part = run_benchmark(problems, [spec], **kwargs)
             base, lr = new_points[spec]
-            part.meta["tuning"] = {base: {"lrs": [lr], "specs": [spec], "best": {}}}
+            part.meta["tuning"] = {base: {
+                "lrs": [lr], "specs": [spec], "best": {},
+                "criterion": tuning_criterion(result.meta["tuning"][base])}}
             parts.append(part)
         merged = merge_results(parts)
         # the first result's meta, not a merge record: the extension is part of its run

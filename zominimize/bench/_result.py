@@ -29,6 +29,14 @@ FORMAT = "zominimize-bench"
 FORMAT_VERSION = 2
 DAGGER = "†"
 
+#: What a learning-rate tuning record minimizes over its grid, the median over seeds
+#: of: ``"precision"`` (the final value minus ``f_opt``, minus ``f_lower`` where the
+#: optimum is unknown) or, in records saved before it existed, ``"value"`` (the final
+#: value). They differ where the seeds' optima differ, as on BBOB's instances, where
+#: the median value follows the one instance whose ``f_opt`` is the median.
+TUNING_CRITERION = "precision"
+_CRITERION_TEXT = {"precision": "median final precision", "value": "median final value"}
+
 
 @dataclass
 class Summary:
@@ -237,8 +245,11 @@ class BenchResult:
         ]
         if self.meta.get("tuning"):
             notes.append(
-                "(tuned): the learning rate with the lowest median final value on the grid "
-                "of that problem (see the tuning table); the other grid points are not shown."
+                "(tuned): the learning rate with the lowest "
+                + " or ".join(sorted({_CRITERION_TEXT[tuning_criterion(i)]
+                                      for i in self.meta["tuning"].values()}))
+                + " on the grid of that problem (see the tuning table); the other grid "
+                "points are not shown."
             )
         if self.meta.get("skipped"):
             notes.append("Not run here: " + "; ".join(
@@ -269,13 +280,16 @@ class BenchResult:
 
     def tuning_table(self) -> str:
         """Markdown table of learning-rate tuning (see :func:`~zominimize.bench.tune_lr`):
-        the median final value per learning rate and problem, best marked ``*``."""
+        the median final precision (:data:`~zominimize.bench.TUNING_CRITERION`) per
+        learning rate and problem, the best in bold."""
         tuning = self.meta.get("tuning")
         if not tuning:
             return ""
         lines = []
+        criteria = set()
         for base, info in tuning.items():
             lrs = info["lrs"]
+            criteria.add(tuning_criterion(info))
             lines += [f"### lr grid of {base}", "",
                       "| problem | " + " | ".join(f"lr={_fmt(lr)}" for lr in lrs)
                       + " | best lr |",
@@ -289,14 +303,17 @@ class BenchResult:
                 lines.append(f"| {problem} | " + " | ".join(cells)
                              + f" | {_fmt(best) if best is not None else '-'}{edge} |")
             lines.append("")
-        lines.append("Median final value over seeds per learning rate; best in bold. A best "
-                     "value at the grid edge suggests extending the grid.")
+        what = " or ".join(_CRITERION_TEXT[c] for c in sorted(criteria))
+        lines.append(f"{what[0].upper()}{what[1:]} over seeds per learning rate; best in "
+                     "bold. A best value at the grid edge suggests extending the grid.")
         return "\n".join(lines) + "\n"
 
     def _grid_medians(self, info: dict) -> dict[str, list[float]]:
-        """``{problem: median final value per grid point}`` of a tuning record, from
-        the runs, or from the record where a compact result left the runs out."""
+        """``{problem: median per grid point}`` of a tuning record on its criterion
+        (:func:`~zominimize.bench.tuning_criterion`), from the runs, or from the
+        record where a compact result left the runs out."""
         stored = info.get("medians") or {}
+        criterion = tuning_criterion(info)
         out = {}
         for problem in self.problems:
             kept = stored.get(problem) or [None] * len(info["specs"])
@@ -304,7 +321,7 @@ class BenchResult:
             for spec, old in zip(info["specs"], kept):
                 runs = self.select(spec, problem)
                 if runs:
-                    meds.append(float(np.median([r.fun for r in runs])))
+                    meds.append(float(np.median([_score(r, criterion) for r in runs])))
                 else:
                     meds.append(np.nan if old is None else float(old))
             out[problem] = meds
@@ -330,11 +347,11 @@ class BenchResult:
             evaluations to the ECDF targets, its evaluations and how it stopped,
             and its times to three significant digits; the runs of learning-rate
             grid points that were not the best on their problem are left out, the
-            tuning record keeping their median final values. That is all a BBOB
-            report (:func:`~zominimize.bench.bbob_report`, the ECDF plots, the
-            score) and the tuning table read, in about a fifth of the space; the
-            table's earlier budgets read ``-`` and no convergence plot can be drawn
-            from it.
+            tuning record keeping their medians
+            (:func:`~zominimize.bench.tuning_criterion`). That is all a BBOB report
+            (:func:`~zominimize.bench.bbob_report`, the ECDF plots, the score) and the
+            tuning table read, in about a fifth of the space; the table's earlier
+            budgets read ``-`` and no convergence plot can be drawn from it.
         """
         slim = slim or compact
         grid = checkpoint_grid(self.budget).tolist()
@@ -540,10 +557,14 @@ def merge_results(results: Iterable[BenchResult]) -> BenchResult:
     the peers need not run again). Learning-rate tuning records are combined per
     tuned method over the union of their grid points, and each problem's best
     learning rate is chosen again from the combined medians (so a grid extended by a
-    later run, :func:`~zominimize.bench.extend_lr_grid`, counts its new points);
-    targets are combined; the first result's
-    fractions, target method and meta data are kept, with a ``"merged"`` list that
-    records each source's command, date and time limit.
+    later run, :func:`~zominimize.bench.extend_lr_grid`, counts its new points). A
+    record that chose on another criterion
+    (:func:`~zominimize.bench.tuning_criterion`: a result saved before the tuning
+    chose on the median precision) cannot be combined: the later record replaces
+    the earlier one, whose grid runs are dropped, with a ``RuntimeWarning``. Targets
+    are combined; the first result's fractions, target method and meta data are
+    kept, with a ``"merged"`` list that records each source's command, date and
+    time limit.
 
     Raises
     ------
@@ -564,14 +585,23 @@ def merge_results(results: Iterable[BenchResult]) -> BenchResult:
     sources = []
     limits = {r.time_limit for r in results}
     for res in results:
+        for base, info in (res.meta.get("tuning") or {}).items():
+            old = tuning.get(base)
+            if old is not None and tuning_criterion(old) != tuning_criterion(info):
+                warnings.warn(
+                    f"the tuning of {base} chose on the {_CRITERION_TEXT[tuning_criterion(old)]} "
+                    f"in one result and on the {_CRITERION_TEXT[tuning_criterion(info)]} in a "
+                    "later one: the later record replaces the earlier one and its grid runs",
+                    RuntimeWarning, stacklevel=2)
+                dropped = set(old["specs"])
+                runs = {k: run for k, run in runs.items() if run.method not in dropped}
+                old = None
+            # copies: the best rates are chosen again below, the inputs stay as they were
+            tuning[base] = dict(info) if old is None else _union_tuning(base, old, info)
         for run in res.runs:
             runs[(run.method, run.problem, run.seed)] = run
         targets.update(res.targets)
         skipped.update(res.meta.get("skipped") or {})
-        for base, info in (res.meta.get("tuning") or {}).items():
-            # copies: the best rates are chosen again below, the inputs stay as they were
-            tuning[base] = dict(info) if base not in tuning else _union_tuning(
-                base, tuning[base], info)
         sources += res.meta.get("merged") or [
             {k: res.meta.get(k) for k in ("command", "date", "suite") if res.meta.get(k)}
             | {"time_limit": res.time_limit}]
@@ -621,11 +651,27 @@ def _union_tuning(base: str, old: dict, new: dict) -> dict:
     return merged
 
 
+def tuning_criterion(info: dict) -> str:
+    """What a tuning record minimizes, the median over seeds of ``"precision"`` (the
+    final value minus ``f_opt``, or minus ``f_lower`` where the optimum is unknown:
+    :data:`~zominimize.bench.TUNING_CRITERION`) or ``"value"`` (records saved before it existed)."""
+    return info.get("criterion", "value")
+
+
+def _score(run: RunRecord, criterion: str) -> float:
+    """A run's final value on a tuning criterion (the value where no reference is
+    known)."""
+    ref = run.f_lower if run.f_opt is None else run.f_opt
+    if criterion == "value" or ref is None or not np.isfinite(ref):
+        return run.fun
+    return run.fun - ref
+
+
 def best_lrs(result: BenchResult, info: dict) -> dict[str, float]:
-    """``{problem: lr}``: the grid point of a tuning record with the lowest median
-    final value on each problem (ties: the smaller ``lr``), among the points that ran
-    there (a grid extended on some problems only leaves the others' new points
-    out)."""
+    """``{problem: lr}``: the grid point of a tuning record with the lowest median on
+    its criterion (:func:`~zominimize.bench.tuning_criterion`) on each problem (ties: the smaller
+    ``lr``), among the points that ran there (a grid extended on some problems only
+    leaves the others' new points out)."""
     best = {}
     medians = result._grid_medians(info)
     for problem in result.problems:
