@@ -84,6 +84,29 @@ def test_split_specs():
         split_specs("zo-adam[lr=2,cma")
 
 
+def test_split_specs_ellipsis_runs_of_one_integer_option():
+    # the measurements' commands write the BBOB lists so, and they must run as written
+    large = split_specs("bbob[fid=1,dim=100],...,bbob[fid=24,dim=100],bbob[fid=1,dim=500],"
+                        "bbob[fid=4,dim=500],...,bbob[fid=22,dim=500]")
+    assert large[:24] == [f"bbob[fid={f},dim=100]" for f in range(1, 25)]
+    assert large[24:] == [f"bbob[fid={f},dim=500]" for f in range(1, 23, 3)]
+    assert split_specs("cma,zo-adam[q=2,lr=1],...,zo-adam[q=4,lr=1]") == [
+        "cma", "zo-adam[q=2,lr=1]", "zo-adam[q=3,lr=1]", "zo-adam[q=4,lr=1]"]
+    # a step is taken from the two entries before only where they differ in that key
+    assert split_specs("a[x=1,y=1],a[x=3,y=1],...,a[x=7,y=1]")[2:] == ["a[x=5,y=1]",
+                                                                      "a[x=7,y=1]"]
+    assert split_specs("a[x=0,y=5],a[x=3,y=1],...,a[x=5,y=1]")[2] == "a[x=4,y=1]"
+    for bad, match in [("...,a", "each side"), ("a[x=1],...", "each side"),
+                       ("a[x=1],...,...,a[x=3]", "each side"),
+                       ("bbob[fid=1,dim=2],...,bbob[fid=24,dim=40]", "one integer option"),
+                       ("a[x=1.5],...,a[x=3.5]", "one integer option"),
+                       ("a[x=1],...,b[x=3]", "one integer option"),
+                       ("a[x=5],...,a[x=1]", "from 5 to 1"),
+                       ("a[x=1],a[x=3],...,a[x=6]", "steps of 2")]:
+        with pytest.raises(ValueError, match=match):
+            split_specs(bad)
+
+
 def test_unknown_method_and_option():
     with pytest.raises(ValueError, match="unknown method"):
         run_benchmark(["sphere-10"], ["no-such-method"], budget=10, seeds=1)

@@ -21,6 +21,9 @@ problems: named problems (classification-100, attack, rosenbrock-10, ...), famil
 with options ('rastrigin[dim=100]'), COCO's BBOB through ioh ('bbob[fid=3,dim=10]',
 'bbob[fid=3,dim=10,iid_offset=100]'); seed s selects instance s where the problem is
 a family member (attack image s, BBOB instance s + iid_offset) and the method's rng.
+lists: '...' between two specs that differ in one integer option stands for those
+between ('bbob[fid=1,dim=10],...,bbob[fid=24,dim=10]'; a step from the two before it:
+'bbob[fid=1,dim=9],bbob[fid=4,dim=9],...,bbob[fid=22,dim=9]').
 default target per problem: the median final value of zo-adam (the paper's lr) over
 the seeds, or of the first method when zo-adam did not run; --target overrides it.
 results: --out writes compact JSON (.gz: compressed); --keep-traces adds full traces.

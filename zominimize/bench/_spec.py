@@ -173,10 +173,61 @@ def parse_spec(text: str | Spec, *, lower: bool = True) -> Spec:
 def split_specs(text: str) -> list[str]:
     """Split a comma-separated list of specs, keeping commas inside brackets.
 
+    An entry ``...`` between two specs that differ in one integer option stands for
+    the specs between them: in steps of 1, or of the difference between the two specs
+    before it where those differ in that option alone.
+
+    Raises
+    ------
+    ValueError
+        For an empty entry, or a ``...`` whose neighbours are not two specs of one
+        name that differ in one integer option, in the order of the step.
+
+    Examples
+    --------
     >>> split_specs("zo-adam[lr=2,q=10],nelder-mead")
     ['zo-adam[lr=2,q=10]', 'nelder-mead']
+    >>> split_specs("bbob[fid=1,dim=5],...,bbob[fid=3,dim=5]")
+    ['bbob[fid=1,dim=5]', 'bbob[fid=2,dim=5]', 'bbob[fid=3,dim=5]']
+    >>> split_specs("bbob[fid=1,dim=9],bbob[fid=4,dim=9],...,bbob[fid=10,dim=9]")
+    ['bbob[fid=1,dim=9]', 'bbob[fid=4,dim=9]', 'bbob[fid=7,dim=9]', 'bbob[fid=10,dim=9]']
     """
     parts = [p.strip() for p in _split_top(text, "list")]
     if any(not p for p in parts):
         raise ValueError(f"empty entry in the list {text!r}")
-    return parts
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if part != "...":
+            out.append(part)
+            continue
+        if not out or i + 1 == len(parts) or parts[i + 1] == "...":
+            raise ValueError(f"'...' in the list {text!r} needs a spec on each side")
+        first, last = parse_spec(out[-1], lower=False), parse_spec(parts[i + 1], lower=False)
+        key = _range_key(first, last)
+        if key is None:
+            raise ValueError(f"'...' in the list {text!r}: {out[-1]!r} and {parts[i + 1]!r} "
+                             "must differ in exactly one integer option (one name, the "
+                             "same option names)")
+        step = 1
+        if len(out) >= 2:
+            before = parse_spec(out[-2], lower=False)
+            if _range_key(before, first) == key and first.options[key] > before.options[key]:
+                step = first.options[key] - before.options[key]
+        start, stop = first.options[key], last.options[key]
+        if stop <= start or (stop - start) % step:
+            raise ValueError(f"'...' in the list {text!r}: {key} cannot go from {start} to "
+                             f"{stop} in steps of {step}")
+        out += [str(first.with_options(**{key: v})) for v in range(start + step, stop, step)]
+    return out
+
+
+def _range_key(a: Spec, b: Spec) -> str | None:
+    """The one integer option in which two specs of one name differ, else None."""
+    if a.name != b.name or list(a.options) != list(b.options):
+        return None
+    differ = [k for k in a.options if a.options[k] != b.options[k]]
+    if len(differ) != 1:
+        return None
+    va, vb = a.options[differ[0]], b.options[differ[0]]
+    ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (va, vb))
+    return differ[0] if ints else None
