@@ -601,7 +601,7 @@ def tune_lr(
 ) -> BenchResult:
     """Tune the learning rate of zominimize baselines on a log-grid, per problem.
 
-Each method runs with ``lr = lr0 * factor**k`` for ``k`` in ``exponents``
+    Each method runs with ``lr = lr0 * factor**k`` for ``k`` in ``exponents``
     (default 7 values, ``lr0 / 8 .. 8 lr0``, ``lr0`` the method's default or the
     spec's ``lr``) on every problem and seed. The best learning rate of a problem
     is the one with the lowest median final precision over the seeds, the final

@@ -588,11 +588,11 @@ def merge_results(results: Iterable[BenchResult]) -> BenchResult:
         for base, info in (res.meta.get("tuning") or {}).items():
             old = tuning.get(base)
             if old is not None and tuning_criterion(old) != tuning_criterion(info):
+                before, after = (_CRITERION_TEXT[tuning_criterion(i)] for i in (old, info))
                 warnings.warn(
-                    f"the tuning of {base} chose on the {_CRITERION_TEXT[tuning_criterion(old)]} "
-                    f"in one result and on the {_CRITERION_TEXT[tuning_criterion(info)]} in a "
-                    "later one: the later record replaces the earlier one and its grid runs",
-                    RuntimeWarning, stacklevel=2)
+                    f"the tuning of {base} chose on the {before} in one result and on the "
+                    f"{after} in a later one: the later record replaces the earlier one and "
+                    "its grid runs", RuntimeWarning, stacklevel=2)
                 dropped = set(old["specs"])
                 runs = {k: run for k, run in runs.items() if run.method not in dropped}
                 old = None
@@ -654,7 +654,8 @@ def _union_tuning(base: str, old: dict, new: dict) -> dict:
 def tuning_criterion(info: dict) -> str:
     """What a tuning record minimizes, the median over seeds of ``"precision"`` (the
     final value minus ``f_opt``, or minus ``f_lower`` where the optimum is unknown:
-    :data:`~zominimize.bench.TUNING_CRITERION`) or ``"value"`` (records saved before it existed)."""
+    :data:`~zominimize.bench.TUNING_CRITERION`) or ``"value"`` (records saved before
+    it existed)."""
     return info.get("criterion", "value")
 
 
