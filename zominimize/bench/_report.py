@@ -12,7 +12,7 @@ import numpy as np
 from . import _analysis as an
 from ._figures import save_figure
 from ._record import ECDF_TARGETS
-from ._result import _CRITERION_TEXT, ran_points, tuning_criterion
+from ._result import criteria_text, ran_points
 from ._spec import parse_spec
 
 __all__ = ["bbob_report", "plot_ecdfs", "reference_solver", "score_table"]
@@ -155,8 +155,7 @@ def _grid_edges(result) -> str:
                      f"best at an end on {edge} of {sizes} problems")
     if not parts:
         return ""
-    criteria = " or ".join(sorted({_CRITERION_TEXT[tuning_criterion(info)]
-                                   for info in result.meta["tuning"].values()}))
+    criteria = criteria_text(result.meta["tuning"].values())
     return (f"Learning-rate grids (tuned per problem, lowest {criteria}): "
             + "; ".join(parts) + ".")
 

@@ -246,8 +246,7 @@ class BenchResult:
         if self.meta.get("tuning"):
             notes.append(
                 "(tuned): the learning rate with the lowest "
-                + " or ".join(sorted({_CRITERION_TEXT[tuning_criterion(i)]
-                                      for i in self.meta["tuning"].values()}))
+                + criteria_text(self.meta["tuning"].values())
                 + " on the grid of that problem (see the tuning table); the other grid "
                 "points are not shown."
             )
@@ -286,10 +285,8 @@ class BenchResult:
         if not tuning:
             return ""
         lines = []
-        criteria = set()
         for base, info in tuning.items():
             lrs = info["lrs"]
-            criteria.add(tuning_criterion(info))
             lines += [f"### lr grid of {base}", "",
                       "| problem | " + " | ".join(f"lr={_fmt(lr)}" for lr in lrs)
                       + " | best lr |",
@@ -303,7 +300,7 @@ class BenchResult:
                 lines.append(f"| {problem} | " + " | ".join(cells)
                              + f" | {_fmt(best) if best is not None else '-'}{edge} |")
             lines.append("")
-        what = " or ".join(_CRITERION_TEXT[c] for c in sorted(criteria))
+        what = criteria_text(tuning.values())
         lines.append(f"{what[0].upper()}{what[1:]} over seeds per learning rate; best in "
                      "bold. A best value at the grid edge suggests extending the grid.")
         return "\n".join(lines) + "\n"
@@ -659,13 +656,19 @@ def tuning_criterion(info: dict) -> str:
     return info.get("criterion", "value")
 
 
+def criteria_text(records: Iterable[dict]) -> str:
+    """What tuning records chose on, in words ("median final precision", or both
+    criteria joined by "or" where records of each are present)."""
+    return " or ".join(sorted({_CRITERION_TEXT[tuning_criterion(i)] for i in records}))
+
+
 def _score(run: RunRecord, criterion: str) -> float:
     """A run's final value on a tuning criterion (the value where no reference is
     known)."""
-    ref = run.f_lower if run.f_opt is None else run.f_opt
-    if criterion == "value" or ref is None or not np.isfinite(ref):
+    if criterion == "value" or (run.f_opt is None and run.f_lower is None):
         return run.fun
-    return run.fun - ref
+    ref = run.f_ref
+    return run.fun - ref if np.isfinite(ref) else run.fun
 
 
 def best_lrs(result: BenchResult, info: dict) -> dict[str, float]:
