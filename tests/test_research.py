@@ -314,3 +314,12 @@ def test_set_default_range_refuses_a_max_d_that_is_neither_an_integer_nor_none(c
     with pytest.raises(SystemExit):
         script.main(["100", "--max-d", "1e3", "--round", "test round"])
     assert 'an integer or "none", not \'1e3\'' in capsys.readouterr().err
+
+
+def test_val_share_counts_a_median_above_tuned_adam_and_ties_at_the_floor():
+    from research.val_share import lost
+
+    runs = {"a": [1.0, 3.0, 2.0], "b": [1e-10, 1e-12, 5.0], "c": [0.5, 0.5, 9.0]}
+    adam = {"a": 1.5, "b": 1e-9, "c": 0.5}
+    # a: median 2 > 1.5; b: both below the floor, a tie; c: equal medians, a tie
+    assert lost(runs, adam) == ["a"]
