@@ -311,12 +311,17 @@ class BenchResult:
         record where a compact result left the runs out."""
         stored = info.get("medians") or {}
         criterion = tuning_criterion(info)
+        specs = set(info["specs"])
+        by_cell: dict[tuple[str, str], list[RunRecord]] = {}
+        for r in self.runs:  # one pass: select() per cell would be quadratic in the runs
+            if r.method in specs:
+                by_cell.setdefault((r.method, r.problem), []).append(r)
         out = {}
         for problem in self.problems:
             kept = stored.get(problem) or [None] * len(info["specs"])
             meds = []
             for spec, old in zip(info["specs"], kept):
-                runs = self.select(spec, problem)
+                runs = by_cell.get((spec, problem))
                 if runs:
                     meds.append(float(np.median([_score(r, criterion) for r in runs])))
                 else:
