@@ -86,6 +86,9 @@ __all__ = [
     "resolve_speculative",
     "COVARIANCE_AUTO_MAX_D",
     "resolve_covariance",
+    "WALK_AUTO_MIN_D",
+    "WALK_AUTO_MAX_D",
+    "resolve_walk",
 ]
 
 #: Below this dimension the ``"auto"`` rules choose few queries and the elitist rule.
@@ -280,6 +283,21 @@ def resolve_covariance(covariance: bool | str, d: int) -> bool:
     if covariance == "auto":
         return d < COVARIANCE_AUTO_MAX_D
     return bool(covariance)
+
+
+#: walk="auto" probes for ruggedness from WALK_AUTO_MIN_D to below WALK_AUTO_MAX_D: on
+#: BBOB at d = 2 the default's restarts already solve the skew Rastrigin f4, which a walk
+#: lost; from d = 50 other networks run (research log, fifty-third round).
+WALK_AUTO_MIN_D = 5
+WALK_AUTO_MAX_D = COVARIANCE_AUTO_MAX_D
+
+
+def resolve_walk(walk: bool | str, d: int) -> bool:
+    """``walk`` itself, or the rule ``"auto"`` picks for ``d`` coordinates: ``True``
+    from ``WALK_AUTO_MIN_D`` to below ``WALK_AUTO_MAX_D``."""
+    if walk == "auto":
+        return WALK_AUTO_MIN_D <= d < WALK_AUTO_MAX_D
+    return bool(walk)
 
 
 def resolve_speculative(speculative: bool | str, d: int) -> bool:

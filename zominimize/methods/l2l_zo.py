@@ -18,6 +18,7 @@ from .._options import Option, boolean, choice, optional, positive, positive_int
 from .._threads import limited_threads, policy_threads
 from ..learned.core import SAMPLERS, SIGMA_DOWN, UPDATES
 from ..learned.covariance import COND_MAX
+from ..learned.rugged import PROBE_LINES, PROBE_SMALL, RUGGED_RATIO, WALK_BUDGET_FRAC
 from ..learned.rules import (
     ACCEPT,
     AUTO_MAX_D,
@@ -49,6 +50,8 @@ from ..learned.rules import (
     STEP_BETA1_LARGE_D,
     STEP_BETA1_SIGMA_FRAC,
     STEP_BETA1_SIGMA_MAX_D,
+    WALK_AUTO_MAX_D,
+    WALK_AUTO_MIN_D,
     budget_q,
     resolve_covariance,
     resolve_directions,
@@ -59,6 +62,7 @@ from ..learned.rules import (
     resolve_speculative,
     resolve_step_beta1,
     resolve_step_beta1_sigma,
+    resolve_walk,
 )
 from ..learned.sigma0 import BOX_SCALE_CAP, SIGMA0_DIM_REF, SIGMA0_REL, default_sigma0
 from ._base import State, ZOMethod
@@ -109,6 +113,15 @@ def _step_beta1_value(name: str, v: Any) -> float | str:
     return v if isinstance(v, str) and v == "auto" else _beta1_value(name, v)
 
 
+def _spawn(rng: np.random.Generator) -> np.random.Generator:
+    """An independent generator from ``rng`` that leaves ``rng``'s own stream as it was
+    (a bit generator without a seed sequence: one draw from ``rng`` seeds it)."""
+    try:
+        return rng.spawn(1)[0]
+    except (AttributeError, TypeError, ValueError):
+        return np.random.default_rng(int(rng.integers(0, 2**63 - 1)))
+
+
 def _device_name(name: str, v: Any) -> str:
     return str(resolve_device(v, name))
 
@@ -133,6 +146,7 @@ class _Networks(NamedTuple):
     step_beta1: float | str | None = None
     covariance: bool | str = False
     local_returns: bool = False
+    walk: bool | str = False
 
     def __repr__(self):
         return (f"{self.name!r} (q={self.q!r}, accept={self.accept!r}, "
@@ -409,6 +423,24 @@ class L2LZO(ZOMethod):
             weight set's value in its manifest (``options.covariance``; ``False``,
             as in the paper, when it records none).""",
                optional(_bool_or_auto), default_text="optional"),
+        Option("walk", None, "bool or \"auto\"", f"""
+            Probe the landscape before the run and walk where it is rugged. With a
+            known budget (``maxfev``, or ``Optimizer(budget=...)``), the first ask
+            evaluates ``x0`` and the points ``x0 ± h u`` of {PROBE_LINES} random unit
+            directions ``u`` at ``h = sigma0`` and ``h = {PROBE_SMALL:g} sigma0``
+            ({4 * PROBE_LINES} evaluations, and ``x0``'s). Where the median second
+            difference over ``h²`` at the small scale exceeds {RUGGED_RATIO:g} times
+            that at the large one (many local minima, as Rastrigin's), the step size is
+            held at least ``sigma0 (1 − t / ({WALK_BUDGET_FRAC:g} maxfev))`` after ``t``
+            evaluations: the first part of the budget crosses many basins towards the
+            landscape's global trend, as ZO-Adam's largest rates do, before the run
+            settles. A smooth landscape (a quadratic, a valley, a linear slope) runs as
+            without the option, {4 * PROBE_LINES} evaluations later
+            (:mod:`zominimize.learned.rugged`). ``"auto"``: ``True`` from
+            ``d = {WALK_AUTO_MIN_D}`` to ``d = {WALK_AUTO_MAX_D - 1}``. Default: the
+            weight set's value in its manifest (``options.walk``; ``False`` when it
+            records none).""",
+               optional(_bool_or_auto), default_text="optional"),
         Option("lr", 4.0, "float",
                "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
                positive),
@@ -448,7 +480,7 @@ class L2LZO(ZOMethod):
                  "mu_rel": self.mu_rel, "restarts": self.restarts,
                  "sigma_down": self.sigma_down, "beta1": self.beta1,
                  "step_beta1": self.step_beta1, "covariance": self.covariance,
-                 "local_returns": self.local_returns}
+                 "local_returns": self.local_returns, "walk": self.walk}
         self._q_given = self.q not in (None, "auto")  # a number given pins q
         net, manifest = load_weights(self.weights, device=self.device, dtype=self.dtype)
         self._base = self._resolve(str(self.weights), net, manifest, given)
@@ -468,6 +500,7 @@ class L2LZO(ZOMethod):
         self.beta1, self.step_beta1 = self._base.beta1, self._base.step_beta1
         self.covariance = self._base.covariance
         self.local_returns = self._base.local_returns
+        self.walk = self._base.walk
 
     @staticmethod
     def _resolve(name: str, net, manifest: dict, given: dict,
@@ -491,6 +524,7 @@ class L2LZO(ZOMethod):
             step_beta1 = optional(_step_beta1_value)("step_beta1", recorded.get("step_beta1"))
             covariance = _bool_or_auto("covariance", recorded.get("covariance", False))
             local_returns = boolean("local_returns", recorded.get("local_returns", False))
+            walk = _bool_or_auto("walk", recorded.get("walk", False))
         except (TypeError, ValueError) as exc:
             raise WeightsError(f"weights {name!r}: bad options in the manifest ({exc})"
                                ) from None
@@ -507,7 +541,8 @@ class L2LZO(ZOMethod):
             step_beta1=step_beta1 if given["step_beta1"] is None else given["step_beta1"],
             covariance=covariance if given["covariance"] is None else given["covariance"],
             local_returns=(local_returns if given["local_returns"] is None
-                           else given["local_returns"]))
+                           else given["local_returns"]),
+            walk=walk if given["walk"] is None else given["walk"])
 
     def _for_dim(self, d: int) -> _Networks:
         """The networks and options that run on a ``d``-dimensional problem: a part's
@@ -542,7 +577,11 @@ class L2LZO(ZOMethod):
             q = budget_q(q, budget, n)
         # "restarts": how many so far, or None when the run never restarts
         state.memory.update(core=st, gen=gen, sigma0=sigma0, q=q, x0=x0.copy(),
-                            restarts=0 if resolve_restarts(nets.restarts, n, budget) else None)
+                            restarts=0 if resolve_restarts(nets.restarts, n, budget) else None,
+                            nfev=0)
+        if budget is not None and resolve_walk(nets.walk, n):
+            # the probe's own generator: the run's stream stays as without the probe
+            state.memory["probe_rng"] = _spawn(rng)
         return state
 
     def _start(self, state, nets: _Networks, x: np.ndarray, sigma0: float,
@@ -574,6 +613,8 @@ class L2LZO(ZOMethod):
 
         from ..learned.core import propose
 
+        if state.memory.get("probe_rng") is not None:
+            return self._ask_probe(state)
         st, n = state.memory["core"], state.x.size
         nets = self._for_dim(n)
         center = st.fx is None or not math.isfinite(st.fx)
@@ -626,6 +667,9 @@ class L2LZO(ZOMethod):
             )
         state.pending = None
         state.nit += 1
+        state.memory["nfev"] = state.memory.get("nfev", 0) + F.size
+        if "probe_h" in p:
+            return self._tell_probe(state, X, F, p)
         nets = self._for_dim(state.x.size)
         st, i = state.memory["core"], 0
         rejected = False
@@ -678,9 +722,47 @@ class L2LZO(ZOMethod):
                              step_beta1=resolve_step_beta1(nets.step_beta1, state.x.size),
                              step_sigma_frac=resolve_step_beta1_sigma(
                                  nets.step_beta1, self.step_beta1_sigma, state.x.size))
+        walk_end = state.memory.get("walk_end")
+        if walk_end and state.memory["nfev"] < walk_end:
+            # the walk: σ held up while the floor falls from sigma0 to zero
+            floor = state.memory["sigma0"] * (1.0 - state.memory["nfev"] / walk_end)
+            st.sigma = st.sigma.clamp_min(floor)
         state.memory["core"] = st
         state.x = st.x.cpu().numpy() if st.x.device.type != "cpu" else st.x.numpy()
         state.fx = st.fx
+        return state
+
+    def _ask_probe(self, state):
+        """The ruggedness probe's points (option ``walk``)."""
+        from ..learned.rugged import probe_points
+
+        mem = state.memory
+        center = mem["core"].fx is None
+        X, h = probe_points(mem["x0"], mem["sigma0"], mem["probe_rng"], state.lb, state.ub,
+                            with_center=center)
+        X.flags.writeable = False
+        state.pending = {"X": X, "probe_h": h, "center": center}
+        return X
+
+    def _tell_probe(self, state, X, F, p):
+        """Decide from the probe's values whether the run walks; the probe's points count
+        as evaluated (the best of them, and ``x0``'s value)."""
+        from ..learned.rugged import ruggedness
+
+        mem = state.memory
+        del mem["probe_rng"]
+        nets = self._for_dim(state.x.size)
+        i = int(p["center"])
+        f0 = float(F[0]) if p["center"] else mem["core"].fx
+        mem["ruggedness"] = ruggedness(f0, F[i:], p["probe_h"])
+        if mem["ruggedness"] > RUGGED_RATIO:
+            mem["walk_end"] = WALK_BUDGET_FRAC * state.budget
+        if RESTART_KINDS[resolve_restarts(nets.restarts, state.x.size, state.budget)][1]:
+            self._track_best(state, X, F)
+        if p["center"] and math.isfinite(f0):
+            # the run starts as one told f(x0): its first ask needs no centre
+            mem["core"] = self._start(state, nets, mem["x0"], mem["sigma0"], fx=f0)
+            state.fx = f0
         return state
 
     def _stalled(self, state, fx: float) -> bool:
@@ -766,7 +848,9 @@ class L2LZO(ZOMethod):
     def extras(self, state):
         return {"sigma": float(state.memory["core"].sigma), "weights": str(self.weights),
                 "networks": self._for_dim(state.x.size).name, "device": str(self.device),
-                "restarts": state.memory.get("restarts")}
+                "restarts": state.memory.get("restarts"),
+                "ruggedness": state.memory.get("ruggedness"),
+                "walk": state.memory.get("walk_end") is not None}
 
     def __repr__(self):
         parts = "".join(f", d={lo}..{'' if hi is None else hi}: {nets!r}"
