@@ -62,6 +62,11 @@ def rosenbrock_nan(x) -> float:
     return math.nan if x[0] > 0.1 else rosenbrock(x)
 
 
+def rastrigin(x) -> float:
+    x = np.asarray(x, dtype=np.float64)
+    return float(10 * x.size + np.sum(x * x - 10 * np.cos(2 * np.pi * x)))
+
+
 PROBLEMS = {
     "quadratic-10": (RotatedQuadratic(10), np.full(10, 0.5), None),
     "rosenbrock-5-bounded": (rosenbrock, np.zeros(5), [(-0.5, 0.8)] * 5),
@@ -113,7 +118,13 @@ CASES.update({
         "quadratic-10"),
     "l2l-zo-sigma0/quadratic-10": ("l2l-zo", {"maxfev": 260, "sigma0": 0.2, "q": 8},
                                    "quadratic-10"),
+    # the ruggedness probe finds Rastrigin rugged at steps of 4: the walk (option walk)
+    "l2l-zo-walk/rastrigin-6": ("l2l-zo", {"maxfev": 260, "sigma0": 4.0, "walk": True},
+                                "rastrigin-6"),
 })
+
+# a problem of one case only (the loops above would give every method a run on it)
+PROBLEMS["rastrigin-6"] = (rastrigin, np.full(6, 2.2), None)
 
 #: The ``rng`` of every case.
 SEED = 20240607

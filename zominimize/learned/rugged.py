@@ -6,7 +6,7 @@ divided by ``h²``, at ``h = sigma0`` and at ``h = sigma0 / 40``. On a smooth fu
 (a quadratic exactly, a valley or an ill-conditioned ellipsoid nearly) the two agree;
 on a rugged one (Rastrigin's cosines, many local minima) the small scale sees
 curvature that the large one averages away, by tens to hundreds of times. Where the
-ratio of their medians exceeds :data:`RUGGED_RATIO` the run walks: its step size is held
+ratio of their medians exceeds ``RUGGED_RATIO`` the run walks: its step size is held
 at least ``sigma0 (1 − t / (WALK_BUDGET_FRAC · budget))`` after ``t`` evaluations, so
 that, as tuned ZO-Adam's large rates do, the first part of the budget crosses many basins
 towards the landscape's global trend before the run settles (research log, fifty-third

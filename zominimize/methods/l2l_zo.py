@@ -177,7 +177,10 @@ class L2LZO(ZOMethod):
     below ``d = 10`` (and up to ``d = 49`` with a budget of 1,000 evaluations per
     coordinate) only from a plateau (option ``restarts``), every other time with a
     small step size while the best point does not improve (option
-    ``local_returns``). From ``d = 50`` on it runs the networks of
+    ``local_returns``). From ``d = 5`` to ``d = 49``, when the budget is known, it
+    first probes the landscape along a few lines through ``x0`` and, where it is
+    rugged, holds its step size up over the first half of the budget (option
+    ``walk``). From ``d = 50`` on it runs the networks of
     ``"default-mid"`` (option ``by_dim``), also returning to the best point, up to
     ``d = 99`` with those rules and from ``d = 100`` with 10 directions per
     iteration. From ``d = 100`` on
@@ -759,10 +762,16 @@ class L2LZO(ZOMethod):
             mem["walk_end"] = WALK_BUDGET_FRAC * state.budget
         if RESTART_KINDS[resolve_restarts(nets.restarts, state.x.size, state.budget)][1]:
             self._track_best(state, X, F)
-        if p["center"] and math.isfinite(f0):
-            # the run starts as one told f(x0): its first ask needs no centre
-            mem["core"] = self._start(state, nets, mem["x0"], mem["sigma0"], fx=f0)
-            state.fx = f0
+        x, fx = mem["x0"], f0
+        Fq = np.asarray(F[i:], dtype=np.float64)
+        if not math.isfinite(f0) and np.isfinite(Fq).any():
+            # as after a first iteration: from the best finite point evaluated
+            j = int(np.argmin(np.where(np.isfinite(Fq), Fq, np.inf)))
+            x, fx = np.array(X[i + j]), float(Fq[j])
+        if p["center"] and math.isfinite(fx):
+            # the run starts as one told f(x): its first ask needs no centre
+            mem["core"] = self._start(state, nets, x, mem["sigma0"], fx=fx)
+            state.x, state.fx = x.copy(), fx
         return state
 
     def _stalled(self, state, fx: float) -> bool:
