@@ -95,6 +95,14 @@ def test_a_smooth_run_probes_and_then_runs_as_without_the_walk():
     assert not res.walk and res.ruggedness == pytest.approx(1.0, rel=1e-6)
 
 
+def test_no_probe_from_x0_on_a_bound():
+    # every line through a point on a face leaves the box at once: nothing to probe
+    opt = Optimizer("l2l-zo", np.zeros(6), rng=0, budget=600, bounds=(np.zeros(6), np.ones(6)),
+                    options={"walk": True})
+    assert opt.ask().shape[0] == opt.state.memory["q"] + 1  # the first iteration's
+    assert opt.state.memory["ruggedness"] == 0.0
+
+
 def test_no_probe_without_a_budget_or_with_walk_false():
     for opts in ({"walk": True}, {"walk": False, "maxfev": 500}):
         res = minimize(rastrigin, np.full(10, 2.0), method="l2l-zo",

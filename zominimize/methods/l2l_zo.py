@@ -441,8 +441,8 @@ class L2LZO(ZOMethod):
             without the option, {4 * PROBE_LINES} evaluations later
             (:mod:`zominimize.learned.rugged`). ``"auto"``: ``True`` from
             ``d = {WALK_AUTO_MIN_D}`` to ``d = {WALK_AUTO_MAX_D - 1}``. Default: the
-            weight set's value in its manifest (``options.walk``; ``False`` when it
-            records none).""",
+            weight set's value in its manifest (``options.walk``: ``"auto"`` for
+            ``"default"``; ``False`` when it records none).""",
                optional(_bool_or_auto), default_text="optional"),
         Option("lr", 4.0, "float",
                "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
@@ -617,7 +617,9 @@ class L2LZO(ZOMethod):
         from ..learned.core import propose
 
         if state.memory.get("probe_rng") is not None:
-            return self._ask_probe(state)
+            X = self._ask_probe(state)
+            if X is not None:
+                return X
         st, n = state.memory["core"], state.x.size
         nets = self._for_dim(n)
         center = st.fx is None or not math.isfinite(st.fx)
@@ -736,13 +738,18 @@ class L2LZO(ZOMethod):
         return state
 
     def _ask_probe(self, state):
-        """The ruggedness probe's points (option ``walk``)."""
+        """The ruggedness probe's points (option ``walk``); ``None``, and no probe, where
+        ``x0`` lies on a bound (no line through it has room inside the bounds)."""
         from ..learned.rugged import probe_points
 
         mem = state.memory
         center = mem["core"].fx is None
         X, h = probe_points(mem["x0"], mem["sigma0"], mem["probe_rng"], state.lb, state.ub,
                             with_center=center)
+        if not (h > 0).any():
+            del mem["probe_rng"]
+            mem["ruggedness"] = 0.0
+            return None
         X.flags.writeable = False
         state.pending = {"X": X, "probe_h": h, "center": center}
         return X
