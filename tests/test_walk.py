@@ -123,6 +123,16 @@ def test_same_rng_same_run_and_the_run_stream_untouched_by_the_probe():
     b = minimize(rastrigin, np.full(6, 2.0), method="l2l-zo",
                  options={"maxfev": 700, "walk": True, "sigma0": 2.0}, rng=5)
     assert a.fun == b.fun and np.array_equal(a.x, b.x) and a.walk
+    # the probe draws from its own generator: after it, a smooth run asks the queries
+    # that it asks without the probe (there with x0 in front)
+    runs = []
+    for walk in (True, False):
+        opt = Optimizer("l2l-zo", np.full(8, 1.0), rng=4, budget=600, options={"walk": walk})
+        if walk:
+            X = opt.ask()
+            opt.tell(X, [ellipsoid(x) for x in X])
+        runs.append(opt.ask())
+    np.testing.assert_array_equal(runs[0], runs[1][1:])
 
 
 def test_bad_values_are_refused():
