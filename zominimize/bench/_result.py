@@ -670,10 +670,10 @@ def criteria_text(records: Iterable[dict]) -> str:
 def _score(run: RunRecord, criterion: str) -> float:
     """A run's final value on a tuning criterion (the value where no reference is
     known)."""
-    if criterion == "value" or (run.f_opt is None and run.f_lower is None):
+    if (criterion == "value" or (run.f_opt is None and run.f_lower is None)
+            or not np.isfinite(run.f_ref)):
         return run.fun
-    ref = run.f_ref
-    return run.fun - ref if np.isfinite(ref) else run.fun
+    return run.precision
 
 
 def best_lrs(result: BenchResult, info: dict) -> dict[str, float]:

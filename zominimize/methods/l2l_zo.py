@@ -113,6 +113,12 @@ def _step_beta1_value(name: str, v: Any) -> float | str:
     return v if isinstance(v, str) and v == "auto" else _beta1_value(name, v)
 
 
+def _best_finite(F: np.ndarray) -> int | None:
+    """The index of the lowest finite value of ``F``; ``None`` when none is finite."""
+    ok = np.isfinite(F)
+    return int(np.argmin(np.where(ok, F, np.inf))) if ok.any() else None
+
+
 def _spawn(rng: np.random.Generator) -> np.random.Generator:
     """An independent generator from ``rng`` that leaves ``rng``'s own stream as it was
     (a bit generator without a seed sequence: one draw from ``rng`` seeds it)."""
@@ -713,12 +719,10 @@ class L2LZO(ZOMethod):
                 if st.x_prev is not None:
                     st = restore_previous(st)
                 else:  # no finite iterate yet (f(x0) is not finite): the best finite query
-                    Fq = F[i:]
-                    ok = np.isfinite(Fq)
-                    if ok.any():
-                        j = int(np.argmin(np.where(ok, Fq, np.inf)))
+                    j = _best_finite(F[i:])
+                    if j is not None:
                         st.x = torch.tensor(X[i + j], device=self.device)  # a copy
-                        st.fx = float(Fq[j])
+                        st.fx = float(F[i + j])
             else:
                 fq = torch.as_tensor(F[i:], device=self.device)
                 st = advance(nets.net, st, p["U"], fq, p["mu"], update=self.update,
@@ -770,11 +774,10 @@ class L2LZO(ZOMethod):
         if RESTART_KINDS[resolve_restarts(nets.restarts, state.x.size, state.budget)][1]:
             self._track_best(state, X, F)
         x, fx = mem["x0"], f0
-        Fq = np.asarray(F[i:], dtype=np.float64)
-        if not math.isfinite(f0) and np.isfinite(Fq).any():
+        j = None if math.isfinite(f0) else _best_finite(F[i:])
+        if j is not None:
             # as after a first iteration: from the best finite point evaluated
-            j = int(np.argmin(np.where(np.isfinite(Fq), Fq, np.inf)))
-            x, fx = np.array(X[i + j]), float(Fq[j])
+            x, fx = np.array(X[i + j]), float(F[i + j])
         if p["center"] and math.isfinite(fx):
             # the run starts as one told f(x): its first ask needs no centre
             mem["core"] = self._start(state, nets, x, mem["sigma0"], fx=fx)
@@ -806,10 +809,9 @@ class L2LZO(ZOMethod):
     @staticmethod
     def _track_best(state, X, F):
         """Keep the best point evaluated so far, and the iteration it came in."""
-        ok = np.isfinite(F)
-        if not ok.any():
+        j = _best_finite(F)
+        if j is None:
             return
-        j = int(np.argmin(np.where(ok, F, np.inf)))
         mem = state.memory
         if mem.get("best_f") is None or F[j] < mem["best_f"]:
             mem["best_x"], mem["best_f"], mem["best_nit"] = np.array(X[j]), float(F[j]), state.nit
