@@ -155,6 +155,35 @@ def test_merge_replaces_runs_and_keeps_the_rest(small):
         merge_results([])
 
 
+def test_without_drops_a_methods_runs_and_nothing_else(small, tmp_path, capsys):
+    """A row dropped from a saved result (``--drop``), e.g. before its spec runs again;
+    a tuned method's grid points and unknown methods are refused."""
+    from zominimize._cli import main
+    from zominimize.bench import tune_lr
+
+    kept = [r for r in small.runs if r.method != "zo-adam"]
+    out = small.without(["zo-adam"])
+    assert out.runs == kept and "zo-adam" in small.methods() and out.budget == small.budget
+    with pytest.raises(ValueError, match="no runs of cma"):
+        small.without(["cma"])
+    tuned = tune_lr(["zo-sgd"], ["sphere-10"], budget=42, seeds=1, exponents=range(-1, 1))
+    with pytest.raises(ValueError, match="tuned zo-sgd"):
+        tuned.without(["zo-sgd[lr=1]"])
+    saved, again = tmp_path / "saved.json", tmp_path / "again.json"
+    small.to_json(saved)
+    assert main(["bench", "--replot", str(saved), "--drop", "zo-adam", "--out", str(again),
+                 "--no-plots"]) == 0
+    assert BenchResult.from_json(again).methods() == out.methods()
+    # with --merge: the stored runs without the row, the new runs added
+    assert main(["bench", "--problems", "sphere-10", "--methods", "nelder-mead",
+                 "--budget", str(small.budget), "--seeds", "1", "--merge", str(saved),
+                 "--drop", "zo-adam", "--out", str(again), "--no-plots", "-q"]) == 0
+    assert "zo-adam" not in BenchResult.from_json(again).methods()
+    assert main(["bench", "--problems", "sphere-10", "--methods", "nelder-mead",
+                 "--drop", "zo-adam", "--no-plots", "-q"]) == 2
+    assert "--drop" in capsys.readouterr().err
+
+
 def test_merge_tuning_records():
     from zominimize.bench import tune_lr
 

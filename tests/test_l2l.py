@@ -320,6 +320,7 @@ def test_weights_by_path(tmp_path):
     ({"pred_ratio": 1.5}, "pred_ratio"),
     ({"sigma0": -1.0}, "sigma0"),
     ({"q": 0}, "q"),
+    ({"rules": "cma"}, "rules"),
 ])
 def test_bad_options(bad, match):
     with pytest.raises(ValueError, match=match):
@@ -517,6 +518,54 @@ def test_default_rules_follow_the_dimension(d, q, accept, directions):
         e = minimize(f, x0, method="l2l-zo", rng=3, options={
             "maxfev": 40 * (q + 1), "directions": "independent"})
         assert not np.array_equal(a.x, e.x)
+
+
+@pytest.mark.parametrize("d", [10, 30])
+def test_rules_paper_is_every_rule_at_the_papers_value(d):
+    """rules="paper": the same run, to the bit, as every rule given the paper's value
+    (20 independent queries, every iterate kept, no restarts, returns, walk or
+    covariance, the trained shrink, the set's own networks); not the default's run."""
+    from zominimize.learned.rules import SIGMA_DOWN_TRAINED
+
+    paper = {"q": 20, "accept": "always", "directions": "independent", "by_dim": False,
+             "restarts": False, "local_returns": False, "sigma_down": SIGMA_DOWN_TRAINED,
+             "covariance": False, "walk": False}
+    f, x0 = _Shifted(d), np.zeros(d)
+
+    def run(**opts):
+        return minimize(f, x0, method="l2l-zo", rng=5, options={"maxfev": 630, **opts})
+
+    a, b, c = run(rules="paper"), run(**paper), run()
+    np.testing.assert_array_equal(a.x, b.x)
+    assert a.nfev == b.nfev == 630 and a.nit == 30  # one batch of 21 per iteration
+    assert a.restarts is None and a.ruggedness is None and a.walk is False
+    assert not np.array_equal(a.x, c.x)
+
+
+def test_rules_paper_keeps_the_scale_constants_and_explicit_options():
+    """Every rule falls back to the paper's, at every d and in every part; the weight
+    set's scale constants and the options passed still apply."""
+    from zominimize.learned.rules import BETA1, SIGMA_DOWN_TRAINED
+    from zominimize.methods.l2l_zo import L2LZO
+
+    m = L2LZO(rules="paper")
+    assert m.by_dim is False and L2LZO().by_dim is True
+    for d in (10, 120, 700):
+        nets = m._for_dim(d)
+        assert (nets.name, nets.q, nets.accept, nets.directions) == (
+            "default", 20, "always", "independent")
+        assert (nets.restarts, nets.local_returns, nets.covariance, nets.walk) == (
+            False, False, False, False)
+        assert (nets.sigma_down, nets.beta1, nets.step_beta1) == (
+            SIGMA_DOWN_TRAINED, BETA1, None)
+    part = L2LZO(rules="paper", by_dim=True)._for_dim(120)
+    assert (part.name, part.q, part.accept) == ("default-mid", 20, "always")
+    cls = L2LZO(rules="paper", weights="classification")._base
+    assert (cls.mu_rel, cls.sigma0_rel) == (0.01, 0.01)
+    assert L2LZO(rules="paper", q=5)._base.q == 5
+    assert L2LZO(rules="paper", walk="auto")._base.walk == "auto"
+    with pytest.raises(TypeError, match="by_dim"):
+        L2LZO(by_dim="yes")
 
 
 class _Shifted:

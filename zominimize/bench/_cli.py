@@ -29,7 +29,8 @@ the seeds, or of the first method when zo-adam did not run; --target overrides i
 results: --out writes compact JSON (.gz: compressed); --keep-traces adds full traces.
 A run with --out keeps a journal (<out>.journal) of finished runs: the same command
 resumes after an interruption. --merge and --replot combine results: runs of later
-files replace the same (method, problem, seed) runs of earlier ones.
+files replace the same (method, problem, seed) runs of earlier ones; --drop leaves a
+method's saved runs out (a row whose spec now runs differently).
 
 examples:
   zominimize bench --suite paper --seeds 5 --workers 2 --out paper.json
@@ -113,6 +114,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     out.add_argument("--merge", action="append", default=[], metavar="JSON",
                      help="add the runs of saved results (repeatable); runs made now "
                      "replace the same runs there")
+    out.add_argument("--drop", metavar="METHODS",
+                     help="with --replot or --merge: method specs whose saved runs are "
+                     "left out (a row whose spec now runs differently, to be run again)")
     out.add_argument("--plots", metavar="DIR", help="directory of the PNG plots "
                      "(default: next to --out, as <out>_plots; else ./bench_plots)")
     out.add_argument("--no-plots", action="store_true", help="write no plots")
@@ -249,6 +253,8 @@ def run(args: argparse.Namespace) -> int:
         journal = None if not args.out or args.no_journal else args.out + ".journal"
         try:
             result = _load(args.replot + args.merge)
+            if args.drop:
+                result = result.without(_split(args.drop))
             if args.extend_grid:
                 kw = {} if args.time_limit is None and not args.no_time_limit else {
                     "time_limit": None if args.no_time_limit else args.time_limit}
@@ -276,6 +282,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     if args.exclude and not args.suite:
         return _fail("--exclude takes methods out of a --suite")
+    if args.drop and not args.merge:
+        return _fail("--drop leaves runs out of saved results: give --replot or --merge")
     time_limit = None if args.no_time_limit else args.time_limit
     journal = None
     if args.out and not args.no_journal:
@@ -292,6 +300,8 @@ def run(args: argparse.Namespace) -> int:
         for path, res in zip(args.merge, stored):
             if res.budget != budget:  # fail before running, not after
                 return _fail(f"--merge {path} has budget {res.budget}, this run {budget}")
+        if args.drop:
+            stored = [merge_results(stored).without(_split(args.drop))]
         if args.suite:
             suite = get_suite(args.suite)
             if args.problems:  # a subset of the suite: its methods, grids and settings

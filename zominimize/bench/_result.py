@@ -14,7 +14,7 @@ import json
 import os
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -449,6 +449,31 @@ class BenchResult:
         return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
     # -- merging --------------------------------------------------------------------
+
+    def without(self, methods: Iterable[str]) -> BenchResult:
+        """This result without the runs of ``methods`` (a row a stored report should no
+        longer show, e.g. one whose spec now runs differently).
+
+        Raises
+        ------
+        ValueError
+            For a method with no runs here, or one whose runs are a tuned method's grid
+            points (the tuning record reads them).
+        """
+        from ._spec import parse_spec
+
+        drop = {str(parse_spec(m)) for m in methods}
+        missing = sorted(drop - set(self.methods()))
+        if missing:
+            raise ValueError(f"no runs of {', '.join(missing)} to drop; the methods here "
+                             f"are {', '.join(self.methods())}")
+        for base, info in (self.meta.get("tuning") or {}).items():
+            tuned = drop & set(info["specs"])
+            if tuned:
+                raise ValueError(f"{', '.join(sorted(tuned))}: grid runs of the tuned "
+                                 f"{base}, which its tuning record reads; not dropped")
+        return replace(self, runs=[r for r in self.runs if r.method not in drop],
+                                   meta=dict(self.meta))
 
     def merge(self, *others: BenchResult) -> BenchResult:
         """This result with the runs of ``others`` added (see

@@ -136,6 +136,13 @@ def _dtype_name(name: str, v: Any) -> str:
     return str(resolve_dtype(v, name)).removeprefix("torch.")
 
 
+#: option ``rules``: the manifest's rules, or the paper's (the fallbacks of ``_resolve``)
+RULES = ("weights", "paper")
+#: a weight set's scale constants, which calibrate its networks rather than add a rule:
+#: ``rules="paper"`` still reads them from the manifest
+_SCALE_OPTIONS = ("mu_rel", "sigma0_rel")
+
+
 class _Networks(NamedTuple):
     """Networks and the options they run with (a weight set's, or a part's of it)."""
 
@@ -228,14 +235,26 @@ class L2LZO(ZOMethod):
             smoothing radius selected for it) or the path of a ``.safetensors`` file
             written by ``zominimize.meta.train``. See
             ``zominimize.learned.bundled_weights()``.""", _weights),
-        Option("by_dim", True, "bool", """
+        Option("rules", "weights", "{'weights', 'paper'}", """
+            The rules of inference around the networks. ``"weights"``: those the
+            weight set's manifest records (and its ``"by_dim"`` entries: for
+            ``"default"``, the queries, acceptance, restarts, returns, step-size and
+            covariance rules selected in the research rounds). ``"paper"``: the
+            paper's, with which every bundled set was trained: 20 independent
+            Gaussian queries per iteration, every iterate kept, the networks' own
+            step size (no restarts, returns, walk or adapted covariance, the trained
+            shrink and mean), and the weight set's own networks at every ``d``
+            (``by_dim=False``); only the weight set's scale constants (``mu_rel``,
+            ``sigma0_rel``) still come from its manifest. Options passed explicitly
+            override either.""", choice(*RULES)),
+        Option("by_dim", None, "bool", """
             Run the networks that the weight set names for ranges of dimensions (its
             manifest's ``"by_dim"``: ``"default"`` runs those of ``"default-mid"`` from
             ``d = 50`` to ``99`` with the rules of ``"default"`` there, 5 queries and the
             elitist rule, and from ``d = 100`` on with those of ``"default-mid"``).
-            ``False``: the weight set's own networks at every ``d``; with ``q=20``,
-            ``accept="always"`` and ``directions="independent"`` too, the paper's
-            configuration of the ``"default"`` networks.""", boolean),
+            ``False``: the weight set's own networks at every ``d``. Default: ``True``,
+            but ``False`` with ``rules="paper"``.""", optional(boolean),
+               default_text="optional"),
         Option("q", None, "int or \"auto\"", f"""
             Number of query directions per iteration; ``"auto"``: ``min({Q_MIN}, d)``
             below ``d = {AUTO_MAX_D}`` (where more iterations pay) and {Q_MAX} from
@@ -485,6 +504,9 @@ class L2LZO(ZOMethod):
         self.dtype = resolve_dtype(self.dtype)
         self.mu_fixed = self.mu is not None
         self.mu = 1e-6 if self.mu is None else self.mu
+        paper = self.rules == "paper"
+        if self.by_dim is None:
+            self.by_dim = not paper
         given = {"q": self.q, "accept": self.accept, "directions": self.directions,
                  "mu_rel": self.mu_rel, "restarts": self.restarts,
                  "sigma_down": self.sigma_down, "beta1": self.beta1,
@@ -492,11 +514,12 @@ class L2LZO(ZOMethod):
                  "local_returns": self.local_returns, "walk": self.walk}
         self._q_given = self.q not in (None, "auto")  # a number given pins q
         net, manifest = load_weights(self.weights, device=self.device, dtype=self.dtype)
-        self._base = self._resolve(str(self.weights), net, manifest, given)
+        self._base = self._resolve(str(self.weights), net, manifest, given, paper=paper)
         # a weight set may run other bundled networks in a range of dimensions
         self._parts = tuple(
             (part.min_d, part.max_d,
-             self._resolve(part.name, part.net, part.manifest, given, part.options))
+             self._resolve(part.name, part.net, part.manifest, given, part.options,
+                           paper=paper))
             for part in load_weight_parts(manifest, device=self.device, dtype=self.dtype)
         ) if self.by_dim else ()
         # the options as the weight set resolves them (outside its parts' dimensions)
@@ -513,12 +536,15 @@ class L2LZO(ZOMethod):
 
     @staticmethod
     def _resolve(name: str, net, manifest: dict, given: dict,
-                 entry: dict | None = None) -> _Networks:
+                 entry: dict | None = None, paper: bool = False) -> _Networks:
         """``net`` with the options a run uses: those given, else those of the weight
-        set's ``"by_dim"`` entry that names it, else its manifest's."""
+        set's ``"by_dim"`` entry that names it, else its manifest's (with ``paper``,
+        only its scale constants: every rule falls back to the paper's)."""
         from ..learned.weights import WeightsError
 
         recorded = {**manifest.get("options", {}), **(entry or {})}
+        if paper:
+            recorded = {k: v for k, v in recorded.items() if k in _SCALE_OPTIONS}
         try:
             sigma0_rel = positive("sigma0_rel", recorded.get("sigma0_rel", SIGMA0_REL))
             mu_rel = positive("mu_rel", recorded.get("mu_rel", 0.1))
