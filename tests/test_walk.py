@@ -138,3 +138,55 @@ def test_same_rng_same_run_and_the_run_stream_untouched_by_the_probe():
 def test_bad_values_are_refused():
     with pytest.raises(TypeError, match="walk"):
         minimize(rastrigin, np.zeros(3), method="l2l-zo", options={"walk": "sometimes"})
+    with pytest.raises(ValueError, match="walk_mu"):
+        minimize(rastrigin, np.zeros(3), method="l2l-zo", options={"walk_mu": 0.0})
+
+
+def _first_batches(f, walk_mu, budget=1200, n=3):
+    """The probe and the next ``n`` batches of a run from x = 2 (d = 10), and the
+    iterate each of those batches was asked around."""
+    opt = Optimizer("l2l-zo", np.full(10, 2.0), rng=3, budget=budget,
+                    options={"sigma0": 4.0, "walk": True, "walk_mu": walk_mu})
+    X = opt.ask()
+    opt.tell(X, [f(x) for x in X])
+    out = []
+    for _ in range(n):
+        x = opt.state.x.copy()
+        X = opt.ask()
+        out.append(X - x)
+        opt.tell(X, [f(x) for x in X])
+    return opt, out
+
+
+def test_walk_mu_widens_the_queries_during_the_walk_only():
+    """The queries of a walking run lie ``walk_mu`` times as far from the iterate (the
+    same directions); a run that does not walk is the same run whatever ``walk_mu``."""
+    a, da = _first_batches(rastrigin, 1.0, n=1)
+    b, db = _first_batches(rastrigin, 2.5, n=1)
+    assert a.result.walk and b.result.walk
+    np.testing.assert_allclose(db[0], 2.5 * da[0], rtol=1e-5, atol=1e-12)
+    _, ds = _first_batches(ellipsoid, 1.0)
+    _, dt = _first_batches(ellipsoid, 2.5)
+    for s, t in zip(ds, dt):
+        np.testing.assert_array_equal(s, t)
+    # once the walk's share of the budget is spent, the usual radius again
+    opt, _ = _run(rastrigin, np.full(10, 2.0), 400, walk=True, walk_mu=2.5)
+    assert opt.result.walk and not opt.method._walking(opt.state)
+
+
+def test_walk_mu_comes_from_the_manifest_unless_given(tmp_path):
+    from zominimize.learned import load_weights, save_weights
+    from zominimize.learned.weights import WeightsError
+    from zominimize.methods.l2l_zo import L2LZO
+
+    net, manifest = load_weights("classification")
+    assert L2LZO(weights="classification").walk_mu == 1.0
+    path = tmp_path / "w.safetensors"
+    save_weights(net, path, {**manifest, "options": {**manifest.get("options", {}),
+                                                     "walk_mu": 3.0}})
+    assert L2LZO(weights=str(path)).walk_mu == 3.0
+    assert L2LZO(weights=str(path), walk_mu=1.5).walk_mu == 1.5
+    assert L2LZO(weights=str(path), rules="paper").walk_mu == 1.0
+    save_weights(net, path, {**manifest, "options": {"walk_mu": -1}})
+    with pytest.raises(WeightsError, match="walk_mu"):
+        L2LZO(weights=str(path))

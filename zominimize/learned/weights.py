@@ -48,7 +48,7 @@ _MAX_HEADER = 1024 * 1024
 # The networks' tensors are floating point (safetensors dtype names).
 _FLOAT_DTYPES = ("F16", "F32", "F64")
 # Manifest options that l2l-zo reads as defaults: positive finite numbers.
-_POSITIVE_OPTIONS = ("mu", "mu_rel", "sigma0_rel", "sigma_down")
+_POSITIVE_OPTIONS = ("mu", "mu_rel", "sigma0_rel", "sigma_down", "walk_mu")
 # Of those, the ones that may also be "auto" (a rule of the dimension).
 _AUTO_OPTIONS = ("sigma_down",)
 # A "by_dim" part names a bundled set, never a path: a file cannot make l2l-zo read
@@ -59,7 +59,8 @@ _PART_KEYS = {"min_d", "weights"}
 _PART_OPTIONAL = {"max_d", "options"}
 # The rules of inference that a "by_dim" entry may set over its part's manifest.
 _PART_OPTIONS = ("q", "accept", "directions", "mu_rel", "sigma0_rel", "restarts",
-                 "sigma_down", "beta1", "step_beta1", "covariance", "local_returns", "walk")
+                 "sigma_down", "beta1", "step_beta1", "covariance", "local_returns", "walk",
+                 "walk_mu")
 
 
 class WeightsError(ValueError):

@@ -160,6 +160,7 @@ class _Networks(NamedTuple):
     covariance: bool | str = False
     local_returns: bool = False
     walk: bool | str = False
+    walk_mu: float = 1.0
 
     def __repr__(self):
         return (f"{self.name!r} (q={self.q!r}, accept={self.accept!r}, "
@@ -469,6 +470,13 @@ class L2LZO(ZOMethod):
             weight set's value in its manifest (``options.walk``: ``"auto"`` for
             ``"default"``; ``False`` when it records none).""",
                optional(_bool_or_auto), default_text="optional"),
+        Option("walk_mu", None, "float", """
+            During a walk (option ``walk``), the smoothing radius of the queries as a
+            multiple of its usual ``mu_rel * σ``: a larger radius averages over more
+            of a rugged landscape's small basins, so the estimate follows its global
+            trend, which is what the walk's large steps are for. Default: the weight
+            set's value in its manifest (``options.walk_mu``), else 1.""",
+               optional(positive), default_text="optional"),
         Option("lr", 4.0, "float",
                "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
                positive),
@@ -511,7 +519,8 @@ class L2LZO(ZOMethod):
                  "mu_rel": self.mu_rel, "restarts": self.restarts,
                  "sigma_down": self.sigma_down, "beta1": self.beta1,
                  "step_beta1": self.step_beta1, "covariance": self.covariance,
-                 "local_returns": self.local_returns, "walk": self.walk}
+                 "local_returns": self.local_returns, "walk": self.walk,
+                 "walk_mu": self.walk_mu}
         self._q_given = self.q not in (None, "auto")  # a number given pins q
         net, manifest = load_weights(self.weights, device=self.device, dtype=self.dtype)
         self._base = self._resolve(str(self.weights), net, manifest, given, paper=paper)
@@ -532,7 +541,7 @@ class L2LZO(ZOMethod):
         self.beta1, self.step_beta1 = self._base.beta1, self._base.step_beta1
         self.covariance = self._base.covariance
         self.local_returns = self._base.local_returns
-        self.walk = self._base.walk
+        self.walk, self.walk_mu = self._base.walk, self._base.walk_mu
 
     @staticmethod
     def _resolve(name: str, net, manifest: dict, given: dict,
@@ -560,6 +569,7 @@ class L2LZO(ZOMethod):
             covariance = _bool_or_auto("covariance", recorded.get("covariance", False))
             local_returns = boolean("local_returns", recorded.get("local_returns", False))
             walk = _bool_or_auto("walk", recorded.get("walk", False))
+            walk_mu = positive("walk_mu", recorded.get("walk_mu", 1.0))
         except (TypeError, ValueError) as exc:
             raise WeightsError(f"weights {name!r}: bad options in the manifest ({exc})"
                                ) from None
@@ -577,7 +587,8 @@ class L2LZO(ZOMethod):
             covariance=covariance if given["covariance"] is None else given["covariance"],
             local_returns=(local_returns if given["local_returns"] is None
                            else given["local_returns"]),
-            walk=walk if given["walk"] is None else given["walk"])
+            walk=walk if given["walk"] is None else given["walk"],
+            walk_mu=walk_mu if given["walk_mu"] is None else given["walk_mu"])
 
     def _for_dim(self, d: int) -> _Networks:
         """The networks and options that run on a ``d``-dimensional problem: a part's
@@ -668,6 +679,8 @@ class L2LZO(ZOMethod):
             if center:
                 Xt[0] = st.x
             mu = self._mu(nets, st)
+            if self._walking(state):
+                mu = mu * nets.walk_mu
             _, U, st = propose(nets.net, st, state.memory["gen"], q=q, mu=mu,
                                sampler=self.sampler,
                                pred_ratio=self.pred_ratio,
@@ -757,15 +770,22 @@ class L2LZO(ZOMethod):
                              step_beta1=resolve_step_beta1(nets.step_beta1, state.x.size),
                              step_sigma_frac=resolve_step_beta1_sigma(
                                  nets.step_beta1, self.step_beta1_sigma, state.x.size))
-        walk_end = state.memory.get("walk_end")
-        if walk_end and state.memory["nfev"] < walk_end:
+        if self._walking(state):
             # the walk: σ held up while the floor falls from sigma0 to zero
-            floor = state.memory["sigma0"] * (1.0 - state.memory["nfev"] / walk_end)
+            floor = state.memory["sigma0"] * (1.0 - state.memory["nfev"]
+                                              / state.memory["walk_end"])
             st.sigma = st.sigma.clamp_min(floor)
         state.memory["core"] = st
         state.x = st.x.cpu().numpy() if st.x.device.type != "cpu" else st.x.numpy()
         state.fx = st.fx
         return state
+
+    @staticmethod
+    def _walking(state) -> bool:
+        """Whether the run is in its walk (option ``walk``): the probe found the
+        landscape rugged and the walk's share of the budget is not yet spent."""
+        walk_end = state.memory.get("walk_end")
+        return bool(walk_end) and state.memory["nfev"] < walk_end
 
     def _ask_probe(self, state):
         """The ruggedness probe's points (option ``walk``); ``None``, and no probe, where
