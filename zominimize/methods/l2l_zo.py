@@ -193,9 +193,10 @@ class L2LZO(ZOMethod):
     small step size while the best point does not improve (option
     ``local_returns``). From ``d = 5`` to ``d = 49``, when the budget is known, it
     first probes the landscape along a few lines through ``x0`` and, where it is
-    rugged, holds its step size up over the first half of the budget (option
-    ``walk``). From ``d = 50`` on it runs the networks of
-    ``"default-mid"`` (option ``by_dim``), also returning to the best point, up to
+    rugged, holds its step size up over the first half of the budget, with twice
+    the usual smoothing radius (options ``walk`` and ``walk_mu``). From ``d = 50`` on
+    it runs the networks of ``"default-mid"`` (option ``by_dim``), also returning to
+    the best point, up to
     ``d = 99`` with those rules and from ``d = 100`` with 10 directions per
     iteration. From ``d = 100`` on
     it keeps every iterate once two in a row have improved on their predecessors (an
@@ -475,7 +476,8 @@ class L2LZO(ZOMethod):
             multiple of its usual ``mu_rel * σ``: a larger radius averages over more
             of a rugged landscape's small basins, so the estimate follows its global
             trend, which is what the walk's large steps are for. Default: the weight
-            set's value in its manifest (``options.walk_mu``), else 1.""",
+            set's value in its manifest (``options.walk_mu``: 2 for ``"default"``),
+            else 1.""",
                optional(positive), default_text="optional"),
         Option("lr", 4.0, "float",
                "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
