@@ -472,8 +472,8 @@ class BenchResult:
             if tuned:
                 raise ValueError(f"{', '.join(sorted(tuned))}: grid runs of the tuned "
                                  f"{base}, which its tuning record reads; not dropped")
-        return replace(self, runs=[r for r in self.runs if r.method not in drop],
-                                   meta=dict(self.meta))
+        kept = [r for r in self.runs if r.method not in drop]
+        return replace(self, runs=kept, meta=dict(self.meta))
 
     def merge(self, *others: BenchResult) -> BenchResult:
         """This result with the runs of ``others`` added (see

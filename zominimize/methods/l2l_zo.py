@@ -242,10 +242,10 @@ class L2LZO(ZOMethod):
             weight set's manifest records (and its ``"by_dim"`` entries: for
             ``"default"``, the queries, acceptance, restarts, returns, step-size and
             covariance rules selected in the research rounds). ``"paper"``: the
-            paper's, with which every bundled set was trained: 20 independent
-            Gaussian queries per iteration, every iterate kept, the networks' own
-            step size (no restarts, returns, walk or adapted covariance, the trained
-            shrink and mean), and the weight set's own networks at every ``d``
+            paper's: 20 independent Gaussian queries per iteration, every iterate
+            kept, the networks' own step size (no restarts, returns, walk or adapted
+            covariance, the trained shrink and mean), and the weight set's own
+            networks at every ``d``
             (``by_dim=False``); only the weight set's scale constants (``mu_rel``,
             ``sigma0_rel``) still come from its manifest. Options passed explicitly
             override either.""", choice(*RULES)),
@@ -473,9 +473,10 @@ class L2LZO(ZOMethod):
                optional(_bool_or_auto), default_text="optional"),
         Option("walk_mu", None, "float", """
             During a walk (option ``walk``), the smoothing radius of the queries as a
-            multiple of its usual ``mu_rel * σ``: a larger radius averages over more
-            of a rugged landscape's small basins, so the estimate follows its global
-            trend, which is what the walk's large steps are for. Default: the weight
+            multiple of its usual value (``mu_rel * σ``, or ``mu`` where given): a
+            larger radius averages over more of a rugged landscape's small basins,
+            so the estimate follows its global trend, which is what the walk's large
+            steps are for. Default: the weight
             set's value in its manifest (``options.walk_mu``: 2 for ``"default"``),
             else 1.""",
                optional(positive), default_text="optional"),
