@@ -323,3 +323,23 @@ def test_val_share_counts_a_median_above_tuned_adam_and_ties_at_the_floor():
     adam = {"a": 1.5, "b": 1e-9, "c": 0.5}
     # a: median 2 > 1.5; b: both below the floor, a tie; c: equal medians, a tie
     assert lost(runs, adam) == ["a"]
+
+
+def test_check_stored_runs_flags_a_row_its_spec_no_longer_makes(tmp_path, capsys):
+    """A stored l2l-zo row reproduces from its spec; one whose stored value differs
+    (as after a rule that reaches its spec) is reported stale, with exit status 1."""
+    from research import check_stored_runs
+    from zominimize.bench import run_benchmark
+
+    res = run_benchmark(["sphere-10"], ["l2l-zo", "zo-sgd"], budget=120, seeds=2, workers=1)
+    good = tmp_path / "good.json"
+    res.to_json(good)
+    assert check_stored_runs.main([str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "1 of 1 runs reproduce" in out and "zo-sgd" not in out  # l2l-zo rows only
+    run = res.select("l2l-zo", "sphere-10")[0]
+    run.final *= 1.01
+    bad = tmp_path / "bad.json"
+    res.to_json(bad)
+    assert check_stored_runs.main([str(bad)]) == 1
+    assert "STALE" in capsys.readouterr().out

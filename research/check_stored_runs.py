@@ -1,0 +1,73 @@
+"""Whether the stored ``l2l-zo`` rows of the committed results still come out of their
+specs: runs of each row made again (the same problem, seed and budget) and compared
+with the stored final values.
+
+A stored row goes stale when a later default rule reaches its spec (as the paper's rules'
+spec did, until it became ``rules=paper``). Each row is checked once per dimension (its
+first problem and seed there, since a rule may act in a range of d only); a run its
+spec no longer reproduces is printed with both values, and the exit status is 1::
+
+    python -m research.check_stored_runs                      # every committed result
+    python -m research.check_stored_runs docs/_generated/bbob_large.json.gz --jobs 2
+
+Runs stopped by the per-run time limit are skipped (their end depends on the machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import math
+import sys
+
+from joblib import Parallel, delayed
+
+from zominimize.bench import BenchResult, run_one
+
+#: relative difference of final values above which a row is stale (float32 networks
+#: round differently across CPUs; a changed rule moves a run far more) ...
+RTOL = 1e-6
+#: ... and the absolute one: COCO's final target on the precision, below which runs
+#: that converge to a floor (the classification task's 1e-10) differ by rounding alone
+ATOL = 1e-8
+
+
+def _per_dim(result: BenchResult, method: str) -> list:
+    """One stored run of ``method`` per dimension: a rule may act in a range of d only."""
+    runs = [r for r in result.select(method) if r.stop not in ("time", "error")]
+    first = {}
+    for r in sorted(runs, key=lambda r: r.seed):
+        first.setdefault(r.dim, r)
+    return [first[d] for d in sorted(first)]
+
+
+def _again(run, budget: int) -> float:
+    return run_one(run.method, run.problem, run.seed, budget, time_limit=None).final
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("files", nargs="*", help="stored results (default: docs/_generated/*.json.gz)")
+    ap.add_argument("--jobs", type=int, default=1)
+    args = ap.parse_args(argv)
+    files = args.files or sorted(glob.glob("docs/_generated/*.json.gz"))
+    todo = []
+    for path in files:
+        result = BenchResult.from_json(path)
+        for method in result.methods():
+            if method.startswith("l2l-zo"):
+                todo += [(path, run, result.budget) for run in _per_dim(result, method)]
+    finals = Parallel(n_jobs=args.jobs)(delayed(_again)(run, budget)
+                                        for _, run, budget in todo)
+    stale = 0
+    for (path, run, _), final in zip(todo, finals):
+        same = math.isclose(final, run.final, rel_tol=RTOL, abs_tol=ATOL)
+        stale += not same
+        print(f"{'ok   ' if same else 'STALE'} {path}: {run.method} on {run.problem} "
+              f"seed {run.seed}: stored {run.final:.10g}, now {final:.10g}", flush=True)
+    print(f"{len(todo) - stale} of {len(todo)} runs reproduce")
+    return int(stale > 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
