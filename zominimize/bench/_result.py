@@ -22,6 +22,7 @@ import numpy as np
 
 from ._figures import save_figure
 from ._record import ECDF_TARGETS, RunRecord, checkpoint_grid
+from ._spec import parse_spec
 
 __all__ = ["BenchResult", "Summary", "merge_results"]
 
@@ -460,8 +461,6 @@ class BenchResult:
             For a method with no runs here, or one whose runs are a tuned method's grid
             points (the tuning record reads them).
         """
-        from ._spec import parse_spec
-
         drop = {str(parse_spec(m)) for m in methods}
         missing = sorted(drop - set(self.methods()))
         if missing:

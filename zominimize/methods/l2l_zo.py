@@ -18,7 +18,14 @@ from .._options import Option, boolean, choice, optional, positive, positive_int
 from .._threads import limited_threads, policy_threads
 from ..learned.core import SAMPLERS, SIGMA_DOWN, UPDATES
 from ..learned.covariance import COND_MAX
-from ..learned.rugged import PROBE_LINES, PROBE_SMALL, RUGGED_RATIO, WALK_BUDGET_FRAC
+from ..learned.rugged import (
+    PROBE_LINES,
+    PROBE_SMALL,
+    RUGGED_RATIO,
+    WALK_BUDGET_FRAC,
+    probe_points,
+    ruggedness,
+)
 from ..learned.rules import (
     ACCEPT,
     AUTO_MAX_D,
@@ -245,10 +252,9 @@ class L2LZO(ZOMethod):
             paper's: 20 independent Gaussian queries per iteration, every iterate
             kept, the networks' own step size (no restarts, returns, walk or adapted
             covariance, the trained shrink and mean), and the weight set's own
-            networks at every ``d``
-            (``by_dim=False``); only the weight set's scale constants (``mu_rel``,
-            ``sigma0_rel``) still come from its manifest. Options passed explicitly
-            override either.""", choice(*RULES)),
+            networks at every ``d`` (``by_dim=False``); only the weight set's scale
+            constants (``mu_rel``, ``sigma0_rel``) still come from its manifest.
+            Options passed explicitly override either.""", choice(*RULES)),
         Option("by_dim", None, "bool", """
             Run the networks that the weight set names for ranges of dimensions (its
             manifest's ``"by_dim"``: ``"default"`` runs those of ``"default-mid"`` from
@@ -476,9 +482,8 @@ class L2LZO(ZOMethod):
             multiple of its usual value (``mu_rel * σ``, or ``mu`` where given): a
             larger radius averages over more of a rugged landscape's small basins,
             so the estimate follows its global trend, which is what the walk's large
-            steps are for. Default: the weight
-            set's value in its manifest (``options.walk_mu``: 2 for ``"default"``),
-            else 1.""",
+            steps are for. Default: the weight set's value in its manifest
+            (``options.walk_mu``: 2 for ``"default"``), else 1.""",
                optional(positive), default_text="optional"),
         Option("lr", 4.0, "float",
                "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
@@ -793,8 +798,6 @@ class L2LZO(ZOMethod):
     def _ask_probe(self, state):
         """The ruggedness probe's points (option ``walk``); ``None``, and no probe, where
         ``x0`` lies on a bound (no line through it has room inside the bounds)."""
-        from ..learned.rugged import probe_points
-
         mem = state.memory
         center = mem["core"].fx is None
         X, h = probe_points(mem["x0"], mem["sigma0"], mem["probe_rng"], state.lb, state.ub,
@@ -810,8 +813,6 @@ class L2LZO(ZOMethod):
     def _tell_probe(self, state, X, F, p):
         """Decide from the probe's values whether the run walks; the probe's points count
         as evaluated (the best of them, and ``x0``'s value)."""
-        from ..learned.rugged import ruggedness
-
         mem = state.memory
         del mem["probe_rng"]
         nets = self._for_dim(state.x.size)
