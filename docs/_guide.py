@@ -40,6 +40,7 @@ EVIDENCE = (
     Evidence("bbob-small", "bbob_d2_40", report=True),
     Evidence("bbob-large", "bbob_large", report=True),
     Evidence("bbob-1000", "bbob_1000", report=True),
+    Evidence("bbob-noisy", "bbob_noisy", report=True),
     Evidence("cobyla-full", "bench_cobyla_full_attack"),
 )
 

@@ -147,9 +147,10 @@ def ecdf(result, problems: Sequence[str], budgets: Sequence[float] | np.ndarray
 
 
 def bbob_fid(problem: str) -> int | None:
-    """The BBOB function id of a problem spec, or ``None`` for another problem."""
+    """The BBOB function id of a problem spec (noisy BBOB: 101..130), or ``None`` for
+    another problem."""
     spec = parse_spec(problem)
-    return int(spec.options["fid"]) if spec.name == "bbob" else None
+    return int(spec.options["fid"]) if spec.name in ("bbob", "bbob-noisy") else None
 
 
 def validation_score(result, problems: Sequence[str] | None = None, floor: float = FLOOR

@@ -201,6 +201,19 @@ SUITES["bbob-1000"] = _bbob_suite(
 )
 
 
+SUITES["bbob-noisy"] = Suite(
+    name="bbob-noisy",
+    description="COCO's noisy BBOB functions f101-f130 (moderate noise f101-f106, severe "
+    "f107-f130; Gaussian, uniform and Cauchy noise models) at d = 5 and 20 through pycma's "
+    "reference implementation, instances 1-5; every solver sees the noisy values and a run "
+    "is scored, as COCO records noisy runs, on the noise-free values of the points it "
+    "evaluated; l2l-zo also with accept='always'; " + _BBOB_PROTOCOL + ").",
+    problems=tuple(f"bbob-noisy[fid={f},dim={d}]" for d in (5, 20) for f in range(101, 131)),
+    methods=(*BBOB_PEERS, BBOB_L2L, "l2l-zo[sigma0=2,accept=always]"),
+    seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED, tune_grids=BBOB_GRIDS, tune_extend=GRID_EXTEND,
+)
+
+
 def get_suite(name: str) -> Suite:
     """The suite called ``name`` (see :data:`SUITES`)."""
     try:
@@ -521,7 +534,8 @@ def run_suite(
     ----------
     suite : str or Suite
         A name of :data:`SUITES` (``"paper"``, ``"heldout"``, ``"bbob-val"``,
-        ``"bbob"``, ``"bbob-large"``) or a :class:`Suite`.
+        ``"bbob"``, ``"bbob-large"``, ``"bbob-1000"``, ``"bbob-noisy"``) or a
+        :class:`Suite`.
     seeds, budget : optional
         Override the suite's defaults; an int ``n`` of seeds counts from the suite's
         first seed.

@@ -19,8 +19,10 @@ option: 'zo-adam[lr=2,q=10]', 'l2l-zo[weights=attack]', 'cobyla[rhobeg=x_scale]'
 of edge 2, directions 2 e_i), 'sigma0=2' that of cma, ngopt, les and l2l-zo.
 problems: named problems (classification-100, attack, rosenbrock-10, ...), families
 with options ('rastrigin[dim=100]'), COCO's BBOB through ioh ('bbob[fid=3,dim=10]',
-'bbob[fid=3,dim=10,iid_offset=100]'); seed s selects instance s where the problem is
-a family member (attack image s, BBOB instance s + iid_offset) and the method's rng.
+'bbob[fid=3,dim=10,iid_offset=100]'), its noisy functions f101-f130 through pycma
+('bbob-noisy[fid=101,dim=10]', scored on noise-free values); seed s selects instance s
+where the problem is a family member (attack image s, BBOB instance s + iid_offset) and
+the method's rng.
 lists: '...' between two specs that differ in one integer option stands for those
 between ('bbob[fid=1,dim=10],...,bbob[fid=24,dim=10]'; a step from the two before it:
 'bbob[fid=1,dim=9],bbob[fid=4,dim=9],...,bbob[fid=22,dim=9]').
@@ -192,7 +194,7 @@ def _matplotlib() -> bool:
 def _is_bbob(result) -> bool:
     from ._spec import parse_spec
 
-    return any(parse_spec(p).name == "bbob" for p in result.problems)
+    return any(parse_spec(p).name in ("bbob", "bbob-noisy") for p in result.problems)
 
 
 def _report(result, args) -> int:

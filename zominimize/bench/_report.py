@@ -58,11 +58,13 @@ def _fmt(v: float) -> str:
 
 def _label(problem: str) -> str:
     from ._bbob import BBOB_NAMES
+    from ._bbob_noisy import BBOB_NOISY_NAMES
 
     spec = parse_spec(problem)
-    if spec.name == "bbob":
+    names = {"bbob": BBOB_NAMES, "bbob-noisy": BBOB_NOISY_NAMES}.get(spec.name)
+    if names is not None:
         fid = int(spec.options["fid"])
-        return f"f{fid} {BBOB_NAMES[fid]}"
+        return f"f{fid} {names[fid]}"
     return problem
 
 
@@ -116,9 +118,13 @@ def bbob_report(result) -> str:
             rows.append([s, *(f"{100 * frac_cols[d][s]:.0f}%" if s in frac_cols[d] else "n/a"
                               for d in dims)])
         lines += [f"### At or below {ref}", "", *_md(rows), ""]
+    noisy = any(parse_spec(p).name == "bbob-noisy" for p in result.problems)
     lines += [
         "Precision: the best value found minus f_opt; median over seeds (instances). "
-        "Best per row in bold (precisions below 1e-8, COCO's final target, count as "
+        + ("On the noisy functions (f101-f130) the solvers see noisy values and the "
+           "precision is that of the best noise-free value among the points evaluated, "
+           "as COCO records noisy runs. " if noisy else "")
+        + "Best per row in bold (precisions below 1e-8, COCO's final target, count as "
         "equal). Median rank: each function ranks the solvers by median precision "
         "(ties share the average rank); the median over the functions of a dimension. "
         + (f"At or below {ref}: the fraction of functions where the solver's median "

@@ -121,10 +121,15 @@ def check_problem(spec: str | Spec) -> Spec:
         from ._bbob import check_bbob
 
         return check_bbob(spec)
+    if spec.name == "bbob-noisy":
+        from ._bbob_noisy import check_bbob_noisy
+
+        return check_bbob_noisy(spec)
     if spec.name not in list_problems() and spec.name not in list_families():
         raise ValueError(
             f"unknown problem {spec.name!r}; named problems: {', '.join(list_problems())}; "
-            f"families: {', '.join(list_families())}; and bbob[fid=F,dim=D]"
+            f"families: {', '.join(list_families())}; and bbob[fid=F,dim=D], "
+            "bbob-noisy[fid=F,dim=D]"
         )
     return spec
 
@@ -149,6 +154,10 @@ def make_problem(spec: str | Spec, seed: int):
         from ._bbob import make_bbob
 
         return make_bbob(spec, seed)
+    if spec.name == "bbob-noisy":
+        from ._bbob_noisy import make_bbob_noisy
+
+        return make_bbob_noisy(spec, seed)
     if spec.name not in list_problems():
         return get_family(spec.name, **spec.options).sample(seed)
     problem = get_problem(spec.name, **spec.options)
@@ -167,6 +176,8 @@ class _Counted:
 
     ``__call__`` takes one point; ``vectorized`` takes SciPy's ``(n, S)`` columns
     (only the columns the budget allows are evaluated; then the budget exception).
+    A problem with ``evaluate_full`` (noisy BBOB) gives the solver its noisy values
+    and has its noise-free values recorded, as COCO records noisy runs.
     """
 
     def __init__(self, problem, budget: int, time_limit: float | None, storage=None):
@@ -185,6 +196,7 @@ class _Counted:
         self.values = self._buf[: self.budget]
         self.t0 = time.perf_counter()
         self.is_attack = hasattr(problem, "margin") and hasattr(problem, "kappa")
+        self._full = getattr(problem, "evaluate_full", None)
         self.inside = False  # evaluating: a time-limit alarm waits until the value is kept
         self.alarmed = False
 
@@ -236,8 +248,13 @@ class _Counted:
         self.inside = True
         try:
             x = np.asarray(x, dtype=np.float64)
-            f = float(self.problem(x))
-            self._record(x[None, :], np.array([f]))
+            if self._full is None:
+                f = float(self.problem(x))
+                self._record(x[None, :], np.array([f]))
+            else:
+                noisy, true = self._full(x[None, :])
+                f = float(noisy[0])
+                self._record(x[None, :], true)
         finally:
             self.inside = False
             self._add_time(time.perf_counter() - t)
@@ -252,8 +269,12 @@ class _Counted:
         try:
             X = np.asarray(X, dtype=np.float64)
             m = min(room, X.shape[1])
-            F = np.asarray(self.problem.vectorized(X[:, :m]), dtype=np.float64)
-            self._record(X[:, :m].T, F)
+            if self._full is None:
+                F = np.asarray(self.problem.vectorized(X[:, :m]), dtype=np.float64)
+                self._record(X[:, :m].T, F)
+            else:
+                F, true = self._full(X[:, :m].T)
+                self._record(X[:, :m].T, true)
         finally:
             self.inside = False
             self._add_time(time.perf_counter() - t)
