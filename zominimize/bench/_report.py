@@ -33,10 +33,12 @@ def _groups(result) -> dict[int, list[str]]:
 
 
 def _solvers(result) -> list[str]:
+    """The solvers in the order first run, the tuned baselines last (a suite whose
+    grids ran first lists them after the peers as well)."""
     seen: dict[str, None] = {}
     for p in result.problems:
         seen.update(dict.fromkeys(an.solver_runs(result, p)))
-    return list(seen)
+    return sorted(seen, key=lambda s: s.endswith("(tuned)"))
 
 
 def reference_solver(solvers) -> str | None:
