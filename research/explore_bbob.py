@@ -9,7 +9,11 @@ An exploration decides which candidate a round declares, never a default::
     python -m research.explore_bbob 100 '{}' '{"sigma_down": 1}' --fids 1,2,10 --seeds 1,2
 
 Each variant is a JSON object of ``l2l-zo`` options (``sigma0`` defaults to 2, COCO's
-initial step); ``--jobs`` runs that many processes.
+initial step); ``--jobs`` runs that many processes. ``--noisy`` runs COCO's noisy
+functions instead (``bbob-noisy[...]``, scored on noise-free values), by default those
+whose noise-free function is one of f1--f14 (f101--f121)::
+
+    python -m research.explore_bbob 20 '{}' '{"accept": "always"}' --noisy
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ from zominimize.bench import run_one
 
 #: BBOB f1-f14 without the linear slope f5 (every method solves it at once).
 DEFAULT_FIDS = (1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14)
+#: The noisy functions on f1--f14's functions: sphere, Rosenbrock, step ellipsoid,
+#: ellipsoid and sum of different powers under each noise model (f122--f130 are noisy
+#: Schaffer, Griewank--Rosenbrock and Gallagher functions, test-only f17, f19 and f21).
+NOISY_FIDS = tuple(range(101, 122))
 
 
 def spec(options: dict) -> str:
@@ -35,8 +43,8 @@ def spec(options: dict) -> str:
 
 
 def log_precision(options: dict, fid: int, dim: int, seed: int, offset: int,
-                  budget: int) -> float:
-    run = run_one(spec(options), f"bbob[fid={fid},dim={dim},iid_offset={offset}]", seed,
+                  budget: int, suite: str = "bbob") -> float:
+    run = run_one(spec(options), f"{suite}[fid={fid},dim={dim},iid_offset={offset}]", seed,
                   budget, time_limit=None)
     return math.log10(max(run.precision, 1e-8))
 
@@ -45,19 +53,25 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dim", type=int)
     ap.add_argument("variants", nargs="+", help="JSON objects of l2l-zo options")
-    ap.add_argument("--fids", default=",".join(map(str, DEFAULT_FIDS)))
+    ap.add_argument("--fids", default=None, help="default: f1-f14 without f5 (--noisy: "
+                    "f101-f121)")
+    ap.add_argument("--noisy", action="store_true", help="COCO's noisy functions")
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--offset", type=int, default=200, help="iid_offset (200: 201, ...)")
     ap.add_argument("--budget", type=int, default=4200)
     ap.add_argument("--jobs", type=int, default=1)
     args = ap.parse_args(argv)
     variants = [json.loads(v) for v in args.variants]
-    fids = [int(f) for f in args.fids.split(",")]
+    suite = "bbob-noisy" if args.noisy else "bbob"
+    fids = ([int(f) for f in args.fids.split(",")] if args.fids else
+            list(NOISY_FIDS if args.noisy else DEFAULT_FIDS))
+    if any((f > 100) != args.noisy for f in fids):
+        ap.error("--fids: f1-f24 without --noisy, f101-f130 with it")
     seeds = [int(s) for s in args.seeds.split(",")]
     tasks = [(i, f, s) for i in range(len(variants)) for f in fids for s in seeds]
     t0 = time.perf_counter()
     out = Parallel(n_jobs=args.jobs)(
-        delayed(log_precision)(variants[i], f, args.dim, s, args.offset, args.budget)
+        delayed(log_precision)(variants[i], f, args.dim, s, args.offset, args.budget, suite)
         for i, f, s in tasks)
     scores: dict[tuple[int, int], list[float]] = {}
     for (i, f, _), value in zip(tasks, out):

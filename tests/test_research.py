@@ -259,6 +259,20 @@ def test_explore_bbob_prints_a_score_per_variant_and_function(capsys):
     assert all(-8.0 <= m < 3.0 for m in means) and means[0] != means[1]
 
 
+def test_explore_bbob_noisy_runs_the_noisy_functions(capsys):
+    pytest.importorskip("cma.bbobbenchmarks")
+    from research import explore_bbob
+
+    explore_bbob.main(["3", "{}", "--noisy", "--fids", "101,110", "--seeds", "1",
+                       "--budget", "60"])
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("d=3 {}: ") and " f101:" in line and " f110:" in line
+    with pytest.raises(SystemExit):
+        explore_bbob.main(["3", "{}", "--noisy", "--fids", "1"])  # a noise-free fid
+    assert "f101-f130 with it" in capsys.readouterr().err
+    assert explore_bbob.NOISY_FIDS == tuple(range(101, 122))
+
+
 def test_swap_networks_takes_each_network_from_its_set(tmp_path):
     import torch
 
