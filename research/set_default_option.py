@@ -27,7 +27,7 @@ from ._common import unwritten, weights_dir
 
 # The rules an option value may be written as (JSON: true, false, numbers, "auto", ...).
 OPTIONS = ("q", "accept", "directions", "restarts", "mu_rel", "step_beta1", "sigma_down",
-           "covariance", "local_returns", "walk", "walk_mu")
+           "covariance", "local_returns", "walk", "walk_mu", "noisy")
 
 
 def _value(text: str):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PROBE_LINES", "PROBE_SMALL", "RUGGED_RATIO", "WALK_BUDGET_FRAC",
+__all__ = ["NOISY_MU", "PROBE_LINES", "PROBE_SMALL", "RUGGED_RATIO", "WALK_BUDGET_FRAC",
            "probe_points", "ruggedness"]
 
 #: Random lines through ``x0`` (4 evaluations each, and ``x0`` itself when its value is
@@ -31,6 +31,10 @@ PROBE_SMALL = 1 / 40
 RUGGED_RATIO = 10.0
 #: The share of the budget over which a walk's floor on σ falls from ``sigma0`` to zero.
 WALK_BUDGET_FRAC = 0.5
+#: The factor on the smoothing radius of a noisy run (``l2l-zo``'s option ``noisy``):
+#: on COCO's noisy functions f101--f121 (instances 201--203) 3 gained at d = 5 to 40
+#: and 10 lost at d = 20 (research log, explorations before the fifty-fifth round).
+NOISY_MU = 3.0
 
 
 def probe_points(x0: np.ndarray, sigma0: float, rng: np.random.Generator,

@@ -60,7 +60,7 @@ _PART_OPTIONAL = {"max_d", "options"}
 # The rules of inference that a "by_dim" entry may set over its part's manifest.
 _PART_OPTIONS = ("q", "accept", "directions", "mu_rel", "sigma0_rel", "restarts",
                  "sigma_down", "beta1", "step_beta1", "covariance", "local_returns", "walk",
-                 "walk_mu")
+                 "walk_mu", "noisy")
 
 
 class WeightsError(ValueError):
@@ -173,7 +173,8 @@ def _check_options(options: dict, prefix: str) -> None:
         ):
             raise WeightsError(f"{prefix} option {key!r} must be a number in [0, 1)"
                                f"{' or auto' if auto else ''}, got {value!r}")
-    for key, auto in (("covariance", True), ("local_returns", False), ("walk", True)):
+    for key, auto in (("covariance", True), ("local_returns", False), ("walk", True),
+                      ("noisy", True)):
         value = options.get(key)
         if value is not None and not (isinstance(value, bool) or (auto and value == "auto")):
             raise WeightsError(f"{prefix} option {key!r} must be true, false"

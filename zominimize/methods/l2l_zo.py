@@ -19,6 +19,7 @@ from .._threads import limited_threads, policy_threads
 from ..learned.core import SAMPLERS, SIGMA_DOWN, UPDATES
 from ..learned.covariance import COND_MAX
 from ..learned.rugged import (
+    NOISY_MU,
     PROBE_LINES,
     PROBE_SMALL,
     RUGGED_RATIO,
@@ -168,6 +169,7 @@ class _Networks(NamedTuple):
     local_returns: bool = False
     walk: bool | str = False
     walk_mu: float = 1.0
+    noisy: bool | str = False
 
     def __repr__(self):
         return (f"{self.name!r} (q={self.q!r}, accept={self.accept!r}, "
@@ -485,6 +487,15 @@ class L2LZO(ZOMethod):
             steps are for. Default: the weight set's value in its manifest
             (``options.walk_mu``: 2 for ``"default"``), else 1.""",
                optional(positive), default_text="optional"),
+        Option("noisy", None, "bool or \"auto\"", f"""
+            Whether the objective's values are noisy (the same point may return
+            different values). A noisy run differences over {NOISY_MU:g} times the
+            smoothing radius (``mu_rel * σ``; a ``mu`` given is kept): the noise of a
+            forward difference falls as the radius grows. ``"auto"``: where the
+            ruggedness probe runs (option ``walk``), it evaluates ``x0`` a second time,
+            and the run is noisy where the two values differ (one evaluation more).
+            Default: the weight set's value in its manifest (``options.noisy``), else
+            ``False``.""", optional(_bool_or_auto), default_text="optional"),
         Option("lr", 4.0, "float",
                "Learning rate of ``update=\"sgd\"`` (paper convention, divided by ``d``).",
                positive),
@@ -528,7 +539,7 @@ class L2LZO(ZOMethod):
                  "sigma_down": self.sigma_down, "beta1": self.beta1,
                  "step_beta1": self.step_beta1, "covariance": self.covariance,
                  "local_returns": self.local_returns, "walk": self.walk,
-                 "walk_mu": self.walk_mu}
+                 "walk_mu": self.walk_mu, "noisy": self.noisy}
         self._q_given = self.q not in (None, "auto")  # a number given pins q
         net, manifest = load_weights(self.weights, device=self.device, dtype=self.dtype)
         self._base = self._resolve(str(self.weights), net, manifest, given, paper=paper)
@@ -550,6 +561,7 @@ class L2LZO(ZOMethod):
         self.covariance = self._base.covariance
         self.local_returns = self._base.local_returns
         self.walk, self.walk_mu = self._base.walk, self._base.walk_mu
+        self.noisy = self._base.noisy
 
     @staticmethod
     def _resolve(name: str, net, manifest: dict, given: dict,
@@ -578,6 +590,7 @@ class L2LZO(ZOMethod):
             local_returns = boolean("local_returns", recorded.get("local_returns", False))
             walk = _bool_or_auto("walk", recorded.get("walk", False))
             walk_mu = positive("walk_mu", recorded.get("walk_mu", 1.0))
+            noisy = _bool_or_auto("noisy", recorded.get("noisy", False))
         except (TypeError, ValueError) as exc:
             raise WeightsError(f"weights {name!r}: bad options in the manifest ({exc})"
                                ) from None
@@ -596,7 +609,8 @@ class L2LZO(ZOMethod):
             local_returns=(local_returns if given["local_returns"] is None
                            else given["local_returns"]),
             walk=walk if given["walk"] is None else given["walk"],
-            walk_mu=walk_mu if given["walk_mu"] is None else given["walk_mu"])
+            walk_mu=walk_mu if given["walk_mu"] is None else given["walk_mu"],
+            noisy=noisy if given["noisy"] is None else given["noisy"])
 
     def _for_dim(self, d: int) -> _Networks:
         """The networks and options that run on a ``d``-dimensional problem: a part's
@@ -632,7 +646,7 @@ class L2LZO(ZOMethod):
         # "restarts": how many so far, or None when the run never restarts
         state.memory.update(core=st, gen=gen, sigma0=sigma0, q=q, x0=x0.copy(),
                             restarts=0 if resolve_restarts(nets.restarts, n, budget) else None,
-                            nfev=0)
+                            nfev=0, noisy=nets.noisy is True)
         if budget is not None and resolve_walk(nets.walk, n):
             # the probe's own generator: the run's stream stays as without the probe
             state.memory["probe_rng"] = _spawn(rng)
@@ -655,10 +669,14 @@ class L2LZO(ZOMethod):
     def _threads(self, n: int) -> limited_threads:
         return limited_threads(policy_threads(n, self.threads))
 
-    def _mu(self, nets: _Networks, st) -> float:
+    def _mu(self, nets: _Networks, st, noisy: bool = False) -> float:
         from ..learned.core import smoothing_radius
 
-        return smoothing_radius(nets.net, st, None if self.mu_fixed else nets.mu_rel, self.mu)
+        if self.mu_fixed:
+            return smoothing_radius(nets.net, st, None, self.mu)
+        # a noisy run's wider radius (option noisy)
+        return (NOISY_MU if noisy else 1.0) * smoothing_radius(nets.net, st, nets.mu_rel,
+                                                               self.mu)
 
     def ask(self, state):
         if state.pending is not None:  # asked again before tell: the same points
@@ -675,7 +693,7 @@ class L2LZO(ZOMethod):
         nets = self._for_dim(n)
         center = st.fx is None or not math.isfinite(st.fx)
         if (center and not resolve_speculative(self.speculative, n)
-                and self._undoable(st, nets)):
+                and self._undoable(st, nets.accept)):
             # the new iterate alone: its queries follow only if it is kept
             X = st.x.detach().to("cpu", torch.float64).numpy()[None, :].copy()
             X.flags.writeable = False
@@ -686,7 +704,7 @@ class L2LZO(ZOMethod):
             Xt = torch.empty((q + center, n), dtype=torch.float64, device=self.device)
             if center:
                 Xt[0] = st.x
-            mu = self._mu(nets, st)
+            mu = self._mu(nets, st, noisy=state.memory.get("noisy", False))
             if self._walking(state):
                 mu = mu * nets.walk_mu
             _, U, st = propose(nets.net, st, state.memory["gen"], q=q, mu=mu,
@@ -702,13 +720,13 @@ class L2LZO(ZOMethod):
         return X
 
     @staticmethod
-    def _undoable(st, nets: _Networks) -> bool:
+    def _undoable(st, accept: str) -> bool:
         """Whether the acceptance rule may undo ``st``'s new iterate (there is a finite
         previous one to go back to)."""
         from ..learned.core import can_reject
 
         return (st.fx is None and st.x_prev is not None and st.f_prev is not None
-                and math.isfinite(st.f_prev) and can_reject(st, nets.accept))
+                and math.isfinite(st.f_prev) and can_reject(st, accept))
 
     def tell(self, state, X, F):
         import torch
@@ -806,8 +824,11 @@ class L2LZO(ZOMethod):
             del mem["probe_rng"]
             mem["ruggedness"] = 0.0
             return None
+        repeat = self._for_dim(state.x.size).noisy == "auto"
+        if repeat:  # x0 once more, last: the noise check (option noisy)
+            X = np.concatenate([X, mem["x0"][None, :]])
         X.flags.writeable = False
-        state.pending = {"X": X, "probe_h": h, "center": center}
+        state.pending = {"X": X, "probe_h": h, "center": center, "repeat": repeat}
         return X
 
     def _tell_probe(self, state, X, F, p):
@@ -818,6 +839,11 @@ class L2LZO(ZOMethod):
         nets = self._for_dim(state.x.size)
         i = int(p["center"])
         f0 = float(F[0]) if p["center"] else mem["core"].fx
+        if p["repeat"]:
+            # noisy where x0's two values differ (two NaNs, or two infs of a sign, agree)
+            again, X, F = float(F[-1]), X[:-1], F[:-1]
+            mem["noisy"] = mem["noisy"] or not (again == f0 or (math.isnan(again)
+                                                                and math.isnan(f0)))
         mem["ruggedness"] = ruggedness(f0, F[i:], p["probe_h"])
         if mem["ruggedness"] > RUGGED_RATIO:
             mem["walk_end"] = WALK_BUDGET_FRAC * state.budget
@@ -918,7 +944,8 @@ class L2LZO(ZOMethod):
                 "networks": self._for_dim(state.x.size).name, "device": str(self.device),
                 "restarts": state.memory.get("restarts"),
                 "ruggedness": state.memory.get("ruggedness"),
-                "walk": state.memory.get("walk_end") is not None}
+                "walk": state.memory.get("walk_end") is not None,
+                "noisy": bool(state.memory.get("noisy"))}
 
     def __repr__(self):
         parts = "".join(f", d={lo}..{'' if hi is None else hi}: {nets!r}"
