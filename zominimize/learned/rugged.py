@@ -21,7 +21,8 @@ __all__ = ["NOISY_MU", "PROBE_LINES", "PROBE_SMALL", "RUGGED_RATIO", "WALK_BUDGE
            "probe_points", "ruggedness"]
 
 #: Random lines through ``x0`` (4 evaluations each, and ``x0`` itself when its value is
-#: unknown): 33 evaluations in all, under 1 % of a budget of 4,200.
+#: unknown): 33 evaluations in all (34 with ``l2l-zo``'s noise check), under 1 % of a
+#: budget of 4,200.
 PROBE_LINES = 8
 #: The small scale of the probe, as a fraction of the large one (``sigma0``).
 PROBE_SMALL = 1 / 40

@@ -203,7 +203,9 @@ class L2LZO(ZOMethod):
     ``local_returns``). From ``d = 5`` to ``d = 49``, when the budget is known, it
     first probes the landscape along a few lines through ``x0`` and, where it is
     rugged, holds its step size up over the first half of the budget, with twice
-    the usual smoothing radius (options ``walk`` and ``walk_mu``). From ``d = 50`` on
+    the usual smoothing radius (options ``walk`` and ``walk_mu``); the probe evaluates
+    ``x0`` twice, and where the values differ (noise) the run differences over three
+    times the radius (option ``noisy``). From ``d = 50`` on
     it runs the networks of ``"default-mid"`` (option ``by_dim``), also returning to
     the best point, up to
     ``d = 99`` with those rules and from ``d = 100`` with 10 directions per
