@@ -20,7 +20,8 @@ import numpy as np
 
 from ._spec import Spec
 
-__all__ = ["BBOB_GROUPS", "BBOB_NAMES", "BBOBProblem", "bbob_info", "check_bbob", "make_bbob"]
+__all__ = ["BBOB_GROUPS", "BBOB_NAMES", "BBOBProblem", "bbob_info", "check_bbob", "check_options",
+           "instance_of", "make_bbob"]
 
 #: COCO's five function groups of BBOB.
 BBOB_GROUPS: dict[str, tuple[int, ...]] = {
@@ -67,6 +68,38 @@ def _int_option(spec: Spec, key: str, low: int, high: int | None = None) -> int:
     return int(value)
 
 
+def check_options(spec: Spec, fids: tuple[int, int], example: str) -> None:
+    """Check the options of a BBOB-style spec (this testbed's or the noisy one's):
+    ``fid`` in ``fids``, ``dim`` at least 2, and the optional ``iid_offset`` and
+    ``instance``; ``example`` is a valid spec for the error messages."""
+    unknown = set(spec.options) - set(_OPTIONS)
+    if unknown:
+        raise ValueError(f"problem {spec}: unknown option(s) {', '.join(sorted(unknown))}; "
+                         f"{spec.name} takes {', '.join(_OPTIONS)}")
+    for key in ("fid", "dim"):
+        if key not in spec.options:
+            raise ValueError(f"problem {spec}: give {key!r}, e.g. '{example}'")
+    _int_option(spec, "fid", *fids)
+    _int_option(spec, "dim", 2)
+    if "iid_offset" in spec.options:
+        _int_option(spec, "iid_offset", 0)
+    if "instance" in spec.options:
+        _int_option(spec, "instance", 1)
+
+
+def instance_of(spec: Spec, seed: int) -> int:
+    """The instance that benchmark seed ``seed`` selects: ``instance`` where the spec
+    pins one, else ``seed + iid_offset`` (COCO numbers instances from 1)."""
+    instance = spec.options.get("instance")
+    if instance is None:
+        instance = int(seed) + int(spec.options.get("iid_offset", 0))
+        if instance < 1:
+            raise ValueError(
+                f"problem {spec}: seed {seed} selects instance {instance}, but BBOB "
+                "instances start at 1: use seeds 1..N (--seeds 1-5) or iid_offset")
+    return int(instance)
+
+
 def check_bbob(spec: Spec) -> Spec:
     """Check a ``bbob[...]`` spec's options (and that ``ioh`` is importable).
 
@@ -77,19 +110,7 @@ def check_bbob(spec: Spec) -> Spec:
     ImportError
         When ``ioh`` is not installed.
     """
-    unknown = set(spec.options) - set(_OPTIONS)
-    if unknown:
-        raise ValueError(f"problem {spec}: unknown option(s) {', '.join(sorted(unknown))}; "
-                         f"bbob takes {', '.join(_OPTIONS)}")
-    for key in ("fid", "dim"):
-        if key not in spec.options:
-            raise ValueError(f"problem {spec}: give {key!r}, e.g. 'bbob[fid=1,dim=10]'")
-    _int_option(spec, "fid", 1, 24)
-    _int_option(spec, "dim", 2)
-    if "iid_offset" in spec.options:
-        _int_option(spec, "iid_offset", 0)
-    if "instance" in spec.options:
-        _int_option(spec, "instance", 1)
+    check_options(spec, (1, 24), "bbob[fid=1,dim=10]")
     _import_ioh()
     return spec
 
@@ -103,15 +124,8 @@ def bbob_info(spec: Spec) -> tuple[int, int, int]:
 def make_bbob(spec: Spec, seed: int) -> BBOBProblem:
     """The instance of ``spec`` that benchmark seed ``seed`` selects."""
     check_bbob(spec)
-    fid, dim, offset = bbob_info(spec)
-    instance = spec.options.get("instance")
-    if instance is None:
-        instance = int(seed) + offset
-        if instance < 1:
-            raise ValueError(
-                f"problem {spec}: seed {seed} selects instance {instance}, but BBOB "
-                "instances start at 1: use seeds 1..N (--seeds 1-5) or iid_offset")
-    return BBOBProblem(fid, dim, int(instance))
+    fid, dim, _ = bbob_info(spec)
+    return BBOBProblem(fid, dim, instance_of(spec, seed))
 
 
 @functools.lru_cache(maxsize=48)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._bbob import BBOB_STEP, _int_option
+from ._bbob import BBOB_STEP, check_options, instance_of
 from ._spec import Spec
 
 __all__ = ["BBOB_NOISY_NAMES", "BBOBNoisyProblem", "check_bbob_noisy", "make_bbob_noisy"]
@@ -41,8 +41,6 @@ BBOB_NOISY_NAMES: dict[int, str] = {
        for b in range(2) for m in range(3)},
     **{107 + 3 * b + m: f"{_BASES[b]}, {_MODELS[m]}" for b in range(8) for m in range(3)},
 }
-
-_OPTIONS = ("fid", "dim", "iid_offset", "instance")
 
 
 def _import_bbobbenchmarks():
@@ -68,20 +66,7 @@ def check_bbob_noisy(spec: Spec) -> Spec:
     ImportError
         When ``cma`` is not installed.
     """
-    unknown = set(spec.options) - set(_OPTIONS)
-    if unknown:
-        raise ValueError(f"problem {spec}: unknown option(s) {', '.join(sorted(unknown))}; "
-                         f"bbob-noisy takes {', '.join(_OPTIONS)}")
-    for key in ("fid", "dim"):
-        if key not in spec.options:
-            raise ValueError(f"problem {spec}: give {key!r}, e.g. "
-                             "'bbob-noisy[fid=101,dim=10]'")
-    _int_option(spec, "fid", 101, 130)
-    _int_option(spec, "dim", 2)
-    if "iid_offset" in spec.options:
-        _int_option(spec, "iid_offset", 0)
-    if "instance" in spec.options:
-        _int_option(spec, "instance", 1)
+    check_options(spec, (101, 130), "bbob-noisy[fid=101,dim=10]")
     _import_bbobbenchmarks()
     return spec
 
@@ -90,14 +75,7 @@ def make_bbob_noisy(spec: Spec, seed: int) -> BBOBNoisyProblem:
     """The instance of ``spec`` that benchmark seed ``seed`` selects."""
     check_bbob_noisy(spec)
     o = spec.options
-    instance = o.get("instance")
-    if instance is None:
-        instance = int(seed) + int(o.get("iid_offset", 0))
-        if instance < 1:
-            raise ValueError(
-                f"problem {spec}: seed {seed} selects instance {instance}, but BBOB "
-                "instances start at 1: use seeds 1..N (--seeds 1-5) or iid_offset")
-    return BBOBNoisyProblem(int(o["fid"]), int(o["dim"]), int(instance))
+    return BBOBNoisyProblem(int(o["fid"]), int(o["dim"]), instance_of(spec, seed))
 
 
 class BBOBNoisyProblem:
