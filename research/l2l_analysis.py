@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from zominimize import Optimizer, minimize
+from zominimize.bench import save_figure
 from zominimize.problems import get_family
 
 TASKS = {  # name -> (family, weights)
@@ -145,7 +146,7 @@ def query_variance(path: Path, seed: int = 0, iters: int = 200) -> None:
     ax.set_ylabel("QueryRNN standard deviation $s_i$")
     ax.set_title("Attack: sampling std vs gradient-estimate magnitude")
     ax.legend()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)  # a 256-colour PNG: committed under docs/_generated
     plt.close(fig)
     from scipy.stats import spearmanr
 

@@ -127,6 +127,7 @@ def _plot(problem, runs, path, budget) -> None:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
+    from .bench._figures import save_figure
     from .plotting import plot_convergence
 
     labels = [k for k in runs]
@@ -171,7 +172,7 @@ def _plot(problem, runs, path, budget) -> None:
     ax.set_xlabel("function evaluations")
     ax.set_ylabel("best loss so far")
     ax.set_title("convergence (dotted: first success)", fontsize=10)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)  # a 256-colour PNG, as the benchmarks' figures
     plt.close(fig)
 
 

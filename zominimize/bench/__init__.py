@@ -46,6 +46,7 @@ from ._analysis import (
 )
 from ._bbob import BBOB_GROUPS, BBOBProblem
 from ._bench import SUITES, Suite, extend_lr_grid, get_suite, run_benchmark, run_suite, tune_lr
+from ._figures import save_figure
 from ._overhead import measure_overhead
 from ._record import ECDF_TARGETS, checkpoint_grid
 from ._report import bbob_report, plot_ecdfs, score_table
@@ -93,6 +94,7 @@ __all__ = [
     "run_benchmark",
     "run_one",
     "run_suite",
+    "save_figure",
     "paired_score",
     "score_table",
     "solver_runs",

@@ -12,6 +12,14 @@ def save_figure(fig, path: str | Path, dpi: int) -> None:
     Line plots use few colours, so the palette loses nothing visible and the file is
     about a third of matplotlib's RGBA PNG. Other formats are saved as matplotlib
     writes them.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or pathlib.Path
+        The file; its suffix picks the format.
+    dpi : int
+        Resolution, as for :meth:`matplotlib.figure.Figure.savefig`.
     """
     path = Path(path)
     if path.suffix.lower() != ".png":
