@@ -149,8 +149,10 @@ def ecdf(result, problems: Sequence[str], budgets: Sequence[float] | np.ndarray
 def bbob_fid(problem: str) -> int | None:
     """The BBOB function id of a problem spec (noisy BBOB: 101..130), or ``None`` for
     another problem."""
+    from ._bbob import BBOB_TESTBEDS
+
     spec = parse_spec(problem)
-    return int(spec.options["fid"]) if spec.name in ("bbob", "bbob-noisy") else None
+    return int(spec.options["fid"]) if spec.name in BBOB_TESTBEDS else None
 
 
 def validation_score(result, problems: Sequence[str] | None = None, floor: float = FLOOR

@@ -45,6 +45,9 @@ BBOB_NAMES: dict[int, str] = {
 
 _OPTIONS = ("fid", "dim", "iid_offset", "instance")
 
+#: The spec names of COCO's testbeds here: the noiseless functions and the noisy ones
+#: (``zominimize.bench._bbob_noisy``); both report as BBOB.
+BBOB_TESTBEDS = ("bbob", "bbob-noisy")
 #: The initial step per coordinate of the BBOB suites (and ``x_scale``).
 BBOB_STEP = 2.0
 

@@ -192,9 +192,9 @@ def _matplotlib() -> bool:
 
 
 def _is_bbob(result) -> bool:
-    from ._spec import parse_spec
+    from ._analysis import bbob_fid
 
-    return any(parse_spec(p).name in ("bbob", "bbob-noisy") for p in result.problems)
+    return any(bbob_fid(p) is not None for p in result.problems)
 
 
 def _report(result, args) -> int:

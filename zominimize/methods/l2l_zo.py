@@ -695,7 +695,7 @@ class L2LZO(ZOMethod):
         nets = self._for_dim(n)
         center = st.fx is None or not math.isfinite(st.fx)
         if (center and not resolve_speculative(self.speculative, n)
-                and self._undoable(st, nets.accept)):
+                and self._undoable(st, nets)):
             # the new iterate alone: its queries follow only if it is kept
             X = st.x.detach().to("cpu", torch.float64).numpy()[None, :].copy()
             X.flags.writeable = False
@@ -722,13 +722,13 @@ class L2LZO(ZOMethod):
         return X
 
     @staticmethod
-    def _undoable(st, accept: str) -> bool:
+    def _undoable(st, nets: _Networks) -> bool:
         """Whether the acceptance rule may undo ``st``'s new iterate (there is a finite
         previous one to go back to)."""
         from ..learned.core import can_reject
 
         return (st.fx is None and st.x_prev is not None and st.f_prev is not None
-                and math.isfinite(st.f_prev) and can_reject(st, accept))
+                and math.isfinite(st.f_prev) and can_reject(st, nets.accept))
 
     def tell(self, state, X, F):
         import torch
