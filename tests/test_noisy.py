@@ -1,11 +1,13 @@
 """``l2l-zo``'s option ``noisy``: a noisy run differences over a wider radius, and
-``"auto"`` finds noise by evaluating ``x0`` twice in the ruggedness probe."""
+``"auto"`` finds noise by evaluating ``x0`` twice below d = 300, in the ruggedness
+probe where one runs and else with the first iteration's queries."""
 
 import numpy as np
 import pytest
 
 from zominimize import Optimizer, minimize
 from zominimize.learned.rugged import NOISY_MU, PROBE_LINES
+from zominimize.learned.rules import NOISE_CHECK_MAX_D
 
 
 def sphere(x):
@@ -69,12 +71,53 @@ def test_a_non_finite_start_twice_is_not_noise(value):
     assert not res.noisy and np.isfinite(res.fun)
 
 
-def test_no_check_where_the_probe_does_not_run():
-    # no budget, or d = 50 (no walk there): "auto" asks nothing more
-    for n, budget in ((10, None), (50, 600)):
-        a = Optimizer("l2l-zo", np.full(n, 3.0), rng=0, budget=budget, options={"noisy": "auto"})
-        b = Optimizer("l2l-zo", np.full(n, 3.0), rng=0, budget=budget, options={"noisy": False})
-        np.testing.assert_array_equal(a.ask(), b.ask())
+@pytest.mark.parametrize("n, budget", [(3, 600), (10, None), (60, 600), (299, 600)])
+def test_where_no_probe_runs_the_first_batch_checks(n, budget):
+    # d < 5, no budget, or d = 50 to 299 (no walk there): x0 again, last
+    a = Optimizer("l2l-zo", np.full(n, 3.0), rng=0, budget=budget, options={"noisy": "auto"})
+    b = Optimizer("l2l-zo", np.full(n, 3.0), rng=0, budget=budget, options={"noisy": False})
+    Xa, Xb = a.ask(), b.ask()
+    np.testing.assert_array_equal(Xa[:-1], Xb)
+    np.testing.assert_array_equal(Xa[-1], Xa[0])
+    # the second value differs: noisy, and the next queries NOISY_MU times as far
+    Fb = [sphere(x) for x in Xb]
+    a.tell(Xa, Fb + [Fb[0] * 1.01])
+    b.tell(Xb, Fb)
+    assert a.result.noisy and not b.result.noisy
+    assert a.result.nfev == b.result.nfev + 1
+    Xa, Xb = a.ask(), b.ask()
+    np.testing.assert_allclose(Xa[1:] - Xa[0], NOISY_MU * (Xb[1:] - Xb[0]), rtol=1e-5)
+
+
+def test_no_check_from_d_300():
+    n = NOISE_CHECK_MAX_D
+    a = Optimizer("l2l-zo", np.full(n, 3.0), rng=0, budget=600, options={"noisy": "auto"})
+    b = Optimizer("l2l-zo", np.full(n, 3.0), rng=0, budget=600, options={"noisy": False})
+    np.testing.assert_array_equal(a.ask(), b.ask())
+
+
+def test_a_deterministic_run_from_d_50_only_pays_one_evaluation():
+    auto, off = (_run(sphere, n=60, budget=400, noisy=v) for v in ("auto", False))
+    assert not auto.noisy and not off.noisy and auto.nfev == off.nfev
+    assert len(auto.allvecs) >= len(off.allvecs) - 1
+    for a, b in zip(auto.allvecs, off.allvecs[:len(auto.allvecs)]):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("again, noisy", [(None, False), (1.01, True)])
+def test_a_given_f_x0_is_compared_with_the_second_value(again, noisy):
+    from zominimize.methods.l2l_zo import L2LZO
+
+    method = L2LZO(noisy="auto")
+    x0 = np.full(60, 3.0)
+    f0 = sphere(x0)
+    state = method.init(x0, np.random.default_rng(0), f0=f0)
+    X = method.ask(state)
+    np.testing.assert_array_equal(X[-1], x0)  # no centre (f(x0) known), x0 again last
+    F = [sphere(x) for x in X]
+    F[-1] = f0 * (again or 1.0)
+    method.tell(state, X, np.array(F))
+    assert state.memory["noisy"] is noisy
 
 
 def test_bad_values_and_the_manifest(tmp_path):

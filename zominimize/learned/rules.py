@@ -31,7 +31,9 @@ a deterioration from ``SIGMA_DOWN_SIGMA_MID_MAX_D`` once σ is below
 ``SIGMA_DOWN_AUTO_MIN_D`` once σ is below ``SIGMA_DOWN_SIGMA_FRAC_MID`` of its start
 (forty-sixth and forty-seventh rounds). ``covariance="auto"`` draws the queries from
 a covariance adapted to the run below ``COVARIANCE_AUTO_MAX_D`` (fifty-first round).
-With a known
+``noisy="auto"`` evaluates ``x0`` twice below ``NOISE_CHECK_MAX_D``, and the run
+differences over a wider radius where the two values differ (fifty-fifth and
+fifty-sixth rounds). With a known
 budget, :func:`budget_q` may raise ``q`` so that a run makes at most about
 ``BUDGET_ITERATIONS`` iterations (an option of ``l2l-zo``, off by default:
 twenty-second round).
@@ -298,6 +300,18 @@ def resolve_walk(walk: bool | str, d: int) -> bool:
     if walk == "auto":
         return WALK_AUTO_MIN_D <= d < WALK_AUTO_MAX_D
     return bool(walk)
+
+
+#: noisy="auto" checks for noise (x0 evaluated twice) below NOISE_CHECK_MAX_D: a
+#: noisy run's wider radius gained on COCO's noisy functions up to d = 200 and was
+#: level at 300 and worse at 500 (research log, fifty-sixth round).
+NOISE_CHECK_MAX_D = 300
+
+
+def resolve_noise_check(noisy: bool | str, d: int) -> bool:
+    """Whether a run checks its values for noise (``noisy="auto"`` below
+    ``NOISE_CHECK_MAX_D``): ``x0`` evaluated a second time."""
+    return noisy == "auto" and d < NOISE_CHECK_MAX_D
 
 
 def resolve_speculative(speculative: bool | str, d: int) -> bool:

@@ -36,6 +36,7 @@ from ..learned.rules import (
     COVARIANCE_AUTO_MAX_D,
     DIRECTIONS,
     DIRECTIONS_AUTO_MAX_D,
+    NOISE_CHECK_MAX_D,
     PLATEAU_BUDGET_PER_D,
     PLATEAU_FRAC,
     Q_MAX,
@@ -63,6 +64,7 @@ from ..learned.rules import (
     budget_q,
     resolve_covariance,
     resolve_directions,
+    resolve_noise_check,
     resolve_q,
     resolve_restarts,
     resolve_sigma_down,
@@ -203,9 +205,10 @@ class L2LZO(ZOMethod):
     ``local_returns``). From ``d = 5`` to ``d = 49``, when the budget is known, it
     first probes the landscape along a few lines through ``x0`` and, where it is
     rugged, holds its step size up over the first half of the budget, with twice
-    the usual smoothing radius (options ``walk`` and ``walk_mu``); the probe evaluates
-    ``x0`` twice, and where the values differ (noise) the run differences over three
-    times the radius (option ``noisy``). From ``d = 50`` on
+    the usual smoothing radius (options ``walk`` and ``walk_mu``). Below ``d = 300``
+    it evaluates ``x0`` twice (in the probe where one runs), and where the values
+    differ (noise) the run differences over three times the radius (option
+    ``noisy``). From ``d = 50`` on
     it runs the networks of ``"default-mid"`` (option ``by_dim``), also returning to
     the best point, up to
     ``d = 99`` with those rules and from ``d = 100`` with 10 directions per
@@ -493,9 +496,11 @@ class L2LZO(ZOMethod):
             Whether the objective's values are noisy (the same point may return
             different values). A noisy run differences over {NOISY_MU:g} times the
             smoothing radius (``mu_rel * σ``; a ``mu`` given is kept): the noise of a
-            forward difference falls as the radius grows. ``"auto"``: where the
-            ruggedness probe runs (option ``walk``), it evaluates ``x0`` a second time,
-            and the run is noisy where the two values differ (one evaluation more).
+            forward difference falls as the radius grows. ``"auto"``: below
+            ``d = {NOISE_CHECK_MAX_D}`` it evaluates ``x0`` a second time (in the
+            ruggedness probe where one runs, option ``walk``, else with the first
+            iteration's queries), and the run is noisy where the two values differ
+            (one evaluation more).
             Default: the weight set's value in its manifest (``options.noisy``), else
             ``False``.""", optional(_bool_or_auto), default_text="optional"),
         Option("lr", 4.0, "float",
@@ -648,7 +653,8 @@ class L2LZO(ZOMethod):
         # "restarts": how many so far, or None when the run never restarts
         state.memory.update(core=st, gen=gen, sigma0=sigma0, q=q, x0=x0.copy(),
                             restarts=0 if resolve_restarts(nets.restarts, n, budget) else None,
-                            nfev=0, noisy=nets.noisy is True)
+                            nfev=0, noisy=nets.noisy is True,
+                            check_noise=resolve_noise_check(nets.noisy, n))
         if budget is not None and resolve_walk(nets.walk, n):
             # the probe's own generator: the run's stream stays as without the probe
             state.memory["probe_rng"] = _spawn(rng)
@@ -701,11 +707,16 @@ class L2LZO(ZOMethod):
             X.flags.writeable = False
             state.pending = {"X": X, "U": None, "mu": None, "center": True}
             return X
+        # the noise check where no probe made it: x0 once more, last (option noisy)
+        repeat = state.memory.pop("check_noise", False)
         with self._threads(n), torch.no_grad():
             q = state.memory["q"]
-            Xt = torch.empty((q + center, n), dtype=torch.float64, device=self.device)
+            Xt = torch.empty((q + center + repeat, n), dtype=torch.float64,
+                             device=self.device)
             if center:
                 Xt[0] = st.x
+            if repeat:
+                Xt[-1] = st.x
             mu = self._mu(nets, st, noisy=state.memory.get("noisy", False))
             if self._walking(state):
                 mu = mu * nets.walk_mu
@@ -714,11 +725,13 @@ class L2LZO(ZOMethod):
                                pred_ratio=self.pred_ratio,
                                directions=resolve_directions(nets.directions, n),
                                covariance=resolve_covariance(nets.covariance, n),
-                               out=Xt[int(center):])
+                               out=Xt[int(center):Xt.shape[0] - repeat])
             X = Xt.cpu().numpy()
         X.flags.writeable = False  # the asked points: told back unchanged
         state.memory["core"] = st
-        state.pending = {"X": X, "U": U, "mu": mu, "center": center}
+        state.pending = {"X": X, "U": U, "mu": mu, "center": center, "repeat": repeat}
+        if repeat and not center:  # f(x0) was given: the second value is compared to it
+            state.pending["f0"] = st.fx
         return X
 
     @staticmethod
@@ -748,6 +761,8 @@ class L2LZO(ZOMethod):
         state.memory["nfev"] = state.memory.get("nfev", 0) + F.size
         if "probe_h" in p:
             return self._tell_probe(state, X, F, p)
+        if p.get("repeat"):
+            X, F = X[:-1], self._check_noise(state, float(p.get("f0", F[0])), F)
         nets = self._for_dim(state.x.size)
         st, i = state.memory["core"], 0
         rejected = False
@@ -826,12 +841,23 @@ class L2LZO(ZOMethod):
             del mem["probe_rng"]
             mem["ruggedness"] = 0.0
             return None
-        repeat = self._for_dim(state.x.size).noisy == "auto"
+        repeat = mem.pop("check_noise", False)
         if repeat:  # x0 once more, last: the noise check (option noisy)
             X = np.concatenate([X, mem["x0"][None, :]])
         X.flags.writeable = False
         state.pending = {"X": X, "probe_h": h, "center": center, "repeat": repeat}
         return X
+
+    @staticmethod
+    def _check_noise(state, f0: float, F: np.ndarray) -> np.ndarray:
+        """The noise check (option ``noisy``): the run is noisy where ``x0``'s second
+        value, ``F``'s last, differs from ``f0`` (two NaNs, or two infs of a sign,
+        agree). Returns ``F`` without it."""
+        again = float(F[-1])
+        mem = state.memory
+        mem["noisy"] = mem["noisy"] or not (again == f0 or (math.isnan(again)
+                                                            and math.isnan(f0)))
+        return F[:-1]
 
     def _tell_probe(self, state, X, F, p):
         """Decide from the probe's values whether the run walks; the probe's points count
@@ -842,10 +868,7 @@ class L2LZO(ZOMethod):
         i = int(p["center"])
         f0 = float(F[0]) if p["center"] else mem["core"].fx
         if p["repeat"]:
-            # noisy where x0's two values differ (two NaNs, or two infs of a sign, agree)
-            again, X, F = float(F[-1]), X[:-1], F[:-1]
-            mem["noisy"] = mem["noisy"] or not (again == f0 or (math.isnan(again)
-                                                                and math.isnan(f0)))
+            X, F = X[:-1], self._check_noise(state, f0, F)
         mem["ruggedness"] = ruggedness(f0, F[i:], p["probe_h"])
         if mem["ruggedness"] > RUGGED_RATIO:
             mem["walk_end"] = WALK_BUDGET_FRAC * state.budget
