@@ -364,7 +364,8 @@ def test_vectorized_torch_objective_receives_a_tensor():
         h = np.linspace(1.0, 10.0, X.shape[0])[:, None]
         return 0.5 * (h * (X - 1.0) ** 2).sum(0)
 
-    opts = {"maxfev": 21 * 5, "q": 20, "walk": False}  # the first batch an iteration's
+    # the first batch an iteration's: no probe, no noise check
+    opts = {"maxfev": 21 * 5, "q": 20, "walk": False, "noisy": False}
     a = minimize(f_torch, np.zeros(6), method="l2l-zo",
                  options=dict(opts, vectorized="torch", eval_device="cpu"), rng=0)
     b = minimize(f_numpy, np.zeros(6), method="l2l-zo", options=dict(opts, vectorized=True),
@@ -394,7 +395,8 @@ def test_q_auto_follows_the_dimension():
     assert [default_q(d) for d in (1, 2, 4, 5, 99, 100, 400, 784, 1000, 10**6)] == [
         1, 2, 4, 5, 5, 20, 20, 20, 20, 20]
     for d, q in ((3, 3), (10, 5), (400, 20)):
-        opt = zominimize.Optimizer("l2l-zo", np.zeros(d), rng=0, q="auto")
+        # noisy=False: no noise check, the first ask is x0 and its queries
+        opt = zominimize.Optimizer("l2l-zo", np.zeros(d), rng=0, q="auto", noisy=False)
         assert opt.ask().shape == (q + 1, d)
     with pytest.raises(ValueError, match="`q`"):
         zominimize.Optimizer("l2l-zo", np.zeros(3), q="sometimes")
@@ -414,9 +416,10 @@ def test_q_budget_raises_q_with_a_known_budget_unless_q_is_given():
     assert budget_q(20, 10**6, 5) == 20  # never lowered
 
     def q_of(d=10, q_budget=True, **kw):
-        # walk=False: the first ask is then an iteration's, not the ruggedness probe
+        # walk=False, noisy=False: the first ask is then an iteration's, neither the
+        # ruggedness probe nor with the noise check's second x0
         return zominimize.Optimizer("l2l-zo", np.zeros(d), rng=0, q_budget=q_budget,
-                                    walk=False, **kw).ask().shape[0] - 1
+                                    walk=False, noisy=False, **kw).ask().shape[0] - 1
 
     assert q_of() == q_of(budget=6000) == 5 and q_of(budget=20000) == 10
     assert q_of(d=3, budget=8000) == 7 and q_of(d=60, budget=10000) == 9  # default-mid's
@@ -424,7 +427,7 @@ def test_q_budget_raises_q_with_a_known_budget_unless_q_is_given():
     assert q_of(d=150, budget=20000) == 10 and q_of(d=700, budget=50000) == 10  # kept
     assert q_of(budget=20000, q=5) == 5 and q_of(budget=20000, q="auto") == 10
     assert q_of(budget=20000, q_budget=False) == 5
-    opt = zominimize.Optimizer("l2l-zo", np.zeros(10), budget=20000, walk=False)
+    opt = zominimize.Optimizer("l2l-zo", np.zeros(10), budget=20000, walk=False, noisy=False)
     assert opt.ask().shape[0] == 6
     for bad, err in ((0, ValueError), (2.5, ValueError), ("many", TypeError)):
         with pytest.raises(err, match="`budget`"):
@@ -510,9 +513,11 @@ def test_default_rules_follow_the_dimension(d, q, accept, directions):
                  options={"maxfev": 40 * (q + 1), "q": other[0], "accept": other[1]}, rng=3)
     np.testing.assert_array_equal(a.x, b.x)
     # from d = 40 to 99 a kept iterate's value and its queries are two tells; from
-    # d = 5 to 49 the ruggedness probe (option walk) takes the first tell's evaluations
+    # d = 5 to 49 the ruggedness probe (option walk) takes the first tell's evaluations,
+    # and below d = 300 the noise check one evaluation (option noisy)
     assert a.nit == b.nit
-    assert a.nit == 40 if not (40 <= d < 100 or 5 <= d < 50) else a.nit >= 30
+    assert a.nit == (40 if d >= 300 else 39) if not (40 <= d < 100 or 5 <= d < 50) \
+        else a.nit >= 30
     assert not np.array_equal(a.x, c.x)
     if directions == "orthogonal":  # and not the independent draws' run
         e = minimize(f, x0, method="l2l-zo", rng=3, options={
@@ -624,7 +629,8 @@ def test_a_parts_entry_without_an_end_runs_from_its_start_on(tmp_path):
     """An entry without "max_d" runs its networks at every d from its "min_d" on."""
     parts = _default_with_parts(tmp_path, [{"min_d": 6, "weights": "attack"}])
     for d, q in ((5, 5), (6, 20), (40, 20)):
-        opt = zominimize.Optimizer("l2l-zo", np.zeros(d), weights=parts, rng=0)
+        # noisy=False: the default's noise check (no budget) would add x0 again
+        opt = zominimize.Optimizer("l2l-zo", np.zeros(d), weights=parts, rng=0, noisy=False)
         assert len(opt.ask()) == q + 1, d  # the attack set's 20 queries from d = 6
     assert "d=6..: 'attack'" in repr(opt.method)
     for d, networks in ((5, parts), (6, "attack"), (5000, "attack")):
@@ -658,16 +664,17 @@ def test_a_parts_entry_options_override_the_parts_own(tmp_path):
 @pytest.mark.parametrize("d, networks, rules", [
     (49, "default", None),
     (50, "default-mid", {"q": 5, "accept": "improving", "restarts": "auto",
-                         "local_returns": True}),
+                         "local_returns": True, "noisy": "auto"}),
     (99, "default-mid", {"q": 5, "accept": "improving", "restarts": "auto",
-                         "local_returns": True}),
-    (100, "default-mid", {"accept": "auto", "restarts": "auto", "local_returns": True}),
+                         "local_returns": True, "noisy": "auto"}),
+    (100, "default-mid", {"accept": "auto", "restarts": "auto", "local_returns": True,
+                          "noisy": "auto"}),
     (599, "default-mid", {"accept": "auto", "restarts": "auto", "step_beta1": "auto",
-                          "sigma_down": "auto", "local_returns": True}),
+                          "sigma_down": "auto", "local_returns": True, "noisy": "auto"}),
     (600, "default-mid", {"accept": "auto", "restarts": "auto", "step_beta1": "auto",
-                          "sigma_down": "auto", "local_returns": True}),
+                          "sigma_down": "auto", "local_returns": True, "noisy": "auto"}),
     (1500, "default-mid", {"accept": "auto", "restarts": "auto", "step_beta1": "auto",
-                           "sigma_down": "auto", "local_returns": True})])
+                           "sigma_down": "auto", "local_returns": True, "noisy": "auto"})])
 def test_default_runs_its_mid_networks_from_d_50_on(d, networks, rules):
     """The nineteenth and twenty-first rounds: from d = 50 to 599 the "default" set runs
     the networks of "default-mid", below d = 100 with the default's rules there (5
@@ -679,16 +686,17 @@ def test_default_runs_its_mid_networks_from_d_50_on(d, networks, rules):
     the elitist start ended by two improvements in a row from there), and since the
     fortieth round step_beta1="auto" (from d = 300 the step follows a shorter mean), and
     since the forty-fifth and forty-sixth sigma_down="auto" (from d = 100 the harder
-    shrink once σ is well below its start), and since the fifty-second local_returns."""
+    shrink once σ is well below its start), and since the fifty-second local_returns,
+    and since the fifty-sixth noisy="auto" (the noise check below d = 300)."""
     from zominimize.learned import bundled_weights
 
     assert bundled_weights()["default"]["by_dim"] == [
         {"min_d": 50, "max_d": 99, "weights": "default-mid",
          "options": {"q": 5, "accept": "auto", "restarts": "auto", "step_beta1": "auto",
-                     "sigma_down": "auto", "local_returns": True}},
+                     "sigma_down": "auto", "local_returns": True, "noisy": "auto"}},
         {"min_d": 100, "weights": "default-mid",
          "options": {"accept": "auto", "restarts": "auto", "step_beta1": "auto",
-                     "sigma_down": "auto", "local_returns": True}}]
+                     "sigma_down": "auto", "local_returns": True, "noisy": "auto"}}]
     f, x0 = _Shifted(d), np.zeros(d)
     a = minimize(f, x0, method="l2l-zo", options={"maxfev": 250}, rng=5)
     assert a.networks == networks
@@ -1064,7 +1072,7 @@ def test_speculative_false_evaluates_a_new_iterate_alone_while_it_can_be_undone(
     the iterate before it. The default evaluates each new iterate with its queries."""
     q = 5
     rounds = _rounds(zominimize.Optimizer("l2l-zo", np.zeros(10), rng=0, q=q,
-                                          speculative=False), quad, 200)
+                                          speculative=False, noisy=False), quad, 200)
     assert len(rounds[0][0]) == q + 1  # x0 and its queries: nothing to undo yet
     kept = undone = 0
     for k in range(1, len(rounds) - 1):
@@ -1082,7 +1090,8 @@ def test_speculative_false_evaluates_a_new_iterate_alone_while_it_can_be_undone(
             kept += 1
         np.testing.assert_array_equal(rounds[k + 1][1], after)
     assert undone >= 5 and kept >= 20
-    default = _rounds(zominimize.Optimizer("l2l-zo", np.zeros(10), rng=0, q=q), quad, 50)
+    default = _rounds(zominimize.Optimizer("l2l-zo", np.zeros(10), rng=0, q=q, noisy=False),
+                      quad, 50)
     assert {len(r[0]) for r in default} == {q, q + 1}
 
 
