@@ -94,7 +94,7 @@ def test_the_suite_and_its_report():
     suite = get_suite("bbob-noisy")
     specs = [parse_spec(p).options for p in suite.problems]
     assert {o["fid"] for o in specs} == set(range(101, 131))
-    assert {o["dim"] for o in specs} == {5, 20} and len(specs) == 60
+    assert {o["dim"] for o in specs} == {5, 20, 40} and len(specs) == 90
     assert "l2l-zo[sigma0=2,accept=always]" in suite.methods
     assert "l2l-zo[sigma0=2]" in suite.methods and set(suite.tune) >= {"zo-adam"}
     assert suite.seed_list() == [1, 2, 3, 4, 5]

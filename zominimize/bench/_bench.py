@@ -204,11 +204,12 @@ SUITES["bbob-1000"] = _bbob_suite(
 SUITES["bbob-noisy"] = Suite(
     name="bbob-noisy",
     description="COCO's noisy BBOB functions f101-f130 (moderate noise f101-f106, severe "
-    "f107-f130; Gaussian, uniform and Cauchy noise models) at d = 5 and 20 through pycma's "
+    "f107-f130; Gaussian, uniform and Cauchy noise models) at d = 5, 20 and 40 through pycma's "
     "reference implementation, instances 1-5; every solver sees the noisy values and a run "
     "is scored, as COCO records noisy runs, on the noise-free values of the points it "
     "evaluated; l2l-zo also with accept='always'; " + _BBOB_PROTOCOL + ").",
-    problems=tuple(f"bbob-noisy[fid={f},dim={d}]" for d in (5, 20) for f in range(101, 131)),
+    problems=tuple(f"bbob-noisy[fid={f},dim={d}]" for d in (5, 20, 40)
+                   for f in range(101, 131)),
     methods=(*BBOB_PEERS, BBOB_L2L, "l2l-zo[sigma0=2,accept=always]"),
     seeds=(1, 2, 3, 4, 5), tune=BBOB_TUNED, tune_grids=BBOB_GRIDS, tune_extend=GRID_EXTEND,
 )
