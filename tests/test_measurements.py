@@ -102,3 +102,75 @@ def test_committed_plots_win(ext, small_json, tmp_path):
     text = ext._bench_inc("small", "zominimize bench --out small.json")
     assert ".. figure:: /_generated/small_plots/mine.png" in text
     assert not (tmp_path / "generated").exists()
+
+
+def _bbob_result(path, methods, dims=(3, 4)):
+    """A small saved BBOB result: each method reaches precision 1e-3 (``a``) or 1
+    halfway through its runs."""
+    import numpy as np
+
+    from zominimize.bench import BenchResult, RunRecord
+
+    runs = []
+    for m in methods:
+        for d in dims:
+            values = np.full(100, 1e3)
+            values[50:] = 1e-3 if m == "a" else 1.0
+            runs.append(RunRecord.from_values(
+                values, method=m, problem=f"bbob[fid=1,dim={d}]", seed=1,
+                instance=f"bbob[fid=1,dim={d}]", dim=d, budget=100, stop="budget",
+                wall_time=1.0, fun_time=0.5, f_opt=0.0))
+    BenchResult(runs=runs, budget=100).to_json(path)
+    return path
+
+
+def test_a_bbob_report_draws_its_ecdfs_from_the_merged_results(ext, measured, tmp_path):
+    pytest.importorskip("matplotlib")
+    (measured / "rep.md").write_text("| a |\n|---|\n| 1 |\n")
+    (measured / "rep_ecdf_d3.png").write_bytes(b"")  # a stray local plot: not shown
+    _bbob_result(measured / "peers.json.gz", ["b"])
+    second = _bbob_result(measured / "mine.json.gz", ["a"], dims=(3,))
+    text = ext._md_inc("rep", "cmd", ecdf=["peers", "mine"])
+    out = tmp_path / "generated" / "bench" / "rep_plots"
+    assert sorted(p.name for p in out.glob("*.png")) == ["rep_ecdf_d3.png", "rep_ecdf_d4.png"]
+    assert ".. figure:: /generated/bench/rep_plots/rep_ecdf_d3.png" in text
+    assert "/_generated/rep_ecdf_d3.png" not in text
+    mtime = (out / "rep_ecdf_d3.png").stat().st_mtime_ns
+    assert ext._md_inc("rep", "cmd", ecdf=["peers", "mine"]) == text
+    assert (out / "rep_ecdf_d3.png").stat().st_mtime_ns == mtime  # sources unchanged
+    _bbob_result(second, ["a"], dims=(3, 5))  # a source changes: drawn again
+    ext._md_inc("rep", "cmd", ecdf=["peers", "mine"])
+    assert sorted(p.name for p in out.glob("*.png")) == [
+        "rep_ecdf_d3.png", "rep_ecdf_d4.png", "rep_ecdf_d5.png"]
+    second.unlink()  # a source missing: the table alone, no stale plots
+    assert ".. figure::" not in ext._md_inc("rep", "cmd", ecdf=["peers", "mine"])
+
+
+def test_ecdf_sources_are_committed_results_of_an_md_entry(ext, tmp_path):
+    measurements, _ = ext.load_measurements()
+    with_ecdf = {k: e["ecdf"] for k, e in measurements.items() if "ecdf" in e}
+    assert with_ecdf, "the BBOB reports name the results of their ECDF plots"
+    for key, sources in with_ecdf.items():
+        for source in sources:
+            assert ext.result_path(source).exists(), (key, source)
+    path = tmp_path / "m.toml"
+    for bad in ('kind = "md"\ncommand = "run"\necdf = "x"\n',
+                'kind = "text"\ncommand = "run"\necdf = ["x"]\n'):
+        path.write_text("[measurements.x]\n" + bad)
+        with pytest.raises(ValueError, match="ecdf is a list of result keys"):
+            ext.load_measurements(path)
+
+
+def test_committed_results_stay_under_two_megabytes():
+    """docs/contributing.rst: summaries, not traces; plots are drawn at build time."""
+    import shutil
+    import subprocess
+
+    root = DOCS.parent
+    if shutil.which("git") is None or not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    files = subprocess.run(["git", "ls-files", "docs/_generated"], cwd=root, check=True,
+                           capture_output=True, text=True).stdout.split()
+    present = [root / f for f in files if (root / f).exists()]
+    assert present and sum(p.stat().st_size for p in present) < 2_000_000
+    assert not [p.name for p in present if p.suffix == ".png" and "_ecdf_d" in p.name]

@@ -56,6 +56,11 @@ def load_measurements(path: Path = MEASUREMENTS_FILE) -> tuple[dict[str, dict], 
         if entry.get("kind") not in KINDS or not entry.get("command"):
             raise ValueError(f"{path.name}: measurement {key!r} needs a kind in {KINDS} "
                              "and a command")
+        ecdf = entry.get("ecdf")
+        if ecdf is not None and (entry["kind"] != "md" or not isinstance(ecdf, list)
+                                 or not all(isinstance(k, str) for k in ecdf)):
+            raise ValueError(f"{path.name}: measurement {key!r}: ecdf is a list of "
+                             "result keys, for a measurement of kind 'md'")
     claims = data.get("claims", [])
     for claim in claims:
         if measurements.get(claim.get("measurement"), {}).get("kind") != "bench":
@@ -337,20 +342,42 @@ def result_path(key: str, directory: Path | None = None) -> Path:
     return packed if packed.exists() else directory / f"{key}.json"
 
 
+def _drawn(out: Path, sources: list[Path], draw) -> list[Path]:
+    """The plots that ``draw(out)`` writes, redrawn only when a source file changes."""
+    signature = " ".join(f"{p.name} {p.stat().st_size} {p.stat().st_mtime_ns}"
+                         for p in sources)
+    stamp = out / ".source"
+    if not stamp.exists() or stamp.read_text() != signature:
+        shutil.rmtree(out, ignore_errors=True)
+        draw(out)
+        stamp.write_text(signature)
+    return sorted(out.glob("*.png"))
+
+
 def _bench_plots(key: str, command: str, result) -> list[Path]:
     """The committed plots of a result, else (unless its command says ``--no-plots``)
     plots drawn from the result itself, redrawn only when its JSON file changes."""
     committed = sorted((MEASURED / f"{key}_plots").glob("*.png"))
     if committed or result is None or "--no-plots" in command:
         return committed
-    out = GENERATED / "bench" / f"{key}_plots"
-    source = result_path(key).stat()
-    stamp, signature = out / ".source", f"{source.st_size} {source.st_mtime_ns}"
-    if not stamp.exists() or stamp.read_text() != signature:
-        shutil.rmtree(out, ignore_errors=True)
-        result.plot(out)
-        stamp.write_text(signature)
-    return sorted(out.glob("*.png"))
+    return _drawn(GENERATED / "bench" / f"{key}_plots", [result_path(key)], result.plot)
+
+
+def _ecdf_plots(key: str, sources: list[str]) -> list[Path]:
+    """The ECDF plots of a BBOB report, drawn from the results it was made of (merged,
+    later files win, as ``zominimize bench --replot`` does); none where one is missing."""
+    from zominimize.bench import BenchResult, plot_ecdfs
+    from zominimize.bench._result import merge_results
+
+    paths = [result_path(s) for s in sources]
+    if not all(p.exists() for p in paths):
+        return []
+
+    def draw(out: Path) -> None:
+        merged = merge_results([BenchResult.from_json(p) for p in paths])
+        plot_ecdfs(merged, out, prefix=f"{key}_ecdf")
+
+    return _drawn(GENERATED / "bench" / f"{key}_plots", paths, draw)
 
 
 def _bench_inc(key: str, command: str) -> str:
@@ -387,12 +414,12 @@ def _bench_inc(key: str, command: str) -> str:
     return text
 
 
-def _md_inc(key: str, command: str) -> str:
+def _md_inc(key: str, command: str, ecdf: list[str] | None = None) -> str:
     md = MEASURED / f"{key}.md"
     if not md.exists():
         return _not_measured(command)
     text = md_to_rst(md.read_text(encoding="utf-8"))
-    figs = sorted(MEASURED.glob(f"{key}*.png"))
+    figs = _ecdf_plots(key, ecdf) if ecdf else sorted(MEASURED.glob(f"{key}*.png"))
     if figs:
         text += "\n" + _figures(figs)
     return text
@@ -449,7 +476,8 @@ def write_measurements(app) -> None:
     render = {"bench": _bench_inc, "md": _md_inc, "text": _text_inc}
     for key, entry in measurements.items():
         command = entry["command"]
-        _write(GENERATED / "bench" / f"{key}.inc", render[entry["kind"]](key, command))
+        extra = {"ecdf": entry["ecdf"]} if "ecdf" in entry else {}
+        _write(GENERATED / "bench" / f"{key}.inc", render[entry["kind"]](key, command, **extra))
         _write(GENERATED / "bench" / f"{key}.command.inc",
                ".. code-block:: bash\n\n" + textwrap.indent(command, "    ") + "\n")
     _write(GENERATED / "bench" / "claims.inc", claims_inc(measurements, claims))
