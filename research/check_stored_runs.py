@@ -11,6 +11,12 @@ spec no longer reproduces is printed with both values, and the exit status is 1:
     python -m research.check_stored_runs docs/_generated/bbob_large.json.gz --jobs 2
 
 Runs stopped by the per-run time limit are skipped (their end depends on the machine).
+A run stored on another CPU can differ without any change of its spec: the kernels
+chosen for a CPU's instruction set round differently, and a long run at large d
+amplifies that (on 2026-12-05 an AVX-512 machine made 19 of 74 runs again differently,
+all at d >= 784; docs/faq.rst). Where a stale run's file was stored on another CPU, or
+does not say on which, the check says so; the small-d runs and
+``python tests/reference_runs.py --check`` tell a changed spec apart.
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ import sys
 from joblib import Parallel, delayed
 
 from zominimize.bench import BenchResult, run_one
+from zominimize.bench._bench import _environment
 
-#: relative difference of final values above which a row is stale (float32 networks
-#: round differently across CPUs; a changed rule moves a run far more) ...
+#: relative difference of final values above which a row is stale (a changed rule moves
+#: a run far more; on another CPU long runs at large d can too, see above) ...
 RTOL = 1e-6
 #: ... and the absolute one: COCO's final target on the precision, below which runs
 #: that converge to a floor (the classification task's 1e-10) differ by rounding alone
@@ -59,14 +66,27 @@ def main(argv=None) -> int:
                 todo += [(path, run, result.budget) for run in _per_dim(result, method)]
     finals = Parallel(n_jobs=args.jobs)(delayed(_again)(run, budget)
                                         for _, run, budget in todo)
-    stale = 0
+    stale = []
     for (path, run, _), final in zip(todo, finals):
         same = math.isclose(final, run.final, rel_tol=RTOL, abs_tol=ATOL)
-        stale += not same
+        stale += [] if same else [path]
         print(f"{'ok   ' if same else 'STALE'} {path}: {run.method} on {run.problem} "
               f"seed {run.seed}: stored {run.final:.10g}, now {final:.10g}", flush=True)
-    print(f"{len(todo) - stale} of {len(todo)} runs reproduce")
-    return int(stale > 0)
+    print(f"{len(todo) - len(stale)} of {len(todo)} runs reproduce")
+    here = _cpu(_environment())
+    for path in sorted(set(stale)):
+        there = _cpu(BenchResult.from_json(path).meta.get("environment", {}))
+        if there != here:
+            print(f"note: {path} was stored on {there or 'a CPU it does not record'}, "
+                  f"this is {here}: its large-d runs may differ by rounding alone")
+    return int(bool(stale))
+
+
+def _cpu(env: dict) -> str | None:
+    """The CPU of a result's environment and the kernels torch chose for it."""
+    if "cpu" not in env:
+        return None
+    return f"{env['cpu']} ({env.get('torch_cpu', '?')})"
 
 
 if __name__ == "__main__":

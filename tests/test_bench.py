@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import platform
 import warnings
 
 import numpy as np
@@ -522,3 +524,20 @@ def test_parallel_processes_identical(small_result):
     par = run_benchmark(["sphere-10", "attack"], ["zo-adam", "nelder-mead"], budget=210,
                         seeds=2, extra_methods={"sphere-10": ["zo-sgd"]}, workers=2)
     assert [r.trace_f for r in par.runs] == [r.trace_f for r in small_result.runs]
+
+
+def test_results_record_the_cpu_they_ran_on(tmp_path):
+    """Runs at large d differ by rounding across CPUs (docs/faq.rst): a stored result
+    says on which CPU, and with which of torch's kernels, it was made."""
+    import torch
+
+    res = run_benchmark(["sphere-10"], ["zo-sgd"], budget=21, seeds=1)
+    env = res.meta["environment"]
+    names = []
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            names = [ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")]
+    assert env["cpu"] == (names[0] if names else platform.processor() or "?")
+    assert env["torch_cpu"] == torch.backends.cpu.get_cpu_capability()
+    res.to_json(tmp_path / "r.json")
+    assert BenchResult.from_json(tmp_path / "r.json").meta["environment"] == env

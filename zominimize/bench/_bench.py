@@ -257,7 +257,7 @@ def _environment() -> dict:
     from .. import __version__
 
     env = {"zominimize": __version__, "python": platform.python_version(),
-           "numpy": np.__version__, "platform": platform.platform()}
+           "numpy": np.__version__, "platform": platform.platform(), "cpu": cpu_model()}
     for mod in ("scipy", "torch", "cma"):
         m = sys.modules.get(mod)
         if m is None:
@@ -266,7 +266,22 @@ def _environment() -> dict:
             except ImportError:
                 continue
         env[mod] = getattr(m, "__version__", "?")
+    if "torch" in env:  # the kernels torch chose for this CPU round differently
+        env["torch_cpu"] = sys.modules["torch"].backends.cpu.get_cpu_capability()
     return env
+
+
+def cpu_model() -> str:
+    """The processor's model name (``/proc/cpuinfo`` on Linux), else what
+    :func:`platform.processor` says; ``"?"`` where neither knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
 
 
 def run_benchmark(
