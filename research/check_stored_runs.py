@@ -28,8 +28,7 @@ import sys
 
 from joblib import Parallel, delayed
 
-from zominimize.bench import BenchResult, run_one
-from zominimize.bench._bench import _environment
+from zominimize.bench import BenchResult, environment, run_one
 
 #: relative difference of final values above which a row is stale (a changed rule moves
 #: a run far more; on another CPU long runs at large d can too, see above) ...
@@ -73,7 +72,7 @@ def main(argv=None) -> int:
         print(f"{'ok   ' if same else 'STALE'} {path}: {run.method} on {run.problem} "
               f"seed {run.seed}: stored {run.final:.10g}, now {final:.10g}", flush=True)
     print(f"{len(todo) - len(stale)} of {len(todo)} runs reproduce")
-    here = _cpu(_environment())
+    here = _cpu(environment())
     for path in sorted(set(stale)):
         there = _cpu(BenchResult.from_json(path).meta.get("environment", {}))
         if there != here:

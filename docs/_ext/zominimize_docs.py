@@ -366,8 +366,7 @@ def _bench_plots(key: str, command: str, result) -> list[Path]:
 def _ecdf_plots(key: str, sources: list[str]) -> list[Path]:
     """The ECDF plots of a BBOB report, drawn from the results it was made of (merged,
     later files win, as ``zominimize bench --replot`` does); none where one is missing."""
-    from zominimize.bench import BenchResult, plot_ecdfs
-    from zominimize.bench._result import merge_results
+    from zominimize.bench import BenchResult, merge_results, plot_ecdfs
 
     paths = [result_path(s) for s in sources]
     if not all(p.exists() for p in paths):

@@ -45,7 +45,16 @@ from ._analysis import (
     validation_score,
 )
 from ._bbob import BBOB_GROUPS, BBOBProblem
-from ._bench import SUITES, Suite, extend_lr_grid, get_suite, run_benchmark, run_suite, tune_lr
+from ._bench import (
+    SUITES,
+    Suite,
+    environment,
+    extend_lr_grid,
+    get_suite,
+    run_benchmark,
+    run_suite,
+    tune_lr,
+)
 from ._figures import save_figure
 from ._overhead import measure_overhead
 from ._record import ECDF_TARGETS, checkpoint_grid
@@ -79,6 +88,7 @@ __all__ = [
     "check_problem",
     "checkpoint_grid",
     "ecdf",
+    "environment",
     "extend_lr_grid",
     "fraction_at_or_below",
     "get_suite",

@@ -253,11 +253,22 @@ def _problem_dim(spec: Spec) -> int:
     return 784 if spec.name.startswith("attack") else 100
 
 
-def _environment() -> dict:
+def environment() -> dict:
+    """The versions and the machine that a result records (``meta["environment"]``).
+
+    Returns
+    -------
+    dict
+        ``zominimize``, ``python``, ``numpy``, ``platform``, ``cpu`` (the processor's
+        model name), and where importable ``scipy``, ``torch`` and ``cma``, with
+        ``torch_cpu``: the kernel set torch chose for this CPU (``"AVX2"``,
+        ``"AVX512"``, ...). With the same versions, long runs at large d can differ by
+        rounding between CPUs (see the FAQ).
+    """
     from .. import __version__
 
     env = {"zominimize": __version__, "python": platform.python_version(),
-           "numpy": np.__version__, "platform": platform.platform(), "cpu": cpu_model()}
+           "numpy": np.__version__, "platform": platform.platform(), "cpu": _cpu_model()}
     for mod in ("scipy", "torch", "cma"):
         m = sys.modules.get(mod)
         if m is None:
@@ -271,7 +282,7 @@ def _environment() -> dict:
     return env
 
 
-def cpu_model() -> str:
+def _cpu_model() -> str:
     """The processor's model name (``/proc/cpuinfo`` on Linux), else what
     :func:`platform.processor` says; ``"?"`` where neither knows."""
     try:
@@ -463,7 +474,7 @@ def run_benchmark(
         "workers": workers,
         "seeds": seed_list,
         "vectorized": vectorized,
-        "environment": _environment(),
+        "environment": environment(),
     }
     if skipped:
         info["skipped"] = skipped
