@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 import zominimize
 from zominimize._cli import main
@@ -90,6 +91,7 @@ def test_demo_without_matplotlib_prints_the_table_and_says_how_to_get_the_pictur
     assert main(["demo", "--budget", "42", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "| l2l-zo |" in text and "| ZO-Adam |" in text
+    assert f"({torch.backends.cpu.get_cpu_capability()} kernels) on " in text  # the CPU
     assert "pip install 'zominimize[plot]'" in text
     assert not out.exists()
 

@@ -118,7 +118,18 @@ def _table(problem, runs) -> str:
             f"| {label} | {r['result'].fun:.4f} | {r['margin']:.3f} | {ok} | {fs} | "
             f"{r['result'].nfev} | {r['time']:.1f} |"
         )
-    return "\n".join(lines)
+    return "\n".join(lines + ["", _machine()])
+
+
+def _machine() -> str:
+    """Where the runs were made: at d = 784 another CPU's kernels round differently."""
+    import torch
+
+    from .bench._bench import _cpu_model
+
+    return (f"Made with torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()} "
+            f"kernels) on {_cpu_model()}; another CPU can give other digits (FAQ: the "
+            "same result on another machine).")
 
 
 def _plot(problem, runs, path, budget) -> None:
