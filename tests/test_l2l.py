@@ -449,8 +449,9 @@ def test_q_budget_raises_q_with_a_known_budget_unless_q_is_given():
     assert opt.nfev == res.nfev and res.fun == opt.fun and np.array_equal(res.x, opt.x)
 
 
-@pytest.mark.parametrize("d, auto", [(4, "orthogonal"), (19, "orthogonal"),
-                                     (20, "independent"), (100, "independent")])
+@pytest.mark.parametrize("d, auto", [(4, "orthogonal"), (20, "orthogonal"),
+                                     (49, "orthogonal"), (50, "independent"),
+                                     (100, "independent")])
 def test_directions_option_reaches_the_queries(d, auto):
     """``directions="orthogonal"``: the directions of an iteration are orthogonal
     (``pred_ratio=0``: no QueryRNN scaling); ``"auto"`` picks by dimension, and a
@@ -487,11 +488,12 @@ def test_repr_shows_the_rules_the_weights_chose():
 
 
 @pytest.mark.parametrize("d, q, accept, directions", [
-    (10, 5, "improving", "orthogonal"), (99, 5, "improving", "independent"),
+    (10, 5, "improving", "orthogonal"), (30, 5, "improving", "orthogonal"),
+    (99, 5, "improving", "independent"),
     (100, 10, "elitist-streak", "independent"), (600, 10, "elitist-streak", "independent")])
 def test_default_rules_follow_the_dimension(d, q, accept, directions):
     """The "default" weights run few queries and the elitist rule below d = 100
-    (orthogonal directions below d = 20), and from d = 100 on the "default-mid"
+    (orthogonal directions below d = 50), and from d = 100 on the "default-mid"
     networks with 10 queries (since the fiftieth round also from d = 600) and the
     elitist rule until two improvements in a row: the same run, to the bit, as those
     options given."""

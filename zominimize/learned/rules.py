@@ -14,7 +14,7 @@ coordinate, a single complete orthogonal block, won on fresh sets). ``accept="au
 is the elitist rule below ``AUTO_MAX_D`` and the elitist rule until two improvements in
 a row from there on (thirteenth and thirty-second rounds).
 ``directions="auto"`` draws orthogonal directions below ``DIRECTIONS_AUTO_MAX_D``
-(seventeenth round). ``restarts="auto"`` starts the networks afresh once the iterate
+(seventeenth and fifty-seventh rounds). ``restarts="auto"`` starts the networks afresh once the iterate
 stalls, below ``RESTARTS_AUTO_MAX_D`` (twenty-sixth round), and returns to the best
 point once σ has collapsed, from ``RESTARTS_BOTH_MIN_D`` (twenty-ninth round; from
 ``RESTARTS_AUTO_MAX_D`` on alone, twenty-seventh round), below it only from a plateau
@@ -123,10 +123,11 @@ ACCEPT_AUTO_MAX_D = AUTO_MAX_D
 #: √d (orthogonal evolution strategies; no cross-talk between the directions of a
 #: block), or "auto".
 DIRECTIONS = ("independent", "orthogonal", "auto")
-#: Below this dimension directions="auto" draws orthogonal directions: with 5 queries
-#: their gain on BBOB shrinks as d grows, and was under the 0.05 asked at d = 20
-#: (research log, fourteenth, sixteenth and seventeenth rounds).
-DIRECTIONS_AUTO_MAX_D = 20
+#: Below this dimension directions="auto" draws orthogonal directions: below d = 20
+#: from the seventeenth round; from 20 to 49, with the query covariance that runs there,
+#: they won on fresh BBOB instances and the families (fifty-seventh round); from d = 50,
+#: without it, they did not in exploration (research log).
+DIRECTIONS_AUTO_MAX_D = 50
 
 
 #: speculative="auto" evaluates a new iterate alone while the elitist rule may undo it
