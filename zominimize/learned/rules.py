@@ -14,9 +14,10 @@ coordinate, a single complete orthogonal block, won on fresh sets). ``accept="au
 is the elitist rule below ``AUTO_MAX_D`` and the elitist rule until two improvements in
 a row from there on (thirteenth and thirty-second rounds).
 ``directions="auto"`` draws orthogonal directions below ``DIRECTIONS_AUTO_MAX_D``
-(seventeenth and fifty-seventh rounds). ``restarts="auto"`` starts the networks afresh once the iterate
-stalls, below ``RESTARTS_AUTO_MAX_D`` (twenty-sixth round), and returns to the best
-point once σ has collapsed, from ``RESTARTS_BOTH_MIN_D`` (twenty-ninth round; from
+(seventeenth and fifty-seventh rounds). ``restarts="auto"`` starts the networks afresh
+once the iterate stalls, below ``RESTARTS_AUTO_MAX_D`` (twenty-sixth round), and
+returns to the best point once σ has collapsed, from ``RESTARTS_BOTH_MIN_D``
+(twenty-ninth round; from
 ``RESTARTS_AUTO_MAX_D`` on alone, twenty-seventh round), below it only from a plateau
 (thirty-first round), as also up to ``RESTARTS_AUTO_MAX_D`` with a budget of at least
 ``PLATEAU_BUDGET_PER_D`` evaluations per coordinate (thirty-fifth round).
