@@ -17,10 +17,10 @@ a row from there on (thirteenth and thirty-second rounds).
 (seventeenth and fifty-seventh rounds). ``restarts="auto"`` starts the networks afresh
 once the iterate stalls, below ``RESTARTS_AUTO_MAX_D`` (twenty-sixth round), and
 returns to the best point once σ has collapsed, from ``RESTARTS_BOTH_MIN_D``
-(twenty-ninth round; from
-``RESTARTS_AUTO_MAX_D`` on alone, twenty-seventh round), below it only from a plateau
-(thirty-first round), as also up to ``RESTARTS_AUTO_MAX_D`` with a budget of at least
-``PLATEAU_BUDGET_PER_D`` evaluations per coordinate (thirty-fifth round).
+(twenty-ninth round; from ``RESTARTS_AUTO_MAX_D`` on alone, twenty-seventh round),
+below it only from a plateau (thirty-first round), as also up to
+``RESTARTS_AUTO_MAX_D`` with a budget of at least ``PLATEAU_BUDGET_PER_D`` evaluations
+per coordinate (thirty-fifth round).
 ``speculative="auto"`` evaluates a new iterate alone while it may be undone from
 ``SPECULATIVE_AUTO_MIN_D`` to below ``AUTO_MAX_D`` (thirty-eighth round), and
 ``step_beta1="auto"`` has the step follow a shorter mean of the estimates than the one
