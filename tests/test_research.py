@@ -357,3 +357,24 @@ def test_check_stored_runs_flags_a_row_its_spec_no_longer_makes(tmp_path, capsys
     res.to_json(bad)
     assert check_stored_runs.main([str(bad)]) == 1
     assert "STALE" in capsys.readouterr().out
+
+
+def test_check_stored_runs_picks_a_run_a_changed_rule_could_move():
+    """Per dimension the check reruns one stored run: not one that ended at the floor
+    of its precision (a BBOB sphere), where any rule gives the same final value."""
+    import numpy as np
+
+    from research import check_stored_runs
+    from zominimize.bench import BenchResult, RunRecord
+
+    def rec(problem, seed, dim, final):
+        values = np.array([10.0, final])
+        return RunRecord.from_values(values, method="l2l-zo", problem=problem, seed=seed,
+                                     instance=problem, dim=dim, budget=2, stop="budget",
+                                     wall_time=1.0, fun_time=0.5, f_opt=0.0)
+
+    res = BenchResult(runs=[rec("sphere", 1, 5, 0.0), rec("ellipsoid", 1, 5, 3.0),
+                            rec("sphere", 1, 7, 0.0), rec("sphere", 2, 7, 1e-12)], budget=2)
+    picked = check_stored_runs._per_dim(res, "l2l-zo")
+    assert [(r.dim, r.problem, r.seed) for r in picked] == [(5, "ellipsoid", 1),
+                                                           (7, "sphere", 1)]
