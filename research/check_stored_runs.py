@@ -87,7 +87,8 @@ def main(argv=None) -> int:
         there = _cpu(BenchResult.from_json(path).meta.get("environment", {}))
         if there != here:
             print(f"note: {path} was stored on {there or 'a CPU it does not record'}, "
-                  f"this is {here}: its large-d runs may differ by rounding alone")
+                  f"this is {here}: its runs may differ by rounding alone (most at large "
+                  "d and on ill-conditioned functions)")
     return int(bool(stale))
 
 
