@@ -125,11 +125,11 @@ def _machine() -> str:
     """Where the runs were made: at d = 784 another CPU's kernels round differently."""
     import torch
 
-    from .bench._bench import _cpu_model
+    from ._machine import cpu_model, torch_kernels
 
-    return (f"Made with torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()} "
-            f"kernels) on {_cpu_model()}; another CPU can give other digits (FAQ: the "
-            "same result on another machine).")
+    return (f"Made with torch {torch.__version__} ({torch_kernels()} kernels) on "
+            f"{cpu_model()}; another CPU can give other digits (FAQ: the same result on "
+            "another machine).")
 
 
 def _plot(problem, runs, path, budget) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._machine import cpu_model, torch_kernels
 from ._result import (
     TUNING_CRITERION,
     BenchResult,
@@ -268,7 +269,7 @@ def environment() -> dict:
     from .. import __version__
 
     env = {"zominimize": __version__, "python": platform.python_version(),
-           "numpy": np.__version__, "platform": platform.platform(), "cpu": _cpu_model()}
+           "numpy": np.__version__, "platform": platform.platform(), "cpu": cpu_model()}
     for mod in ("scipy", "torch", "cma"):
         m = sys.modules.get(mod)
         if m is None:
@@ -278,21 +279,8 @@ def environment() -> dict:
                 continue
         env[mod] = getattr(m, "__version__", "?")
     if "torch" in env:  # the kernels torch chose for this CPU round differently
-        env["torch_cpu"] = sys.modules["torch"].backends.cpu.get_cpu_capability()
+        env["torch_cpu"] = torch_kernels()
     return env
-
-
-def _cpu_model() -> str:
-    """The processor's model name (``/proc/cpuinfo`` on Linux), else what
-    :func:`platform.processor` says; ``"?"`` where neither knows."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
 def run_benchmark(
