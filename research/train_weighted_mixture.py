@@ -6,9 +6,14 @@ training on a mixture in which that task weighs more remove the stalls? The fami
 ``general-wide`` (weight ``--base-weight``) mixed with ``classification-train`` at
 d = 100..1000 (weight 1); everything else is the ``"default"`` weights' training
 command (``zominimize.learned.bundled_weights()["default"]["command"]``) with the given
-``--q``, ``--accept`` and ``--sigma-down``.
+``--q``, ``--accept`` and ``--sigma-down``, and, where given, the training length and
+horizon, the meta-learning rate and schedule, the networks it starts from and a share
+of ``bbob-like`` at d = 100..1000 (explorations of 2026-12-05, eighth session: longer
+training, and fine-tuning under the default's rules from d = 100).
 
     python -m research.train_weighted_mixture --seed 0 --out c_seed0.safetensors
+    python -m research.train_weighted_mixture --seed 2 --update-iters 1000 \
+        --query-iters 100 --out long_seed2.safetensors
 """
 
 from __future__ import annotations
@@ -23,11 +28,17 @@ from zominimize.problems import MixtureFamily, get_family
 from ._common import run_training, training_parser
 
 
-def mixture(base_weight: float):
-    """``general-wide`` and ``classification-train`` at d = 100..1000, weighted."""
-    return MixtureFamily([(get_family("general-wide"), base_weight),
-                          (get_family("classification-train", dim=(100, 1000)), 1.0)],
-                         name=f"general-wide+classification-100-1000(w={base_weight:g}:1)")
+def mixture(base_weight: float, bbob_like_weight: float = 0.0):
+    """``general-wide`` and ``classification-train`` at d = 100..1000, weighted, and
+    ``bbob-like`` at d = 100..1000 where ``bbob_like_weight`` is positive."""
+    parts = [(get_family("general-wide"), base_weight),
+             (get_family("classification-train", dim=(100, 1000)), 1.0)]
+    name = f"general-wide+classification-100-1000(w={base_weight:g}:1)"
+    if bbob_like_weight > 0:
+        parts.append((get_family("bbob-like", dim=(100, 1000)), bbob_like_weight))
+        name = (f"general-wide+classification-100-1000+bbob-like-100-1000"
+                f"(w={base_weight:g}:1:{bbob_like_weight:g})")
+    return MixtureFamily(parts, name=name)
 
 
 def default_config(**changes) -> TrainConfig:
@@ -41,10 +52,22 @@ def default_config(**changes) -> TrainConfig:
 def _parser() -> argparse.ArgumentParser:
     ap = training_parser(__doc__.splitlines()[0])
     ap.add_argument("--base-weight", type=float, default=2.0)
+    ap.add_argument("--bbob-like-weight", type=float, default=0.0,
+                    help="weight of bbob-like at d = 100..1000 in the mixture (0: none)")
     ap.add_argument("--q", default="5")
     ap.add_argument("--accept", default="improving")
     ap.add_argument("--sigma-down", type=float, default=None,
                     help="the prior shrink after a deterioration (default: TrainConfig's)")
+    # unset: the "default" weights' recorded values, so that the commands of the
+    # fifteenth and eighteenth rounds (and default-mid's) still reproduce their runs
+    ap.add_argument("--update-iters", type=int, default=None)
+    ap.add_argument("--query-iters", type=int, default=None)
+    ap.add_argument("--lr-update", type=float, default=None)
+    ap.add_argument("--lr-schedule", choices=("constant", "cosine"), default=None)
+    ap.add_argument("--horizon", type=int, default=None,
+                    help="iterations of every unroll and validation run (no curriculum)")
+    ap.add_argument("--init-from", default=None,
+                    help="bundled weight set or file the networks start from")
     return ap
 
 
@@ -52,9 +75,14 @@ def config(argv) -> TrainConfig:
     """The training configuration that the command line ``argv`` asks for."""
     args = _parser().parse_args(argv)
     q = args.q if args.q == "auto" else int(args.q)
-    extra = {} if args.sigma_down is None else {"sigma_down": args.sigma_down}
-    return default_config(family=mixture(args.base_weight), seed=args.seed, q=q,
-                          accept=args.accept, **extra)
+    given = {"sigma_down": args.sigma_down, "update_iters": args.update_iters,
+             "query_iters": args.query_iters, "lr_update": args.lr_update,
+             "lr_schedule": args.lr_schedule, "init_from": args.init_from}
+    if args.horizon is not None:
+        given.update(horizon=args.horizon, horizon_start=args.horizon, val_steps=args.horizon)
+    extra = {k: v for k, v in given.items() if v is not None}
+    return default_config(family=mixture(args.base_weight, args.bbob_like_weight),
+                          seed=args.seed, q=q, accept=args.accept, **extra)
 
 
 def main(argv=None) -> None:

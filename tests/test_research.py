@@ -217,6 +217,27 @@ def test_train_large_mixture_fine_tunes_the_default_on_the_weighted_mixture():
         train_large_mixture.config(["--out", "w.safetensors", "--hidden", "20"])
 
 
+def test_train_weighted_mixture_changes_only_what_its_flags_give():
+    from research import train_weighted_mixture as script
+
+    plain = script.config(["--out", "w.safetensors", "--seed", "2"])
+    cfg = script.config(["--out", "w.safetensors", "--seed", "2", "--update-iters", "7",
+                         "--horizon", "40", "--init-from", "default-mid", "--lr-update",
+                         "1e-4", "--q", "10", "--accept", "auto", "--bbob-like-weight", "2"])
+    assert (cfg.update_iters, cfg.lr_update, cfg.init_from, cfg.q, cfg.accept) == (
+        7, 1e-4, "default-mid", 10, "auto")
+    # one horizon for every unroll and for validation: no curriculum
+    assert (cfg.horizon, cfg.horizon_start, cfg.val_steps) == (40, 40, 40)
+    assert (plain.update_iters, plain.horizon, plain.init_from) == (200, 200, None)
+    assert len(plain.family.families) == 2
+    assert list(cfg.family.weights) == [0.4, 0.2, 0.4]
+    assert "bbob-like" in repr(cfg.family)
+    assert 100 <= cfg.family.families[2].sample(0).x0.size <= 1000
+    # everything no flag names is the recorded configuration
+    untouched = {"batch_size", "lr_query", "truncation", "weighting", "mu_rel", "hidden"}
+    assert all(getattr(cfg, k) == getattr(plain, k) for k in untouched)
+
+
 def test_race_weight_sets_replays_a_race_from_the_recorded_runs():
     import numpy as np
 
