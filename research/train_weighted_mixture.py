@@ -8,8 +8,10 @@ d = 100..1000 (weight 1); everything else is the ``"default"`` weights' training
 command (``zominimize.learned.bundled_weights()["default"]["command"]``) with the given
 ``--q``, ``--accept`` and ``--sigma-down``, and, where given, the training length and
 horizon, the meta-learning rate and schedule, the networks it starts from and a share
-of ``bbob-like`` at d = 100..1000 (explorations of 2026-12-05, eighth session: longer
-training, and fine-tuning under the default's rules from d = 100).
+of ``bbob-like`` at d = 100..1000, and the step rules ``--sigma-down`` and
+``--step-beta1`` (``"auto"``: the default's rules by dimension) (explorations of
+2026-12-05, eighth session: longer training, and fine-tuning under the default's rules
+from d = 100).
 
     python -m research.train_weighted_mixture --seed 0 --out c_seed0.safetensors
     python -m research.train_weighted_mixture --seed 2 --update-iters 1000 \
@@ -49,6 +51,10 @@ def default_config(**changes) -> TrainConfig:
     return TrainConfig(**{**{k: v for k, v in recorded.items() if k in fields}, **changes})
 
 
+def _float_or_auto(text: str) -> float | str:
+    return text if text == "auto" else float(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = training_parser(__doc__.splitlines()[0])
     ap.add_argument("--base-weight", type=float, default=2.0)
@@ -56,8 +62,11 @@ def _parser() -> argparse.ArgumentParser:
                     help="weight of bbob-like at d = 100..1000 in the mixture (0: none)")
     ap.add_argument("--q", default="5")
     ap.add_argument("--accept", default="improving")
-    ap.add_argument("--sigma-down", type=float, default=None,
-                    help="the prior shrink after a deterioration (default: TrainConfig's)")
+    ap.add_argument("--sigma-down", type=_float_or_auto, default=None,
+                    help="the prior shrink after a deterioration, or \"auto\" (default: "
+                         "TrainConfig's)")
+    ap.add_argument("--step-beta1", type=_float_or_auto, default=None,
+                    help="the decay of the step's shorter mean, or \"auto\" (default: none)")
     # unset: the "default" weights' recorded values, so that the commands of the
     # fifteenth and eighteenth rounds (and default-mid's) still reproduce their runs
     ap.add_argument("--update-iters", type=int, default=None)
@@ -75,7 +84,8 @@ def config(argv) -> TrainConfig:
     """The training configuration that the command line ``argv`` asks for."""
     args = _parser().parse_args(argv)
     q = args.q if args.q == "auto" else int(args.q)
-    given = {"sigma_down": args.sigma_down, "update_iters": args.update_iters,
+    given = {"sigma_down": args.sigma_down, "step_beta1": args.step_beta1,
+             "update_iters": args.update_iters,
              "query_iters": args.query_iters, "lr_update": args.lr_update,
              "lr_schedule": args.lr_schedule, "init_from": args.init_from}
     if args.horizon is not None:

@@ -106,3 +106,29 @@ def test_faq_misspelled_option_only_warns():
     assert res.nfev > 420
     with pytest.raises(TypeError, match="maxfevs"):
         zominimize.Optimizer("zo-adam", np.zeros(3), maxfevs=420)
+
+
+def test_training_guide_lists_every_train_config_field_with_its_default():
+    """user_guide/training.rst: the table of TrainConfig's fields has a row for every
+    field, and the row's default is the dataclass's."""
+    import dataclasses
+    import re
+    from pathlib import Path
+
+    from zominimize.meta import TrainConfig
+
+    text = (Path(__file__).parents[1] / "docs" / "user_guide" / "training.rst").read_text()
+    text = text[:text.index("From Python")]  # the fields' table, not the manifest's
+    rows = {}  # field name -> the default column, for rows of one or two fields
+    for names, default in re.findall(r"   \* - (``\w+``(?:, ``\w+``)*)\n     - (.+)\n", text):
+        for i, name in enumerate(re.findall(r"``(\w+)``", names)):
+            rows[name] = default.split(", ")[i] if "," in names else default
+    defaults = TrainConfig()
+    for f in dataclasses.fields(TrainConfig):
+        assert f.name in rows, f"no row for TrainConfig.{f.name}"
+        value = getattr(defaults, f.name)
+        shown = rows[f.name].strip("`")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            assert float(shown) == value, (f.name, shown, value)
+        else:
+            assert shown in (repr(value), f'"{value}"'), (f.name, shown, value)

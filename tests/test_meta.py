@@ -79,6 +79,72 @@ def test_training_with_a_harder_shrink_records_it_for_inference(tmp_path):
                                                       b.state_dict().values()))
 
 
+@pytest.mark.parametrize("dim", [30, 120, 400])
+def test_unrolls_apply_the_step_rules_by_dimension_as_l2l_zo_does(dim, monkeypatch):
+    """sigma_down="auto" and step_beta1="auto" reach each run of an unroll resolved by its
+    dimension with l2l-zo's own rules (the trained values below where the rules act)."""
+    import importlib
+
+    from zominimize.learned import rules
+
+    # the module, not the function zominimize.meta.unroll of the same name
+    unroll_module = importlib.import_module("zominimize.meta.unroll")
+
+    seen = {"shrink": set(), "step": set()}
+    shrink_prior, advance = unroll_module.shrink_prior, unroll_module.advance
+
+    def spy_shrink(st, sigma_down, sigma_frac=None):
+        seen["shrink"].add((sigma_down, sigma_frac))
+        return shrink_prior(st, sigma_down, sigma_frac)
+
+    def spy_advance(*args, **kwargs):
+        seen["step"].add((kwargs["step_beta1"], kwargs["step_sigma_frac"]))
+        return advance(*args, **kwargs)
+
+    monkeypatch.setattr(unroll_module, "shrink_prior", spy_shrink)
+    monkeypatch.setattr(unroll_module, "advance", spy_advance)
+    prob = get_family("quadratic", dim=dim).sample(0)
+    unroll_module.unroll_batch(L2LNet().double(), [prob], steps=2, q=4,
+                               sigma_down="auto", step_beta1="auto")
+    assert seen["shrink"] == {(rules.resolve_sigma_down("auto", dim),
+                               rules.resolve_sigma_down_sigma("auto", None, dim))}
+    assert seen["step"] == {(rules.resolve_step_beta1("auto", dim),
+                             rules.resolve_step_beta1_sigma("auto", None, dim))}
+    expected = {30: ((0.4, None), (None, None)), 120: ((1.0, 1.0), (0.7, 0.5)),
+                400: ((1.0, 0.5), (0.7, None))}[dim]
+    assert (next(iter(seen["shrink"])), next(iter(seen["step"]))) == expected
+
+
+def test_unrolls_without_the_step_rules_run_as_trained():
+    """Left out, the rules are the bundled weights' training (the trained shrink, the
+    networks' mean); given, the step's shorter mean changes a run at d = 320 at once."""
+    from zominimize.meta import unroll_batch
+
+    net = L2LNet().double()
+    prob = get_family("quadratic", dim=320).sample(0)
+
+    def final(**rules):
+        gen = torch.Generator().manual_seed(1)
+        return unroll_batch(net, [prob], steps=4, q=4, generator=gen, **rules)[0]["final"]
+
+    assert final() == final(sigma_down=0.4, step_beta1=None)
+    assert final(step_beta1="auto") != final()
+
+
+def test_training_with_the_step_rules_records_them_for_inference(tmp_path):
+    """TrainConfig.step_beta1 (absent from the manifest unless given) and
+    sigma_down="auto" reach the manifest, from which l2l-zo runs the weights."""
+    out = tmp_path / "w.safetensors"
+    _, plain = train(TrainConfig(**TINY), None, log=lambda s: None)
+    assert "step_beta1" not in plain["options"]
+    _, manifest = train(TrainConfig(**dict(TINY, sigma_down="auto", step_beta1="auto")), out,
+                        log=lambda s: None)
+    assert (manifest["options"]["sigma_down"], manifest["options"]["step_beta1"]) == (
+        "auto", "auto")
+    method = zominimize.Optimizer("l2l-zo", np.zeros(4), weights=str(out)).method
+    assert (method.sigma_down, method.step_beta1) == ("auto", "auto")
+
+
 def test_training_is_reproducible_and_resumable(tmp_path):
     cfg = TrainConfig(**TINY)
     a, _ = train(cfg, None, log=lambda s: None)
@@ -137,12 +203,14 @@ def test_cli_train(tmp_path, capsys):
     args = ["train", "--out", str(out), "--family", "quadratic", "--update-iters", "2",
             "--query-iters", "1", "--horizon", "10", "--horizon-start", "10", "--truncation",
             "10", "--q", "3", "--val-size", "1", "--val-steps", "10", "--val-every", "1",
-            "--sigma0-dim-ref", "inf", "--features", "log_d,success"]
+            "--sigma0-dim-ref", "inf", "--features", "log_d,success", "--sigma-down",
+            "auto", "--step-beta1", "0.7"]
     assert main(args) == 0
     net, manifest = load_weights(out)
     assert manifest["command"] == "zominimize " + " ".join(args)
     assert manifest["config"]["sigma0_dim_ref"] == float("inf")
     assert net.features == ("log_d", "success") and manifest["arch"]["features"]
+    assert (manifest["config"]["sigma_down"], manifest["config"]["step_beta1"]) == ("auto", 0.7)
     assert "validation score" in capsys.readouterr().out
 
 
@@ -173,6 +241,7 @@ def test_sigma0_dim_ref_sets_the_initial_step_size_of_unrolls():
     ("weighting", "cubic"), ("problem_dtype", "float16"), ("lr_schedule", "linear"),
     ("sigma_vote_bound", 3.0), ("features", "log_d,depth"), ("features", ("log_d",)),
     ("directions", "orthonormal"), ("sigma_down", 0.0), ("sigma_down", "hard"),
+    ("step_beta1", 1.0), ("step_beta1", -0.1), ("step_beta1", "short"), ("step_beta1", True),
 ])
 def test_train_config_rejects_bad_values_by_name(field, value):
     with pytest.raises(ValueError, match=f"TrainConfig.{field}"):

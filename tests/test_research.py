@@ -223,9 +223,12 @@ def test_train_weighted_mixture_changes_only_what_its_flags_give():
     plain = script.config(["--out", "w.safetensors", "--seed", "2"])
     cfg = script.config(["--out", "w.safetensors", "--seed", "2", "--update-iters", "7",
                          "--horizon", "40", "--init-from", "default-mid", "--lr-update",
-                         "1e-4", "--q", "10", "--accept", "auto", "--bbob-like-weight", "2"])
+                         "1e-4", "--q", "10", "--accept", "auto", "--bbob-like-weight", "2",
+                         "--sigma-down", "auto", "--step-beta1", "0.7"])
     assert (cfg.update_iters, cfg.lr_update, cfg.init_from, cfg.q, cfg.accept) == (
         7, 1e-4, "default-mid", 10, "auto")
+    assert (cfg.sigma_down, cfg.step_beta1) == ("auto", 0.7)
+    assert (plain.sigma_down, plain.step_beta1) == (0.4, None)
     # one horizon for every unroll and for validation: no curriculum
     assert (cfg.horizon, cfg.horizon_start, cfg.val_steps) == (40, 40, 40)
     assert (plain.update_iters, plain.horizon, plain.init_from) == (200, 200, None)

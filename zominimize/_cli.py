@@ -48,12 +48,18 @@ def _add_train(sub) -> None:
             kind = float
         elif f.name == "q":
             kind = _int_or_auto
+        elif f.name in ("sigma_down", "step_beta1"):
+            kind = _float_or_auto
         text = helps.get(f.name, "").replace("%", "%%")  # argparse formats help with %
         p.add_argument(flag, type=kind, default=default, help=f"{text} (default: {default!r})")
 
 
 def _int_or_auto(text: str) -> int | str:
     return text if text == "auto" else int(text)
+
+
+def _float_or_auto(text: str) -> float | str:
+    return text if text == "auto" else float(text)
 
 
 def _run_train(args, argv) -> int:

@@ -84,11 +84,16 @@ class TrainConfig:
         How the directions of an iteration are drawn together (``l2l-zo``'s
         ``directions`` option). Every bundled weight set was trained with
         ``"independent"``.
-    sigma_down : float
+    sigma_down : float or "auto"
         The step-size rule's prior shrink after a deterioration of ``f``, in tanh units
-        (``l2l-zo``'s ``sigma_down`` option). The manifest records it, so that
-        ``l2l-zo`` runs the weights with the value their vote was trained against.
-        Every bundled weight set was trained with 0.4.
+        (``l2l-zo``'s ``sigma_down`` option, ``"auto"`` its rule by dimension). The
+        manifest records it, so that ``l2l-zo`` runs the weights with the value their
+        vote was trained against. Every bundled weight set was trained with 0.4.
+    step_beta1 : float or "auto", optional
+        The decay of a shorter mean of the estimates that the step follows while the
+        networks read the trained one (``l2l-zo``'s ``step_beta1`` option, ``"auto"``
+        its rule by dimension); the manifest records it where given. Every bundled
+        weight set was trained without (``None``).
     sigma_jitter : float
         σ₀ is the default rule times a log-uniform factor in ``[1/j, j]``.
     sigma0_dim_ref : float
@@ -135,7 +140,8 @@ class TrainConfig:
     weighting: str = "uniform"
     accept: str = "always"
     directions: str = "independent"
-    sigma_down: float = SIGMA_DOWN
+    sigma_down: float | str = SIGMA_DOWN
+    step_beta1: float | str | None = None
     sigma_jitter: float = 3.0
     sigma0_dim_ref: float = 200.0
     sigma0_rel: float = SIGMA0_REL_TRAIN
@@ -161,8 +167,16 @@ class TrainConfig:
         for name in ("mu_rel", "mu", "lr_update", "lr_query", "sigma0_dim_ref", "sigma0_rel",
                      "sigma_down"):
             value = getattr(self, name)
+            if name == "sigma_down" and value == "auto":
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"TrainConfig.{name} must be a positive number, got {value!r}")
+        sb1 = self.step_beta1
+        if sb1 is not None and sb1 != "auto" and (
+                isinstance(sb1, bool) or not isinstance(sb1, (int, float))
+                or not 0 <= sb1 < 1):
+            raise ValueError(f'TrainConfig.step_beta1 must be None, "auto" or in [0, 1), '
+                             f"got {sb1!r}")
         svb = self.sigma_vote_bound
         if isinstance(svb, bool) or not isinstance(svb, (int, float)) or not 0 <= svb <= 2:
             raise ValueError(f"TrainConfig.sigma_vote_bound must be in [0, 2], got {svb!r}")
@@ -212,7 +226,7 @@ def evaluate_net(net, problems, cfg: TrainConfig, *, use_query: bool, seed: int 
                         pred_ratio=0.5 if use_query else None, sigma_jitter=1.0, generator=gen,
                         sigma0_dim_ref=cfg.sigma0_dim_ref, sigma0_rel=cfg.sigma0_rel,
                         accept=cfg.accept, directions=cfg.directions,
-                        sigma_down=cfg.sigma_down,
+                        sigma_down=cfg.sigma_down, step_beta1=cfg.step_beta1,
                         problem_dtype=getattr(torch, cfg.problem_dtype))
     return float(np.mean([o["final"] for o in outs]))
 
@@ -393,7 +407,8 @@ def _train(cfg, out, checkpoint, resume, command, log, progress):
                    sigma_jitter=cfg.sigma_jitter, sigma0_dim_ref=cfg.sigma0_dim_ref,
                    sigma0_rel=cfg.sigma0_rel,
                    weighting=cfg.weighting, accept=cfg.accept, directions=cfg.directions,
-                   sigma_down=cfg.sigma_down, generator=gen, on_segment=step,
+                   sigma_down=cfg.sigma_down, step_beta1=cfg.step_beta1,
+                   generator=gen, on_segment=step,
                    problem_dtype=getattr(torch, cfg.problem_dtype))
             state["it"] = it + 1
             if bar is not None:
@@ -422,7 +437,9 @@ def _train(cfg, out, checkpoint, resume, command, log, progress):
         "val_family": getattr(cfg.val_family, "name", cfg.val_family),
         "config": _config_record(cfg),
         "options": {"q": cfg.q, "mu_rel": cfg.mu_rel, "mu": cfg.mu, "accept": cfg.accept,
-                    "directions": cfg.directions, "sigma_down": cfg.sigma_down},
+                    "directions": cfg.directions, "sigma_down": cfg.sigma_down,
+                    # only where given: the bundled manifests' options stay as written
+                    **({} if cfg.step_beta1 is None else {"step_beta1": cfg.step_beta1})},
         "validation_score": state["best_score"],
         "history": state["history"],
         "command": command or "",

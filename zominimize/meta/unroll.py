@@ -34,9 +34,17 @@ from ..learned.core import (
     init_state,
     propose,
     settle,
+    shrink_prior,
     smoothing_radius,
 )
-from ..learned.rules import resolve_directions, resolve_q
+from ..learned.rules import (
+    resolve_directions,
+    resolve_q,
+    resolve_sigma_down,
+    resolve_sigma_down_sigma,
+    resolve_step_beta1,
+    resolve_step_beta1_sigma,
+)
 from ..learned.sigma0 import SIGMA0_DIM_REF, SIGMA0_REL_TRAIN, default_sigma0
 
 __all__ = ["unroll", "unroll_batch"]
@@ -98,7 +106,8 @@ def unroll_batch(
     weighting: str = "uniform",
     accept: str = "always",
     directions: str = "independent",
-    sigma_down: float = SIGMA_DOWN,
+    sigma_down: float | str = SIGMA_DOWN,
+    step_beta1: float | str | None = None,
     generator: torch.Generator | None = None,
     on_segment: Callable[[torch.Tensor], None] | None = None,
     dtype=torch.float64,
@@ -138,7 +147,13 @@ def unroll_batch(
         How the directions of an iteration are drawn together (``l2l-zo``'s option).
     sigma_down : float
         The step-size rule's prior shrink after a deterioration (``l2l-zo``'s option;
-        every bundled weight set was trained with the default).
+        every bundled weight set was trained with the default). ``"auto"`` applies
+        ``l2l-zo``'s rule by each problem's dimension (the harder shrink once σ has
+        fallen, from d = 100), so that training sees the shrink the weights run with.
+    step_beta1 : float or "auto", optional
+        The decay of a shorter mean of the estimates that the step follows
+        (``l2l-zo``'s option, with its ``"auto"`` rule by dimension); ``None`` (every
+        bundled weight set's training): the step follows the networks' mean.
     generator : torch.Generator, optional
         Source of the directions (and of the jitter and mixing coins); default a
         generator seeded with 0.
@@ -167,6 +182,11 @@ def unroll_batch(
         g = torch.Generator().manual_seed(0)
     runs = [_Run(net, p, dtype, sigma_jitter, g, pdt, sigma0_dim_ref, sigma0_rel)
             for p in problems]
+    # the step rules of each run, resolved by its dimension as l2l-zo resolves them
+    rules = [((resolve_sigma_down(sigma_down, r.d),
+               resolve_sigma_down_sigma(sigma_down, None, r.d)),
+              resolve_step_beta1(step_beta1, r.d),
+              resolve_step_beta1_sigma(step_beta1, None, r.d)) for r in runs]
     sampler = "rnn" if use_query else "gaussian"
     curves = np.empty((len(runs), steps))
     weights = np.arange(1, steps + 1, dtype=float) if weighting == "linear" else np.ones(steps)
@@ -181,13 +201,15 @@ def unroll_batch(
                                      directions=resolve_directions(directions, r.d))
                 with torch.no_grad():
                     fq = r.fval(r.problem, P)
-                r.st = advance(net, r.st, U, fq, mu_t, sigma_down=sigma_down)
+                shrink, beta_step, beta_step_frac = rules[k]
+                r.st = advance(net, r.st, U, fq, mu_t, sigma_down=shrink_prior(r.st, *shrink),
+                               step_beta1=beta_step, step_sigma_frac=beta_step_frac)
                 if r.clean is r.problem:
                     f_new = f_clean = r.fval(r.problem, r.st.x)
                 else:  # the optimizer sees noisy values, the loss is noise-free
                     f_new, f_clean = r.fval(r.problem, r.st.x.detach()), None
                 r.st, rejected = settle(replace(r.st, fx=float(f_new.detach())), accept,
-                                        sigma_down)
+                                        shrink_prior(r.st, *shrink))
                 if rejected or f_clean is None:  # the loss is the kept iterate's
                     f_clean = r.fval(r.clean, r.st.x)
                 if grad:
