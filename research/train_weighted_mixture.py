@@ -6,12 +6,11 @@ training on a mixture in which that task weighs more remove the stalls? The fami
 ``general-wide`` (weight ``--base-weight``) mixed with ``classification-train`` at
 d = 100..1000 (weight 1); everything else is the ``"default"`` weights' training
 command (``zominimize.learned.bundled_weights()["default"]["command"]``) with the given
-``--q``, ``--accept`` and ``--sigma-down``, and, where given, the training length and
-horizon, the meta-learning rate and schedule, the networks it starts from and a share
-of ``bbob-like`` at d = 100..1000, and the step rules ``--sigma-down`` and
-``--step-beta1`` (``"auto"``: the default's rules by dimension) (explorations of
-2026-12-05, eighth session: longer training, and fine-tuning under the default's rules
-from d = 100).
+``--q``, ``--accept``, the step rules ``--sigma-down`` and ``--step-beta1``
+(``"auto"``: the default's rules by dimension), and, where given, the training length
+and horizon, the meta-learning rate and schedule, the networks it starts from and a
+share of ``bbob-like`` at d = 100..1000 (explorations of 2026-12-05, eighth session:
+longer training, and fine-tuning under the default's rules from d = 100).
 
     python -m research.train_weighted_mixture --seed 0 --out c_seed0.safetensors
     python -m research.train_weighted_mixture --seed 2 --update-iters 1000 \

@@ -145,7 +145,7 @@ def unroll_batch(
         Which new iterates are kept (see :func:`zominimize.learned.core.settle`).
     directions : {"independent", "orthogonal", "auto"}
         How the directions of an iteration are drawn together (``l2l-zo``'s option).
-    sigma_down : float
+    sigma_down : float or "auto"
         The step-size rule's prior shrink after a deterioration (``l2l-zo``'s option;
         every bundled weight set was trained with the default). ``"auto"`` applies
         ``l2l-zo``'s rule by each problem's dimension (the harder shrink once σ has
