@@ -119,7 +119,7 @@ def test_training_guide_lists_every_train_config_field_with_its_default():
 
     text = (Path(__file__).parents[1] / "docs" / "user_guide" / "training.rst").read_text()
     text = text[:text.index("From Python")]  # the fields' table, not the manifest's
-    rows = {}  # field name -> the default column, for rows of one or two fields
+    rows = {}  # field name -> its default, from rows of one field or several
     for names, default in re.findall(r"   \* - (``\w+``(?:, ``\w+``)*)\n     - (.+)\n", text):
         for i, name in enumerate(re.findall(r"``(\w+)``", names)):
             rows[name] = default.split(", ")[i] if "," in names else default
