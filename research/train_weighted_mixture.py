@@ -8,9 +8,10 @@ d = 100..1000 (weight 1); everything else is the ``"default"`` weights' training
 command (``zominimize.learned.bundled_weights()["default"]["command"]``) with the given
 ``--q``, ``--accept``, the step rules ``--sigma-down`` and ``--step-beta1``
 (``"auto"``: the default's rules by dimension), and, where given, the training length
-and horizon, the meta-learning rate and schedule, the networks it starts from and a
-share of ``bbob-like`` at d = 100..1000 (explorations of 2026-12-05, eighth session:
-longer training, and fine-tuning under the default's rules from d = 100).
+and horizon, the meta-learning rate and schedule, the networks it starts from, and a
+share of ``bbob-like`` at d = 100..1000 or validation on it (explorations of
+2026-12-05, eighth session: longer training, and fine-tuning under the default's rules
+from d = 100).
 
     python -m research.train_weighted_mixture --seed 0 --out c_seed0.safetensors
     python -m research.train_weighted_mixture --seed 2 --update-iters 1000 \
@@ -76,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="iterations of every unroll and validation run (no curriculum)")
     ap.add_argument("--init-from", default=None,
                     help="bundled weight set or file the networks start from")
+    ap.add_argument("--val-bbob-like", action="store_true",
+                    help="validate on bbob-like at d = 100..1000 instead of the mixture")
     return ap
 
 
@@ -89,6 +92,8 @@ def config(argv) -> TrainConfig:
              "lr_schedule": args.lr_schedule, "init_from": args.init_from}
     if args.horizon is not None:
         given.update(horizon=args.horizon, horizon_start=args.horizon, val_steps=args.horizon)
+    if args.val_bbob_like:
+        given["val_family"] = get_family("bbob-like", dim=(100, 1000))
     extra = {k: v for k, v in given.items() if v is not None}
     return default_config(family=mixture(args.base_weight, args.bbob_like_weight),
                           seed=args.seed, q=q, accept=args.accept, **extra)

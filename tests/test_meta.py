@@ -131,6 +131,23 @@ def test_unrolls_without_the_step_rules_run_as_trained():
     assert final(step_beta1="auto") != final()
 
 
+def test_training_unrolls_with_the_step_rules_back_propagate_without_warnings():
+    """In training σ carries the graph: the rules' test of σ against a share of its
+    start reads a detached value (no torch warning, the same decision)."""
+    import warnings
+
+    from zominimize.meta import unroll_batch
+
+    net = L2LNet().double()
+    prob = get_family("quadratic", dim=320).sample(0)
+    losses = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        unroll_batch(net, [prob], steps=6, q=4, truncation=3, sigma_down="auto",
+                     step_beta1="auto", on_segment=losses.append)
+    assert len(losses) == 2 and all(loss.requires_grad for loss in losses)
+
+
 def test_training_with_the_step_rules_records_them_for_inference(tmp_path):
     """TrainConfig.step_beta1 (absent from the manifest unless given) and
     sigma_down="auto" reach the manifest, from which l2l-zo runs the weights."""

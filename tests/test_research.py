@@ -229,6 +229,9 @@ def test_train_weighted_mixture_changes_only_what_its_flags_give():
         7, 1e-4, "default-mid", 10, "auto")
     assert (cfg.sigma_down, cfg.step_beta1) == ("auto", 0.7)
     assert (plain.sigma_down, plain.step_beta1) == (0.4, None)
+    assert plain.val_family is None
+    val = script.config(["--out", "w.safetensors", "--val-bbob-like"]).val_family
+    assert "bbob-like" in repr(val) and 100 <= val.sample(0).x0.size <= 1000
     # one horizon for every unroll and for validation: no curriculum
     assert (cfg.horizon, cfg.horizon_start, cfg.val_steps) == (40, 40, 40)
     assert (plain.update_iters, plain.horizon, plain.init_from) == (200, 200, None)
