@@ -394,10 +394,14 @@ def shrink_prior(st: L2LState, sigma_down: float, sigma_frac: float | None = Non
     ``sigma_frac`` only while σ is below that fraction of its start, and the trained
     ``SIGMA_DOWN`` above it (a run still far from its scale keeps the shrink it was
     trained with)."""
-    # detached: in meta-training σ carries the graph, and a share of it is a plain test
-    if sigma_frac is None or float(st.sigma.detach()) < sigma_frac * math.exp(st.log_sigma0):
-        return sigma_down
-    return SIGMA_DOWN
+    return sigma_down if _below_start(st, sigma_frac) else SIGMA_DOWN
+
+
+def _below_start(st: L2LState, frac: float | None) -> bool:
+    """Whether σ is below ``frac`` of its start (always, with ``frac`` ``None``): the
+    test of the rules that act only once σ has fallen."""
+    # detached: in meta-training σ carries the graph, and this is a plain test
+    return frac is None or float(st.sigma.detach()) < frac * math.exp(st.log_sigma0)
 
 
 def update_step(
@@ -431,8 +435,7 @@ def update_step(
     m_step, b_step = None, b
     if step_beta1 is not None:
         m_step = step_beta1 * (st.m if st.m_step is None else st.m_step) + (1 - step_beta1) * a
-        sigma_now = float(st.sigma.detach())
-        if step_sigma_frac is None or sigma_now < step_sigma_frac * math.exp(st.log_sigma0):
+        if _below_start(st, step_sigma_frac):
             b_step = (m_step / (1 - step_beta1**t)) / rms
     agree = torch.sign(a.detach()) * torch.sign(st.m)
     f_prev = st.f_prev
