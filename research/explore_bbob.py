@@ -14,6 +14,12 @@ functions instead (``bbob-noisy[...]``, scored on noise-free values), by default
 whose noise-free function is one of f1--f14 (f101--f121)::
 
     python -m research.explore_bbob 20 '{}' '{"accept": "always"}' --noisy
+
+A variant that is a JSON string is a method spec of its own, for a baseline beside
+the variants; ``--at`` prints the same score of the best value within the first
+``N`` evaluations too, for each ``N`` listed (where in a run a gap opens)::
+
+    python -m research.explore_bbob 1000 '{}' '"zo-adam[lr=128]"' --fids 1 --at 1000,2000
 """
 
 from __future__ import annotations
@@ -36,17 +42,26 @@ DEFAULT_FIDS = (1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14)
 NOISY_FIDS = tuple(range(101, 122))
 
 
-def spec(options: dict) -> str:
-    """The ``l2l-zo[...]`` spec of a variant (``sigma0=2`` unless it says otherwise)."""
+def spec(options: dict | str) -> str:
+    """The ``l2l-zo[...]`` spec of a variant (``sigma0=2`` unless it says otherwise),
+    or the variant itself where it is a spec."""
+    if isinstance(options, str):
+        return options
     options = {"sigma0": 2, **options}
     return "l2l-zo[" + ",".join(f"{k}={v}" for k, v in options.items()) + "]"
 
 
-def log_precision(options: dict, fid: int, dim: int, seed: int, offset: int,
-                  budget: int, suite: str = "bbob") -> float:
+def log_precision(options: dict | str, fid: int, dim: int, seed: int, offset: int,
+                  budget: int, suite: str = "bbob", at: tuple[int, ...] = ()):
+    """``log10`` of the final precision, floored at 1e-8; with ``at``, a list of it
+    within the first ``n`` evaluations for each ``n`` of ``at``, then the final one."""
     run = run_one(spec(options), f"{suite}[fid={fid},dim={dim},iid_offset={offset}]", seed,
                   budget, time_limit=None)
-    return math.log10(max(run.precision, 1e-8))
+    final = math.log10(max(run.precision, 1e-8))
+    if not at:
+        return final
+    gaps = np.asarray(run.best_at(np.asarray(at)), dtype=float) - run.f_opt
+    return [math.log10(max(g, 1e-8)) for g in gaps] + [final]
 
 
 def main(argv=None) -> None:
@@ -60,7 +75,10 @@ def main(argv=None) -> None:
     ap.add_argument("--offset", type=int, default=200, help="iid_offset (200: 201, ...)")
     ap.add_argument("--budget", type=int, default=4200)
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--at", default="", help="evaluation counts N,N,...: also print the "
+                    "score within the first N evaluations")
     args = ap.parse_args(argv)
+    at = tuple(int(n) for n in args.at.split(",") if n)
     variants = [json.loads(v) for v in args.variants]
     suite = "bbob-noisy" if args.noisy else "bbob"
     fids = ([int(f) for f in args.fids.split(",")] if args.fids else
@@ -71,15 +89,21 @@ def main(argv=None) -> None:
     tasks = [(i, f, s) for i in range(len(variants)) for f in fids for s in seeds]
     t0 = time.perf_counter()
     out = Parallel(n_jobs=args.jobs)(
-        delayed(log_precision)(variants[i], f, args.dim, s, args.offset, args.budget, suite)
+        delayed(log_precision)(variants[i], f, args.dim, s, args.offset, args.budget, suite, at)
         for i, f, s in tasks)
     scores: dict[tuple[int, int], list[float]] = {}
     for (i, f, _), value in zip(tasks, out):
         scores.setdefault((i, f), []).append(value)
     for i, v in enumerate(variants):
-        per = {f: float(np.mean(scores[i, f])) for f in fids}
-        print(f"d={args.dim} {json.dumps(v)}: {np.mean(list(per.values())):.3f}  "
-              + " ".join(f"f{f}:{per[f]:.2f}" for f in fids), flush=True)
+        # per function: the mean over seeds (at each of --at, then the final score)
+        per = {f: np.mean(np.asarray(scores[i, f], dtype=float), axis=0) for f in fids}
+        final = {f: float(np.ravel(per[f])[-1]) for f in fids}
+        print(f"d={args.dim} {json.dumps(v)}: {np.mean(list(final.values())):.3f}  "
+              + " ".join(f"f{f}:{final[f]:.2f}" for f in fids), flush=True)
+        if at:
+            means = np.mean([per[f][:-1] for f in fids], axis=0)
+            print("    within " + " ".join(f"{n}:{m:.3f}" for n, m in zip(at, means)),
+                  flush=True)
     print(f"({time.perf_counter() - t0:.0f} s)")
 
 

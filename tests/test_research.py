@@ -286,6 +286,24 @@ def test_explore_bbob_prints_a_score_per_variant_and_function(capsys):
     assert all(-8.0 <= m < 3.0 for m in means) and means[0] != means[1]
 
 
+def test_explore_bbob_runs_a_spec_variant_and_scores_within_the_first_evaluations(capsys):
+    pytest.importorskip("ioh")
+    from research import explore_bbob
+
+    assert explore_bbob.spec("zo-adam[lr=2]") == "zo-adam[lr=2]"
+    explore_bbob.main(["3", "{}", '"zo-adam[lr=2]"', "--fids", "1,7", "--seeds", "1,2",
+                       "--budget", "60", "--at", "5,30,60"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].startswith('d=3 "zo-adam[lr=2]": ')
+    for score, within in ((lines[0], lines[1]), (lines[2], lines[3])):
+        final = float(score.split(": ")[1].split()[0])
+        at = [float(w.split(":")[1]) for w in within.split()[1:]]
+        assert within.startswith("    within 5:") and len(at) == 3
+        # best-so-far never rises, and the whole budget is the final score
+        assert at[0] >= at[1] >= at[2] and at[2] == pytest.approx(final, abs=1e-3)
+        assert at[0] > at[2]
+
+
 def test_explore_bbob_noisy_runs_the_noisy_functions(capsys):
     pytest.importorskip("cma.bbobbenchmarks")
     from research import explore_bbob
