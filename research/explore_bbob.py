@@ -52,16 +52,13 @@ def spec(options: dict | str) -> str:
 
 
 def log_precision(options: dict | str, fid: int, dim: int, seed: int, offset: int,
-                  budget: int, suite: str = "bbob", at: tuple[int, ...] = ()):
-    """``log10`` of the final precision, floored at 1e-8; with ``at``, a list of it
-    within the first ``n`` evaluations for each ``n`` of ``at``, then the final one."""
+                  budget: int, suite: str = "bbob", at: tuple[int, ...] = ()) -> list[float]:
+    """``log10`` of the precision within the first ``n`` evaluations for each ``n`` of
+    ``at``, then of the final one, floored at 1e-8."""
     run = run_one(spec(options), f"{suite}[fid={fid},dim={dim},iid_offset={offset}]", seed,
                   budget, time_limit=None)
-    final = math.log10(max(run.precision, 1e-8))
-    if not at:
-        return final
-    gaps = np.asarray(run.best_at(np.asarray(at)), dtype=float) - run.f_opt
-    return [math.log10(max(g, 1e-8)) for g in gaps] + [final]
+    gaps = np.asarray(run.best_at(np.asarray(at, dtype=np.int64)), dtype=float) - run.f_opt
+    return [math.log10(max(g, 1e-8)) for g in [*gaps, run.precision]]
 
 
 def main(argv=None) -> None:
@@ -91,13 +88,13 @@ def main(argv=None) -> None:
     out = Parallel(n_jobs=args.jobs)(
         delayed(log_precision)(variants[i], f, args.dim, s, args.offset, args.budget, suite, at)
         for i, f, s in tasks)
-    scores: dict[tuple[int, int], list[float]] = {}
+    scores: dict[tuple[int, int], list[list[float]]] = {}
     for (i, f, _), value in zip(tasks, out):
         scores.setdefault((i, f), []).append(value)
     for i, v in enumerate(variants):
         # per function: the mean over seeds (at each of --at, then the final score)
-        per = {f: np.mean(np.asarray(scores[i, f], dtype=float), axis=0) for f in fids}
-        final = {f: float(np.ravel(per[f])[-1]) for f in fids}
+        per = {f: np.mean(scores[i, f], axis=0) for f in fids}
+        final = {f: float(per[f][-1]) for f in fids}
         print(f"d={args.dim} {json.dumps(v)}: {np.mean(list(final.values())):.3f}  "
               + " ".join(f"f{f}:{final[f]:.2f}" for f in fids), flush=True)
         if at:
